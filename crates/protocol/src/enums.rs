@@ -1,0 +1,136 @@
+//! Known values of the TIM integer enumerations (§4 of the spec). Fields stay plain integers so
+//! that values added by newer peers pass through unchanged.
+
+pub mod conv_type {
+    pub const INVALID: u32 = 0;
+    pub const C2C: u32 = 1;
+    pub const GROUP: u32 = 2;
+    pub const SYSTEM: u32 = 3;
+}
+pub mod conv_event {
+    pub const ADD: i32 = 0;
+    pub const DEL: i32 = 1;
+    pub const UPDATE: i32 = 2;
+    pub const START: i32 = 3;
+    pub const FINISH: i32 = 4;
+}
+pub mod network_status {
+    pub const CONNECTED: i32 = 0;
+    pub const DISCONNECTED: i32 = 1;
+    pub const CONNECTING: i32 = 2;
+    pub const CONNECT_FAILED: i32 = 3;
+}
+pub mod login_status {
+    pub const LOGINED: i32 = 1;
+    pub const LOGINING: i32 = 2;
+    pub const UNLOGINED: i32 = 3;
+    pub const LOGOUTING: i32 = 4;
+}
+pub mod platform {
+    pub const OTHER: u32 = 0;
+    pub const WINDOWS: u32 = 1;
+    pub const ANDROID: u32 = 2;
+    pub const IOS: u32 = 3;
+    pub const MAC: u32 = 4;
+    pub const SIMULATOR: u32 = 5;
+}
+pub mod elem_type {
+    pub const TEXT: i32 = 0;
+    pub const IMAGE: i32 = 1;
+    pub const SOUND: i32 = 2;
+    pub const CUSTOM: i32 = 3;
+    pub const FILE: i32 = 4;
+    pub const GROUP_TIPS: i32 = 5;
+    pub const FACE: i32 = 6;
+    pub const LOCATION: i32 = 7;
+    pub const GROUP_REPORT: i32 = 8;
+    pub const VIDEO: i32 = 9;
+    pub const FRIEND_CHANGE: i32 = 10;
+    pub const PROFILE_CHANGE: i32 = 11;
+    pub const MERGE: i32 = 12;
+    pub const INVALID: i32 = -1;
+}
+pub mod msg_status {
+    pub const SENDING: u32 = 1;
+    pub const SEND_SUCC: u32 = 2;
+    pub const SEND_FAIL: u32 = 3;
+    pub const DELETED: u32 = 4;
+    pub const LOCAL_IMPORTED: u32 = 5;
+    pub const REVOKED: u32 = 6;
+    pub const CANCEL: u32 = 7;
+}
+pub mod msg_priority {
+    pub const HIGH: u32 = 0;
+    pub const NORMAL: u32 = 1;
+    pub const LOW: u32 = 2;
+    pub const LOWEST: u32 = 3;
+}
+pub mod recv_msg_opt {
+    pub const RECEIVE: u32 = 0;
+    pub const NOT_RECEIVE: u32 = 1;
+    pub const NOT_NOTIFY: u32 = 2;
+}
+pub mod group_type {
+    pub const PUBLIC: u32 = 0;
+    pub const PRIVATE: u32 = 1;
+    pub const CHAT_ROOM: u32 = 2;
+    pub const B_CHAT_ROOM: u32 = 3;
+    pub const AV_CHAT_ROOM: u32 = 4;
+    pub const COMMUNITY: u32 = 5;
+}
+pub mod group_add_option {
+    pub const FORBID: u32 = 0;
+    pub const AUTH: u32 = 1;
+    pub const ANY: u32 = 2;
+}
+pub mod member_role {
+    pub const NONE: u32 = 0;
+    pub const NORMAL: u32 = 200;
+    pub const ADMIN: u32 = 300;
+    pub const OWNER: u32 = 400;
+}
+pub mod group_tip_type {
+    pub const NONE: u32 = 0;
+    pub const INVITE: u32 = 1;
+    pub const QUIT: u32 = 2;
+    pub const KICK: u32 = 3;
+    pub const SET_ADMIN: u32 = 4;
+    pub const CANCEL_ADMIN: u32 = 5;
+    pub const GROUP_INFO_CHANGE: u32 = 6;
+    pub const MEMBER_INFO_CHANGE: u32 = 7;
+}
+pub mod group_report_type {
+    pub const ADD_REQUEST: u32 = 1;
+    pub const ADD_ACCEPT: u32 = 2;
+    pub const ADD_REFUSE: u32 = 3;
+    pub const BE_KICKED: u32 = 4;
+    pub const DELETE: u32 = 5;
+    pub const CREATE: u32 = 6;
+    pub const INVITE: u32 = 7;
+    pub const QUIT: u32 = 8;
+    pub const GRANT_ADMIN: u32 = 9;
+    pub const CANCEL_ADMIN: u32 = 10;
+}
+pub mod log_level {
+    pub const OFF: u32 = 0;
+    pub const TEST: u32 = 1;
+    pub const VERBOSE: u32 = 2;
+    pub const DEBUG: u32 = 3;
+    pub const INFO: u32 = 4;
+    pub const WARN: u32 = 5;
+    pub const ERROR: u32 = 6;
+    pub const ASSERT: u32 = 7;
+}
+pub mod image_format {
+    pub const JPG: i32 = 1;
+    pub const GIF: i32 = 2;
+    pub const PNG: i32 = 3;
+    pub const BMP: i32 = 4;
+    pub const UNKNOWN: i32 = 255;
+}
+
+/// The system account that sends server-generated notices.
+pub const SYSTEM_SENDER: &str = "@TIM#SYSTEM";
+/// The @all sentinel (baseline spelling; the 7.x spelling is accepted too).
+pub const AT_ALL: &str = "__kImSDK_MesssageAtALL__";
+pub const AT_ALL_7X: &str = "__kImSDK_MessageAtALL__";

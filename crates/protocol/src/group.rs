@@ -1,0 +1,207 @@
+//! Group structures (§5.6) and the group tips / report elements (§5.3).
+use serde::{Deserialize, Serialize};
+
+use crate::profile::UserProfile;
+use crate::serde_util::{group_type, u32_mask, vec_or_empty_object};
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupInfoCustomString {
+    pub group_info_custom_string_info_key: String,
+    pub group_info_custom_string_info_value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupMemberInfoCustomString {
+    pub group_member_info_custom_string_info_key: String,
+    pub group_member_info_custom_string_info_value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupMemberInfo {
+    pub group_member_info_identifier: String,
+    pub group_member_info_group_id: String,
+    pub group_member_info_join_time: u64,
+    pub group_member_info_member_role: u32,
+    pub group_member_info_msg_flag: u32,
+    pub group_member_info_msg_seq: u64,
+    pub group_member_info_shutup_time: u64,
+    pub group_member_info_name_card: String,
+    pub group_member_info_nick_name: String,
+    #[serde(alias = "group_member_info_friend_remark")]
+    pub group_member_info_remark: String,
+    pub group_member_info_face_url: String,
+    #[serde(deserialize_with = "vec_or_empty_object")]
+    pub group_member_info_custom_info: Vec<GroupMemberInfoCustomString>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateGroupParam {
+    pub create_group_param_group_name: String,
+    pub create_group_param_group_id: String,
+    #[serde(deserialize_with = "group_type")]
+    pub create_group_param_group_type: u32,
+    pub create_group_param_group_member_array: Vec<GroupMemberInfo>,
+    pub create_group_param_notification: String,
+    pub create_group_param_introduction: String,
+    pub create_group_param_face_url: String,
+    /// Absent means Any (2); kept optional to tell "absent" from Forbid (0).
+    pub create_group_param_add_option: Option<u32>,
+    pub create_group_param_max_member_num: u32,
+    #[serde(deserialize_with = "vec_or_empty_object")]
+    pub create_group_param_custom_info: Vec<GroupInfoCustomString>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreateGroupResult {
+    pub create_group_result_groupid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupSelfInfo {
+    pub group_self_info_join_time: u64,
+    pub group_self_info_role: u32,
+    pub group_self_info_unread_num: u64,
+    pub group_self_info_msg_flag: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupBaseInfo {
+    pub group_base_info_group_id: String,
+    pub group_base_info_group_name: String,
+    #[serde(deserialize_with = "group_type")]
+    pub group_base_info_group_type: u32,
+    pub group_base_info_face_url: String,
+    pub group_base_info_info_seq: u64,
+    #[serde(alias = "group_base_info_latest_seq")]
+    pub group_base_info_lastest_seq: u64,
+    pub group_base_info_readed_seq: u64,
+    pub group_base_info_msg_flag: u32,
+    pub group_base_info_is_shutup_all: bool,
+    pub group_base_info_self_info: GroupSelfInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupDetailInfo {
+    #[serde(alias = "group_detail_info_group_id")]
+    pub group_detial_info_group_id: String,
+    #[serde(alias = "group_detail_info_group_type", deserialize_with = "group_type")]
+    pub group_detial_info_group_type: u32,
+    #[serde(alias = "group_detail_info_group_name")]
+    pub group_detial_info_group_name: String,
+    #[serde(alias = "group_detail_info_notification")]
+    pub group_detial_info_notification: String,
+    #[serde(alias = "group_detail_info_introduction")]
+    pub group_detial_info_introduction: String,
+    #[serde(alias = "group_detail_info_face_url")]
+    pub group_detial_info_face_url: String,
+    #[serde(alias = "group_detail_info_create_time")]
+    pub group_detial_info_create_time: u64,
+    #[serde(alias = "group_detail_info_info_seq")]
+    pub group_detial_info_info_seq: u64,
+    #[serde(alias = "group_detail_info_last_info_time")]
+    pub group_detial_info_last_info_time: u64,
+    #[serde(alias = "group_detail_info_next_msg_seq")]
+    pub group_detial_info_next_msg_seq: u64,
+    #[serde(alias = "group_detail_info_last_msg_time")]
+    pub group_detial_info_last_msg_time: u64,
+    #[serde(alias = "group_detail_info_member_num")]
+    pub group_detial_info_member_num: u32,
+    #[serde(alias = "group_detail_info_max_member_num")]
+    pub group_detial_info_max_member_num: u32,
+    #[serde(alias = "group_detail_info_add_option")]
+    pub group_detial_info_add_option: u32,
+    #[serde(alias = "group_detail_info_online_member_num")]
+    pub group_detial_info_online_member_num: u32,
+    #[serde(alias = "group_detail_info_visible")]
+    pub group_detial_info_visible: u32,
+    #[serde(alias = "group_detail_info_searchable")]
+    pub group_detial_info_searchable: u32,
+    #[serde(alias = "group_detail_info_is_shutup_all")]
+    pub group_detial_info_is_shutup_all: bool,
+    #[serde(alias = "group_detail_info_owner_identifier")]
+    pub group_detial_info_owener_identifier: String,
+    #[serde(alias = "group_detail_info_custom_info", deserialize_with = "vec_or_empty_object")]
+    pub group_detial_info_custom_info: Vec<GroupInfoCustomString>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupTipGroupChangeInfo {
+    pub group_tips_group_change_info_flag: u32,
+    pub group_tips_group_change_info_value: String,
+    pub group_tips_group_change_info_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupTipMemberChangeInfo {
+    pub group_tips_member_change_info_identifier: String,
+    #[serde(rename = "group_tips_member_change_info_shutupTime")]
+    pub group_tips_member_change_info_shutup_time: u64,
+}
+
+/// elem_type 5: server-generated group tips, also the `TIMGroupTipsEventCallback` payload.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupTipsElem {
+    pub group_tips_elem_tip_type: u32,
+    pub group_tips_elem_op_user: String,
+    pub group_tips_elem_group_name: String,
+    pub group_tips_elem_group_id: String,
+    pub group_tips_elem_time: u64,
+    pub group_tips_elem_user_array: Vec<String>,
+    pub group_tips_elem_group_change_info_array: Vec<GroupTipGroupChangeInfo>,
+    pub group_tips_elem_member_change_info_array: Vec<GroupTipMemberChangeInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_tips_elem_op_user_info: Option<UserProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_tips_elem_op_group_memberinfo: Option<GroupMemberInfo>,
+    pub group_tips_elem_changed_user_info_array: Vec<UserProfile>,
+    pub group_tips_elem_changed_group_memberinfo_array: Vec<GroupMemberInfo>,
+    pub group_tips_elem_member_num: u32,
+    pub group_tips_elem_platform: String,
+}
+
+/// elem_type 8: a notice addressed to one user, in the system conversation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupReportElem {
+    pub group_report_elem_report_type: u32,
+    pub group_report_elem_group_id: String,
+    pub group_report_elem_group_name: String,
+    pub group_report_elem_op_user: String,
+    pub group_report_elem_msg: String,
+    pub group_report_elem_user_data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_report_elem_op_user_info: Option<UserProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_report_elem_op_group_memberinfo: Option<GroupMemberInfo>,
+    pub group_report_elem_platform: String,
+}
+
+/// `TIMGroupModifyGroupInfo` parameter (only what the spine needs; the groups issue extends).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupModifyInfoParam {
+    pub group_modify_info_param_group_id: String,
+    #[serde(deserialize_with = "u32_mask")]
+    pub group_modify_info_param_modify_flag: u32,
+    pub group_modify_info_param_group_name: String,
+    pub group_modify_info_param_notification: String,
+    pub group_modify_info_param_introduction: String,
+    pub group_modify_info_param_face_url: String,
+    pub group_modify_info_param_add_option: u32,
+    pub group_modify_info_param_max_member_num: u32,
+    pub group_modify_info_param_visible: u32,
+    pub group_modify_info_param_searchable: u32,
+    pub group_modify_info_param_is_shutup_all: bool,
+    pub group_modify_info_param_owner: String,
+}

@@ -1,0 +1,130 @@
+//! Frames between the Confab SDK and the Confab server over one WebSocket (JSON text frames).
+//!
+//! The client sends [`ClientFrame`]s, each with an `id`; the server answers every one with a
+//! [`ServerFrame::Response`] carrying the same id, a TIM error code and a JSON `data` value.
+//! Server-initiated frames are [`ServerFrame::Push`] (an event, stored in the user's inbox with
+//! a per-user sequence number `seq`, or `seq` 0 for online-only events), and the terminal
+//! [`ServerFrame::Kicked`] / [`ServerFrame::SigExpired`] after which the server closes.
+//!
+//! Catch-up rule: the client applies pushes in `seq` order. A gap (seq > last + 1) or a
+//! (re)connect makes it call [`Request::Sync`] from its last applied seq until `more` is false.
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::conv::{MessageReceipt, MsgLocator};
+use crate::group::CreateGroupParam;
+use crate::message::Message;
+use crate::profile::UserProfileItem;
+
+/// Protocol version the server and client speak; bumped only by extension.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The largest frame either side accepts (the TIM packet limit, 9522).
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    pub id: u64,
+    #[serde(flatten)]
+    pub req: Request,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Authenticate this connection. `instance_id` identifies one SDK installation (data dir),
+    /// so that the server can tell "the same device again" from "another device".
+    Login { sdk_app_id: u64, user_id: String, user_sig: String, platform: u32, instance_id: String },
+    Logout,
+    Ping,
+    /// Create an account with a password (before login). Answers `{user_sig, sdk_app_id}`.
+    Register { user_id: String, password: String, #[serde(default)] nick_name: String },
+    /// Sign in with a password (before login). Answers `{user_sig, sdk_app_id}`.
+    PasswordLogin { user_id: String, password: String },
+    /// Send a message. `msg.message_msg_id` is the client key the server dedupes retries by.
+    SendMsg { conv_type: u32, conv_id: String, msg: Message },
+    /// Inbox events after `after`. Answers [`SyncResult`].
+    Sync { after: u64 },
+    /// Roaming history of one conversation. Answers `{"msgs": [Message]}` ordered by seq, newest
+    /// first when `forward` is false.
+    History { conv_type: u32, conv_id: String, anchor_seq: u64, forward: bool, include_anchor: bool, count: u32 },
+    /// I have read everything in this conversation up to `time` (server time, seconds).
+    ReportRead { conv_type: u32, conv_id: String, time: u64 },
+    Revoke { conv_type: u32, conv_id: String, msg_id: String },
+    GetProfiles { user_ids: Vec<String> },
+    ModifySelfProfile { item: UserProfileItem },
+    CreateGroup { param: CreateGroupParam },
+    JoinedGroups,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Response {
+        id: u64,
+        code: i32,
+        #[serde(default)]
+        desc: String,
+        #[serde(default)]
+        data: Value,
+    },
+    Push(Push),
+    /// Another device of this user logged in on the same platform; the connection closes.
+    Kicked,
+    /// The session's UserSig expired; the connection closes.
+    SigExpired,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Push {
+    /// Per-user inbox sequence (consecutive from 1), or 0 for events that are not stored.
+    pub seq: u64,
+    pub event: Event,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A message in a conversation of the receiving user (conv id as seen by that user).
+    NewMsg { msg: Message },
+    /// The peer read my C2C messages up to a time.
+    Receipt { receipt: MessageReceipt },
+    /// A message was revoked.
+    Revoked { locator: MsgLocator, msg_id: String },
+    /// A message I sent was changed by the server (content hook).
+    MsgUpdated { msg: Message },
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SyncResult {
+    pub events: Vec<Push>,
+    /// True when more events follow `events` (call again from the last seq).
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LoginResult {
+    /// The server's clock (seconds) at login, for `TIMGetServerTime`.
+    pub server_time: u64,
+    /// The newest inbox seq at login.
+    pub latest_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AccountResult {
+    pub user_id: String,
+    pub user_sig: String,
+    pub sdk_app_id: u64,
+}
+
+/// Message id format: `<prefix>-<client_time>-<rand>` with only `[0-9A-Za-z_]` in the parts.
+pub fn is_valid_msg_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.len() == 3
+        && id.len() <= 96
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+/// User identifier rule (7003): non-empty printable ASCII, at most 32 bytes.
+pub fn is_valid_user_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
