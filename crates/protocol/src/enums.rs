@@ -111,6 +111,75 @@ pub mod group_report_type {
     pub const GRANT_ADMIN: u32 = 9;
     pub const CANCEL_ADMIN: u32 = 10;
 }
+pub mod group_pendency_type {
+    pub const REQUEST_JOIN: u32 = 0;
+    pub const INVITE_JOIN: u32 = 1;
+    pub const REQ_AND_INVITE: u32 = 2;
+}
+pub mod group_pendency_handle {
+    pub const NOT_HANDLE: u32 = 0;
+    pub const OTHER_HANDLE: u32 = 1;
+    pub const OPERATOR_HANDLE: u32 = 2;
+}
+pub mod group_pendency_handle_result {
+    pub const REFUSE: u32 = 0;
+    pub const ACCEPT: u32 = 1;
+}
+/// `HandleGroupMemberResult` (per-user result of invite / delete member).
+pub mod handle_group_member_result {
+    pub const HANDLED_ERR: u32 = 0;
+    pub const HANDLED_SUC: u32 = 1;
+    pub const INCLUDED: u32 = 2;
+    pub const INVITED: u32 = 3;
+}
+/// `TIMGroupModifyInfoFlag` bits (`group_modify_info_param_modify_flag`).
+pub mod group_modify_info_flag {
+    pub const NONE: u32 = 0;
+    pub const NAME: u32 = 0x1;
+    pub const NOTIFICATION: u32 = 0x2;
+    pub const INTRODUCTION: u32 = 0x4;
+    pub const FACE_URL: u32 = 0x8;
+    pub const ADD_OPTION: u32 = 0x10;
+    pub const MAX_MEMBER_NUM: u32 = 0x20;
+    pub const VISIBLE: u32 = 0x40;
+    pub const SEARCHABLE: u32 = 0x80;
+    pub const SHUTUP_ALL: u32 = 0x100;
+    pub const CUSTOM: u32 = 0x200;
+    /// Owner transfer; must be used alone.
+    pub const OWNER: u32 = 0x8000_0000;
+}
+/// `TIMGroupMemberModifyInfoFlag` bits (`group_modify_member_info_modify_flag`).
+pub mod group_member_modify_flag {
+    pub const NONE: u32 = 0;
+    pub const MSG_FLAG: u32 = 0x1;
+    pub const MEMBER_ROLE: u32 = 0x2;
+    pub const SHUTUP_TIME: u32 = 0x4;
+    pub const NAME_CARD: u32 = 0x8;
+    pub const CUSTOM: u32 = 0x10;
+}
+/// `TIMGroupMemberInfoFlag` bits (`group_member_get_info_option_info_flag`).
+pub mod group_member_info_flag {
+    pub const NONE: u64 = 0;
+    pub const JOIN_TIME: u64 = 0x1;
+    pub const MSG_FLAG: u64 = 0x2;
+    pub const MSG_SEQ: u64 = 0x4;
+    pub const MEMBER_ROLE: u64 = 0x8;
+    pub const SHUTUP_UNTILL: u64 = 0x10;
+    pub const NAME_CARD: u64 = 0x20;
+}
+/// `TIMGroupMemberRoleFlag` bits (`group_member_get_info_option_role_flag`).
+pub mod group_member_role_flag {
+    pub const ALL: u64 = 0;
+    pub const OWNER: u64 = 0x1;
+    pub const ADMIN: u64 = 0x2;
+    pub const MEMBER: u64 = 0x4;
+}
+pub mod download_type {
+    pub const VIDEO_THUMB: u32 = 0;
+    pub const FILE: u32 = 1;
+    pub const VIDEO: u32 = 2;
+    pub const SOUND: u32 = 3;
+}
 pub mod log_level {
     pub const OFF: u32 = 0;
     pub const TEST: u32 = 1;

@@ -205,3 +205,196 @@ pub struct GroupModifyInfoParam {
     pub group_modify_info_param_is_shutup_all: bool,
     pub group_modify_info_param_owner: String,
 }
+
+/// Default of the `*_info_flag` option masks: every field (`0xffffffff`).
+pub const GROUP_INFO_FLAG_ALL: u64 = 0xffff_ffff;
+
+/// Filter for group-info queries (`user_config_group_getinfo_option`). The legacy
+/// `TIMSetConfig` sample spells the keys `get_info_option_*`; accepted, never emitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupGetInfoOption {
+    /// `TIMGroupGetInfoFlag` bits; absent = [`GROUP_INFO_FLAG_ALL`].
+    #[serde(alias = "get_info_option_info_flag")]
+    pub group_get_info_option_info_flag: u64,
+    #[serde(alias = "get_info_option_custom_array")]
+    pub group_get_info_option_custom_array: Vec<String>,
+}
+
+impl Default for GroupGetInfoOption {
+    fn default() -> Self {
+        GroupGetInfoOption {
+            group_get_info_option_info_flag: GROUP_INFO_FLAG_ALL,
+            group_get_info_option_custom_array: Vec::new(),
+        }
+    }
+}
+
+/// Filter for member queries (`group_get_members_info_list_param_option`,
+/// `user_config_group_member_getinfo_option`). Legacy `get_info_option_*` keys accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupMemberGetInfoOption {
+    /// `TIMGroupMemberInfoFlag` bits; absent = [`GROUP_INFO_FLAG_ALL`].
+    #[serde(alias = "get_info_option_info_flag")]
+    pub group_member_get_info_option_info_flag: u64,
+    /// `TIMGroupMemberRoleFlag` bits; 0 = all roles.
+    #[serde(alias = "get_info_option_role_flag")]
+    pub group_member_get_info_option_role_flag: u64,
+    #[serde(alias = "get_info_option_custom_array")]
+    pub group_member_get_info_option_custom_array: Vec<String>,
+}
+
+impl Default for GroupMemberGetInfoOption {
+    fn default() -> Self {
+        GroupMemberGetInfoOption {
+            group_member_get_info_option_info_flag: GROUP_INFO_FLAG_ALL,
+            group_member_get_info_option_role_flag: 0,
+            group_member_get_info_option_custom_array: Vec::new(),
+        }
+    }
+}
+
+/// `TIMGroupInviteMember` input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupInviteMemberParam {
+    pub group_invite_member_param_group_id: String,
+    pub group_invite_member_param_identifier_array: Vec<String>,
+    pub group_invite_member_param_user_data: String,
+}
+
+/// One item of the `TIMGroupInviteMember` result array.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupInviteMemberResult {
+    pub group_invite_member_result_identifier: String,
+    /// `HandleGroupMemberResult`: 0 failed, 1 ok, 2 already a member, 3 invitation pending.
+    pub group_invite_member_result_result: u32,
+}
+
+/// `TIMGroupDeleteMember` input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupDeleteMemberParam {
+    pub group_delete_member_param_group_id: String,
+    pub group_delete_member_param_identifier_array: Vec<String>,
+    pub group_delete_member_param_user_data: String,
+}
+
+/// One item of the `TIMGroupDeleteMember` result array.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupDeleteMemberResult {
+    pub group_delete_member_result_identifier: String,
+    /// `HandleGroupMemberResult`.
+    pub group_delete_member_result_result: u32,
+}
+
+/// One item of the `TIMGroupGetGroupInfoList` result array (input: array of group IDs).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GetGroupInfoResult {
+    pub get_groups_info_result_code: i32,
+    pub get_groups_info_result_desc: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_groups_info_result_info: Option<GroupDetailInfo>,
+}
+
+/// `TIMGroupGetMemberInfoList` input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupGetMemberInfoListParam {
+    pub group_get_members_info_list_param_group_id: String,
+    /// Specific members; empty = page through all.
+    pub group_get_members_info_list_param_identifier_array: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_get_members_info_list_param_option: Option<GroupMemberGetInfoOption>,
+    /// 0 the first time, then the returned cursor.
+    pub group_get_members_info_list_param_next_seq: u64,
+}
+
+/// `TIMGroupGetMemberInfoList` result (baseline `memeber` spelling emitted).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupGetMemberInfoListResult {
+    /// 0 = no more pages.
+    #[serde(alias = "group_get_member_info_list_result_next_seq")]
+    pub group_get_memeber_info_list_result_next_seq: u64,
+    #[serde(alias = "group_get_member_info_list_result_info_array")]
+    pub group_get_memeber_info_list_result_info_array: Vec<GroupMemberInfo>,
+}
+
+/// `TIMGroupModifyMemberInfo` input; each value key counts only if its bit is in `modify_flag`
+/// (`TIMGroupMemberModifyInfoFlag`: MsgFlag 0x1, MemberRole 0x2, ShutupTime 0x4, NameCard 0x8,
+/// Custom 0x10).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupModifyMemberInfoParam {
+    pub group_modify_member_info_group_id: String,
+    pub group_modify_member_info_identifier: String,
+    #[serde(deserialize_with = "u32_mask")]
+    pub group_modify_member_info_modify_flag: u32,
+    pub group_modify_member_info_msg_flag: u32,
+    pub group_modify_member_info_member_role: u32,
+    /// Mute duration in seconds (inferred); 0 = unmute.
+    pub group_modify_member_info_shutup_time: u32,
+    pub group_modify_member_info_name_card: String,
+    #[serde(deserialize_with = "vec_or_empty_object")]
+    pub group_modify_member_info_custom_info: Vec<GroupMemberInfoCustomString>,
+}
+
+/// `TIMGroupGetPendencyList` input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupPendencyOption {
+    /// 0 the first time, then `group_pendency_result_next_start_time`.
+    pub group_pendency_option_start_time: u64,
+    /// Page-size hint only.
+    pub group_pendency_option_max_limited: u32,
+}
+
+/// A group pendency (join request or invitation). The `form` typo is the real key. Clients must
+/// pass it back unchanged to `TIMGroupHandlePendency`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupPendency {
+    pub group_pendency_group_id: String,
+    /// Applicant (join request) or inviter (invitation).
+    pub group_pendency_form_identifier: String,
+    /// The decider (admin, or invitee).
+    pub group_pendency_to_identifier: String,
+    /// Creation time, kept as given: the only sample is 13 digits (ms), the unit is unresolved.
+    pub group_pendency_add_time: u64,
+    pub group_pendency_pendency_type: u32,
+    pub group_pendency_handled: u32,
+    pub group_pendency_handle_result: u32,
+    pub group_pendency_apply_invite_msg: String,
+    pub group_pendency_form_user_defined_data: String,
+    pub group_pendency_approval_msg: String,
+    pub group_pendency_to_user_defined_data: String,
+    pub group_pendency_key: String,
+    pub group_pendency_authentication: String,
+    pub group_pendency_self_identifier: String,
+}
+
+/// `TIMGroupGetPendencyList` result.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupPendencyResult {
+    /// 0 = no more data.
+    pub group_pendency_result_next_start_time: u64,
+    pub group_pendency_result_read_time_seq: u64,
+    pub group_pendency_result_unread_num: u32,
+    pub group_pendency_result_pendency_array: Vec<GroupPendency>,
+}
+
+/// `TIMGroupHandlePendency` input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupHandlePendencyParam {
+    /// Default false = refuse.
+    pub group_handle_pendency_param_is_accept: bool,
+    pub group_handle_pendency_param_handle_msg: String,
+    pub group_handle_pendency_param_pendency: GroupPendency,
+}

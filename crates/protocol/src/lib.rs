@@ -14,6 +14,7 @@ pub mod conv;
 pub mod enums;
 pub mod group;
 pub mod message;
+pub mod msg_ops;
 pub mod profile;
 mod serde_util;
 pub mod wire;
@@ -22,4 +23,8 @@ pub use codes::{Code, TimResult};
 pub use config::{SdkConfig, SetConfig, UserConfig};
 pub use conv::{ConvInfo, Draft, GroupAtInfo, MessageReceipt, MsgDeleteParam, MsgGetMsgListParam, MsgLocator};
 pub use message::*;
+pub use msg_ops::{
+    GetC2CRecvMsgOptResult, MessageSearchParam, MessageSearchResult, MessageSearchResultItem, MsgBatchSendParam,
+    MsgBatchSendResult, MsgDownloadElemParam, MsgDownloadElemResult,
+};
 pub use profile::{UserProfile, UserProfileItem};

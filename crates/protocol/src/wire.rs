@@ -33,7 +33,16 @@ pub struct ClientFrame {
 pub enum Request {
     /// Authenticate this connection. `instance_id` identifies one SDK installation (data dir),
     /// so that the server can tell "the same device again" from "another device".
-    Login { sdk_app_id: u64, user_id: String, user_sig: String, platform: u32, instance_id: String },
+    Login {
+        sdk_app_id: u64,
+        user_id: String,
+        user_sig: String,
+        platform: u32,
+        instance_id: String,
+        /// True for an automatic reconnect: it never displaces another device (6208 instead).
+        #[serde(default)]
+        resume: bool,
+    },
     Logout,
     Ping,
     /// Create an account with a password (before login). Answers `{user_sig, sdk_app_id}`.

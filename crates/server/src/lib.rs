@@ -1,1 +1,130 @@
+//! confab-server: the Confab server library. `main.rs` parses the command line and calls
+//! [`start`]; tests call it directly with a listener on port 0.
+//!
+//! One port serves the WebSocket protocol (`/`, frames in `confab_protocol::wire`) and a small
+//! HTTP API (`/healthz`, `/api/register`, `/api/login`).
+pub mod accounts;
+mod api;
+pub mod config;
+mod conn;
+pub mod hub;
+pub mod store;
+pub mod usersig;
 
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::{AppIdentity, Config};
+use hub::Hub;
+use store::Store;
+
+/// Shared server state.
+pub(crate) struct State {
+    pub cfg: Config,
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    pub next_conn: AtomicU64,
+    pub accepting: AtomicBool,
+    pub shutdown: watch::Receiver<bool>,
+    pub accounts: accounts::Throttle,
+}
+
+/// A running server. Dropping it does not stop it; call [`Running::shutdown`].
+pub struct Running {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// `ws://host:port`, the URL clients connect to.
+    pub fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// Stop accepting, let connections finish their current request, flush the store.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        let Running { state, writer, .. } = self;
+        // The writer ends when the last Store handle (inside State) is gone.
+        drop(state);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), writer).await;
+    }
+
+    /// Test hook: drop every live connection at once, as a network failure would.
+    pub fn drop_all_connections(&self) {
+        self.state.hub.close_all();
+    }
+
+    /// Test hook: refuse (true) or allow (false) new WebSocket connections.
+    pub fn refuse_connections(&self, refuse: bool) {
+        self.state.accepting.store(!refuse, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn online_sessions(&self) -> usize {
+        self.state.hub.online_count()
+    }
+
+    pub fn sdk_app_id(&self) -> u64 {
+        self.state.cfg.identity.sdk_app_id
+    }
+
+    /// A UserSig for `user` valid for `expire` seconds (what `confab-server usersig` prints).
+    pub fn usersig(&self, user: &str, expire: i64) -> String {
+        let id = &self.state.cfg.identity;
+        usersig::generate(id.sdk_app_id, &id.secret_key, user, expire, config::now_secs() as i64)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Start serving on `listener` with `cfg`.
+pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartError> {
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let hub = Arc::new(Hub::default());
+    let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), hub.clone()).await?;
+    let (stop, shutdown) = watch::channel(false);
+    let state = Arc::new(State {
+        cfg,
+        store,
+        hub,
+        next_conn: AtomicU64::new(1),
+        accepting: AtomicBool::new(true),
+        shutdown: shutdown.clone(),
+        accounts: accounts::Throttle::default(),
+    });
+    let app = Router::new()
+        .route("/", get(conn::ws_handler))
+        .route("/ws", get(conn::ws_handler))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/register", post(accounts::http_register))
+        .route("/api/login", post(accounts::http_login))
+        .with_state(state.clone());
+    let addr = listener.local_addr()?;
+    let mut sd = shutdown;
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = sd.wait_for(|v| *v).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, "confab-server listening");
+    Ok(Running { addr, state, stop, task, writer })
+}

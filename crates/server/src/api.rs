@@ -1,0 +1,698 @@
+//! Request handlers: one function per request family. Every rule is enforced here; nothing a
+//! client says about who it is, what it may do or what a message looks like is trusted.
+use std::sync::Arc;
+
+use confab_protocol::enums::{conv_type, elem_type, group_type, member_role, msg_status};
+use confab_protocol::group::{CreateGroupParam, CreateGroupResult, GroupBaseInfo, GroupSelfInfo};
+use confab_protocol::wire::{is_valid_msg_id, is_valid_user_id, Event, LoginResult, Push, Request, SyncResult};
+use confab_protocol::{codes, Elem, Message, MessageReceipt, MsgLocator, UserProfile, UserProfileItem};
+use rand::Rng;
+use serde_json::{json, Value};
+use sqlx::Row;
+use tokio::sync::mpsc;
+
+use crate::config::now_secs;
+use crate::hub::{Outbound, SessionEntry};
+use crate::store::{render_for, MsgRow, StoreError, StoredEvent, MSG_COLUMNS};
+use crate::{accounts, usersig, State};
+
+#[derive(Debug)]
+pub(crate) struct ApiError(pub i32, pub String);
+
+fn e(code: i32, desc: impl Into<String>) -> ApiError {
+    ApiError(code, desc.into())
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Refused(c, d) => ApiError(c, d),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                ApiError(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "internal storage error".into())
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        StoreError::from(err).into()
+    }
+}
+
+type ApiResult = Result<Value, ApiError>;
+
+/// The authenticated side of a connection.
+pub(crate) struct Session {
+    pub user_id: String,
+    pub expires_at: i64,
+}
+
+/// Largest serialized element array the server stores (the SDK enforces 8 KB of content, 8001).
+const MAX_BODY_BYTES: usize = 12 * 1024;
+const HISTORY_MAX: u32 = 100;
+const SYNC_PAGE: i64 = 200;
+
+pub(crate) async fn handle(
+    state: &Arc<State>,
+    session: &mut Option<Session>,
+    conn_id: u64,
+    out_tx: &mpsc::UnboundedSender<Outbound>,
+    req: Request,
+) -> ApiResult {
+    match req {
+        Request::Ping => Ok(json!({"server_time": now_secs()})),
+        Request::Register { user_id, password, nick_name } => accounts::register(state, &user_id, &password, &nick_name)
+            .await
+            .map(|a| json!(a))
+            .map_err(|accounts::AccountError(c, d)| ApiError(c, d)),
+        Request::PasswordLogin { user_id, password } => accounts::password_login(state, &user_id, &password)
+            .await
+            .map(|a| json!(a))
+            .map_err(|accounts::AccountError(c, d)| ApiError(c, d)),
+        Request::Login { sdk_app_id, user_id, user_sig, platform, instance_id, resume } => {
+            login(state, session, conn_id, out_tx, sdk_app_id, &user_id, &user_sig, platform, &instance_id, resume).await
+        }
+        other => {
+            let Some(s) = session.as_ref() else {
+                return Err(e(codes::ERR_SDK_NOT_LOGGED_IN, "not logged in"));
+            };
+            let me = s.user_id.clone();
+            match other {
+                Request::Logout => {
+                    logout(state, &me, conn_id).await?;
+                    *session = None;
+                    Ok(Value::Null)
+                }
+                Request::SendMsg { conv_type, conv_id, msg } => send_msg(state, &me, conv_type, &conv_id, msg).await,
+                Request::Sync { after } => sync(state, &me, after).await,
+                Request::History { conv_type, conv_id, anchor_seq, forward, include_anchor, count } => {
+                    history(state, &me, conv_type, &conv_id, anchor_seq, forward, include_anchor, count).await
+                }
+                Request::ReportRead { conv_type, conv_id, time } => report_read(state, &me, conv_type, &conv_id, time).await,
+                Request::Revoke { conv_type, conv_id, msg_id } => revoke(state, &me, conv_type, &conv_id, &msg_id).await,
+                Request::GetProfiles { user_ids } => get_profiles(state, &user_ids).await,
+                Request::ModifySelfProfile { item } => modify_profile(state, &me, item).await,
+                Request::CreateGroup { param } => create_group(state, &me, param).await,
+                Request::JoinedGroups => joined_groups(state, &me).await,
+                Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
+                    unreachable!("handled above")
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn login(
+    state: &Arc<State>,
+    session: &mut Option<Session>,
+    conn_id: u64,
+    out_tx: &mpsc::UnboundedSender<Outbound>,
+    sdk_app_id: u64,
+    user_id: &str,
+    user_sig: &str,
+    platform: u32,
+    instance_id: &str,
+    resume: bool,
+) -> ApiResult {
+    if session.is_some() {
+        return Err(e(codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS, "this connection is already logged in"));
+    }
+    if !is_valid_user_id(user_id) {
+        return Err(e(codes::ERR_SDK_COMM_INVALID_IDENTIFIER, "invalid user id"));
+    }
+    if instance_id.is_empty() || instance_id.len() > 64 {
+        return Err(e(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "invalid instance id"));
+    }
+    let ident = &state.cfg.identity;
+    if sdk_app_id != ident.sdk_app_id {
+        return Err(e(codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_SDKAPPID, "unknown SDKAppID"));
+    }
+    let verified = usersig::verify(ident.sdk_app_id, &ident.secret_key, user_id, user_sig, now_secs() as i64)
+        .map_err(|err| e(err.code(), err.to_string()))?;
+    let (user, inst, hub) = (user_id.to_string(), instance_id.to_string(), state.hub.clone());
+    let outcome = state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                sqlx::query("INSERT OR IGNORE INTO users (user_id, created_at) VALUES (?, ?)")
+                    .bind(&user)
+                    .bind(now_secs() as i64)
+                    .execute(&mut ctx.conn)
+                    .await?;
+                let slot: Option<String> = sqlx::query_scalar("SELECT instance_id FROM device_slots WHERE user_id = ? AND platform = ?")
+                    .bind(&user)
+                    .bind(platform as i64)
+                    .fetch_optional(&mut ctx.conn)
+                    .await?;
+                if resume {
+                    // An automatic reconnect never displaces another device.
+                    if slot.as_deref().is_some_and(|s| s != inst) {
+                        return Ok(Err(codes::ERR_LOGIN_KICKED_OFF_BY_OTHER));
+                    }
+                } else {
+                    let flagged = sqlx::query("DELETE FROM kicked_instances WHERE user_id = ? AND instance_id = ?")
+                        .bind(&user)
+                        .bind(&inst)
+                        .execute(&mut ctx.conn)
+                        .await?
+                        .rows_affected()
+                        > 0;
+                    if flagged {
+                        return Ok(Err(codes::ERR_LOGIN_KICKED_OFF_BY_OTHER));
+                    }
+                    let other_online = hub.displace(&user, platform, &inst, conn_id);
+                    if let Some(holder) = slot.filter(|s| *s != inst) {
+                        if !other_online {
+                            sqlx::query("INSERT OR IGNORE INTO kicked_instances (user_id, instance_id) VALUES (?, ?)")
+                                .bind(&user)
+                                .bind(&holder)
+                                .execute(&mut ctx.conn)
+                                .await?;
+                        }
+                    }
+                }
+                sqlx::query("INSERT INTO device_slots (user_id, platform, instance_id) VALUES (?, ?, ?) ON CONFLICT (user_id, platform) DO UPDATE SET instance_id = excluded.instance_id")
+                    .bind(&user)
+                    .bind(platform as i64)
+                    .bind(&inst)
+                    .execute(&mut ctx.conn)
+                    .await?;
+                let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM inbox WHERE user_id = ?")
+                    .bind(&user)
+                    .fetch_one(&mut ctx.conn)
+                    .await?;
+                Ok(Ok(latest.unwrap_or(0) as u64))
+            })
+        })
+        .await?;
+    let latest_seq = match outcome {
+        Ok(s) => s,
+        Err(code) => return Err(e(code, "this account was signed in on another device; log in again to take over")),
+    };
+    state.hub.register(
+        user_id,
+        SessionEntry { conn_id, platform, instance_id: instance_id.to_string(), tx: out_tx.clone() },
+    );
+    *session = Some(Session { user_id: user_id.to_string(), expires_at: verified.expires_at });
+    tracing::info!(conn_id, "session logged in");
+    Ok(json!(LoginResult { server_time: now_secs(), latest_seq }))
+}
+
+async fn logout(state: &Arc<State>, me: &str, conn_id: u64) -> Result<(), ApiError> {
+    state.hub.unregister(me, conn_id);
+    Ok(())
+}
+
+fn c2c_key(a: &str, b: &str) -> String {
+    if a <= b { format!("{a}\n{b}") } else { format!("{b}\n{a}") }
+}
+
+async fn user_exists(state: &State, user: &str) -> Result<bool, ApiError> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM users WHERE user_id = ?").bind(user).fetch_optional(&state.store.read).await?.is_some())
+}
+
+async fn member_role_of(state: &State, group: &str, user: &str) -> Result<Option<u32>, ApiError> {
+    let role: Option<i64> = sqlx::query_scalar("SELECT role FROM group_members WHERE group_id = ? AND user_id = ?")
+        .bind(group)
+        .bind(user)
+        .fetch_optional(&state.store.read)
+        .await?;
+    Ok(role.map(|r| r as u32))
+}
+
+async fn group_exists(state: &State, group: &str) -> Result<bool, ApiError> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM groups WHERE group_id = ?").bind(group).fetch_optional(&state.store.read).await?.is_some())
+}
+
+/// Resolve the conversation `me` names, check `me` may use it, and list who takes part.
+async fn conversation(state: &State, me: &str, ct: u32, conv_id: &str) -> Result<(String, Vec<String>), ApiError> {
+    match ct {
+        conv_type::C2C => {
+            if !is_valid_user_id(conv_id) {
+                return Err(e(codes::ERR_SVR_MSG_INVALID_ID, "invalid peer user id"));
+            }
+            if !user_exists(state, conv_id).await? {
+                return Err(e(codes::ERR_SVR_MSG_INVALID_ID, "no such user"));
+            }
+            let mut parts = vec![me.to_string()];
+            if conv_id != me {
+                parts.push(conv_id.to_string());
+            }
+            Ok((c2c_key(me, conv_id), parts))
+        }
+        conv_type::GROUP => {
+            if !group_exists(state, conv_id).await? {
+                return Err(e(codes::ERR_SVR_GROUP_NOT_FOUND, "no such group"));
+            }
+            if member_role_of(state, conv_id, me).await?.is_none() {
+                return Err(e(codes::ERR_SVR_GROUP_PERMISSION_DENY, "not a member of this group"));
+            }
+            let members: Vec<String> = sqlx::query_scalar("SELECT user_id FROM group_members WHERE group_id = ?")
+                .bind(conv_id)
+                .fetch_all(&state.store.read)
+                .await?;
+            Ok((conv_id.to_string(), members))
+        }
+        _ => Err(e(codes::ERR_INVALID_CONVERSATION, "conversation type must be C2C (1) or group (2)")),
+    }
+}
+
+/// Apply the content hook; returns whether anything changed.
+fn filter_words(words: &[String], elems: &mut [Elem]) -> bool {
+    let mut changed = false;
+    for el in elems.iter_mut() {
+        if let Elem::Text(t) = el {
+            for w in words.iter().filter(|w| !w.is_empty()) {
+                if t.text_elem_content.contains(w.as_str()) {
+                    t.text_elem_content = t.text_elem_content.replace(w.as_str(), &"*".repeat(w.chars().count()));
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
+async fn sender_profile(state: &State, user: &str) -> Result<UserProfile, ApiError> {
+    let row = sqlx::query("SELECT nick_name, face_url, self_signature, gender FROM users WHERE user_id = ?")
+        .bind(user)
+        .fetch_optional(&state.store.read)
+        .await?;
+    let mut p = UserProfile { user_profile_identifier: user.to_string(), ..Default::default() };
+    if let Some(r) = row {
+        p.user_profile_nick_name = r.get("nick_name");
+        p.user_profile_face_url = r.get("face_url");
+        p.user_profile_self_signature = r.get("self_signature");
+        p.user_profile_gender = r.get::<i64, _>("gender") as u32;
+    }
+    Ok(p)
+}
+
+async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Message) -> ApiResult {
+    if msg.message_elem_array.is_empty() {
+        return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "message has no elements"));
+    }
+    for el in &msg.message_elem_array {
+        match el.elem_type() {
+            elem_type::GROUP_TIPS | elem_type::GROUP_REPORT | elem_type::FRIEND_CHANGE | elem_type::PROFILE_CHANGE => {
+                return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "this element type cannot be sent by a client"));
+            }
+            t if !(0..=12).contains(&t) => return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "unknown element type")),
+            _ => {}
+        }
+    }
+    if !is_valid_msg_id(&msg.message_msg_id) {
+        return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "invalid message id"));
+    }
+    let body_len = serde_json::to_vec(&msg.message_elem_array).map(|v| v.len()).unwrap_or(usize::MAX);
+    if body_len > MAX_BODY_BYTES {
+        return Err(e(codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "message body is too large"));
+    }
+    let (conv_key, recipients) = conversation(state, me, ct, conv_id).await?;
+    let profile = sender_profile(state, me).await?;
+    let now = now_secs();
+    let mut stored = Message {
+        message_elem_array: msg.message_elem_array,
+        message_conv_id: conv_id.to_string(),
+        message_conv_type: ct,
+        message_sender: me.to_string(),
+        message_priority: msg.message_priority.min(3),
+        message_client_time: msg.message_client_time,
+        message_server_time: now,
+        message_platform: msg.message_platform,
+        message_is_online_msg: msg.message_is_online_msg,
+        message_status: msg_status::SEND_SUCC,
+        message_msg_id: msg.message_msg_id,
+        message_rand: if msg.message_rand != 0 { msg.message_rand } else { rand::thread_rng().gen::<u32>() as u64 },
+        message_cloud_custom_str: msg.message_cloud_custom_str,
+        message_is_excluded_from_unread_count: msg.message_is_excluded_from_unread_count,
+        message_group_at_user_array: msg.message_group_at_user_array,
+        message_sender_profile: Some(profile),
+        message_offlie_push_config: msg.message_offlie_push_config,
+        message_excluded_from_last_message: msg.message_excluded_from_last_message,
+        message_need_read_receipt: msg.message_need_read_receipt,
+        // A 64-bit id with the top bits set, so that clients must keep it integral.
+        message_unique_id: (1u64 << 62) | (rand::thread_rng().gen::<u64>() >> 2),
+        ..Default::default()
+    };
+    let changed = filter_words(&state.cfg.word_filter, &mut stored.message_elem_array);
+    if stored.message_is_online_msg {
+        // Online-only: not stored, not sequenced, delivered to whoever is online now.
+        for r in &recipients {
+            let mut m = stored.clone();
+            render_for(&mut m, r);
+            state.hub.push(r, Push { seq: 0, event: Event::NewMsg { msg: m } });
+        }
+        let mut m = stored;
+        render_for(&mut m, me);
+        return Ok(json!(m));
+    }
+    let me_s = me.to_string();
+    let result = state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                let existing = sqlx::query(&format!("SELECT {MSG_COLUMNS} FROM messages WHERE msg_id = ?"))
+                    .bind(&stored.message_msg_id)
+                    .fetch_optional(&mut ctx.conn)
+                    .await?;
+                if let Some(row) = existing {
+                    let row = MsgRow::from_row(&row);
+                    if row.sender != me_s {
+                        return Err(StoreError::Refused(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "message id already in use".into()));
+                    }
+                    // A retry of a message already committed: answer with what was stored.
+                    return row.render(&me_s);
+                }
+                stored.message_seq = ctx.next_conv_seq(ct, &conv_key).await?;
+                let body = serde_json::to_string(&stored).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                let id = sqlx::query("INSERT INTO messages (msg_id, conv_type, conv_key, seq, sender, server_time, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .bind(&stored.message_msg_id)
+                    .bind(ct as i64)
+                    .bind(&conv_key)
+                    .bind(stored.message_seq as i64)
+                    .bind(&me_s)
+                    .bind(stored.message_server_time as i64)
+                    .bind(body)
+                    .execute(&mut ctx.conn)
+                    .await?
+                    .last_insert_rowid();
+                for r in &recipients {
+                    let mut m = stored.clone();
+                    render_for(&mut m, r);
+                    ctx.append_inbox(r, &StoredEvent::Msg { id }, Event::NewMsg { msg: m }).await?;
+                }
+                let mut mine = stored.clone();
+                render_for(&mut mine, &me_s);
+                if changed {
+                    ctx.append_inbox(&me_s, &StoredEvent::Updated { id }, Event::MsgUpdated { msg: mine.clone() }).await?;
+                }
+                Ok(mine)
+            })
+        })
+        .await?;
+    Ok(json!(result))
+}
+
+async fn sync(state: &Arc<State>, me: &str, after: u64) -> ApiResult {
+    let rows = sqlx::query("SELECT seq, event FROM inbox WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+        .bind(me)
+        .bind(after as i64)
+        .bind(SYNC_PAGE + 1)
+        .fetch_all(&state.store.read)
+        .await?;
+    let more = rows.len() as i64 > SYNC_PAGE;
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows.iter().take(SYNC_PAGE as usize) {
+        let seq = r.get::<i64, _>("seq") as u64;
+        let stored: StoredEvent = serde_json::from_str(r.get::<&str, _>("event")).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let event = match stored {
+            StoredEvent::Msg { id } => Event::NewMsg { msg: load_msg(state, id).await?.render(me)? },
+            StoredEvent::Updated { id } => Event::MsgUpdated { msg: load_msg(state, id).await?.render(me)? },
+            StoredEvent::Receipt { receipt } => Event::Receipt { receipt },
+            StoredEvent::Revoked { locator, msg_id } => Event::Revoked { locator, msg_id },
+        };
+        events.push(Push { seq, event });
+    }
+    Ok(json!(SyncResult { events, more }))
+}
+
+async fn load_msg(state: &State, id: i64) -> Result<MsgRow, ApiError> {
+    let row = sqlx::query(&format!("SELECT {MSG_COLUMNS} FROM messages WHERE id = ?")).bind(id).fetch_one(&state.store.read).await?;
+    Ok(MsgRow::from_row(&row))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn history(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, anchor: u64, forward: bool, include: bool, count: u32) -> ApiResult {
+    let (conv_key, _) = conversation(state, me, ct, conv_id).await?;
+    let count = count.clamp(1, HISTORY_MAX) as i64;
+    let (cmp, order) = match (forward, include) {
+        (true, false) => (">", "ASC"),
+        (true, true) => (">=", "ASC"),
+        (false, false) => ("<", "DESC"),
+        (false, true) => ("<=", "DESC"),
+    };
+    // Anchor 0 backwards means "from the newest message".
+    let anchor = if anchor == 0 && !forward { i64::MAX } else { anchor as i64 };
+    let sql = format!(
+        "SELECT {MSG_COLUMNS} FROM messages WHERE conv_type = ? AND conv_key = ? AND seq {cmp} ? ORDER BY seq {order} LIMIT ?"
+    );
+    let rows = sqlx::query(&sql).bind(ct as i64).bind(&conv_key).bind(anchor).bind(count).fetch_all(&state.store.read).await?;
+    let mut msgs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        msgs.push(MsgRow::from_row(r).render(me)?);
+    }
+    Ok(json!({ "msgs": msgs }))
+}
+
+async fn report_read(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, time: u64) -> ApiResult {
+    let _ = conversation(state, me, ct, conv_id).await?;
+    let time = time.min(now_secs() + 60);
+    let (me_s, peer) = (me.to_string(), conv_id.to_string());
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                let prev: Option<i64> = sqlx::query_scalar("SELECT time FROM read_marks WHERE user_id = ? AND conv_type = ? AND conv_id = ?")
+                    .bind(&me_s)
+                    .bind(ct as i64)
+                    .bind(&peer)
+                    .fetch_optional(&mut ctx.conn)
+                    .await?;
+                if prev.is_some_and(|p| p as u64 >= time) {
+                    return Ok(());
+                }
+                sqlx::query("INSERT INTO read_marks (user_id, conv_type, conv_id, time) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, conv_type, conv_id) DO UPDATE SET time = excluded.time")
+                    .bind(&me_s)
+                    .bind(ct as i64)
+                    .bind(&peer)
+                    .bind(time as i64)
+                    .execute(&mut ctx.conn)
+                    .await?;
+                if ct == conv_type::C2C && peer != me_s {
+                    let receipt = MessageReceipt { msg_receipt_conv_id: me_s.clone(), msg_receipt_conv_type: conv_type::C2C, msg_receipt_time_stamp: time };
+                    ctx.append_inbox(&peer, &StoredEvent::Receipt { receipt: receipt.clone() }, Event::Receipt { receipt }).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(Value::Null)
+}
+
+async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &str) -> ApiResult {
+    let (conv_key, recipients) = conversation(state, me, ct, conv_id).await?;
+    let not_found = if ct == conv_type::GROUP { codes::ERR_SVR_GROUP_REVOKE_MSG_NOT_FOUND } else { codes::ERR_SVR_GROUP_REVOKE_MSG_NOT_FOUND };
+    let row = sqlx::query("SELECT id, sender, server_time, seq, body, revoked FROM messages WHERE msg_id = ? AND conv_type = ? AND conv_key = ?")
+        .bind(msg_id)
+        .bind(ct as i64)
+        .bind(&conv_key)
+        .fetch_optional(&state.store.read)
+        .await?
+        .ok_or_else(|| e(not_found, "no such message in this conversation"))?;
+    let sender: String = row.get("sender");
+    if row.get::<i64, _>("revoked") != 0 {
+        return Ok(Value::Null);
+    }
+    if sender != me {
+        let allowed = ct == conv_type::GROUP && member_role_of(state, conv_id, me).await?.is_some_and(|r| r >= member_role::ADMIN);
+        if !allowed {
+            return Err(e(codes::ERR_SVR_GROUP_REVOKE_MSG_DENY, "only the sender (or a group admin) can revoke this message"));
+        }
+    } else {
+        let sent = row.get::<i64, _>("server_time") as u64;
+        if now_secs().saturating_sub(sent) > state.cfg.revoke_window.as_secs() {
+            let code = if ct == conv_type::GROUP { codes::ERR_SVR_GROUP_REVOKE_MSG_TIME_LIMIT } else { codes::ERR_SVR_MSG_REVOKE_TIME_LIMIT };
+            return Err(e(code, "the revoke time limit has passed"));
+        }
+    }
+    let body: Message = serde_json::from_str(row.get::<&str, _>("body")).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let id: i64 = row.get("id");
+    let msg_id = msg_id.to_string();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                let n = sqlx::query("UPDATE messages SET revoked = 1 WHERE id = ? AND revoked = 0").bind(id).execute(&mut ctx.conn).await?.rows_affected();
+                if n == 0 {
+                    return Ok(());
+                }
+                for r in &recipients {
+                    let mut m = body.clone();
+                    render_for(&mut m, r);
+                    let locator = MsgLocator {
+                        message_locator_conv_id: m.message_conv_id.clone(),
+                        message_locator_conv_type: ct,
+                        message_locator_is_revoked: true,
+                        message_locator_time: m.message_server_time,
+                        message_locator_seq: m.message_seq,
+                        message_locator_is_self: m.message_is_from_self,
+                        message_locator_rand: m.message_rand,
+                        message_locator_unique_id: m.message_unique_id,
+                    };
+                    let ev = StoredEvent::Revoked { locator: locator.clone(), msg_id: msg_id.clone() };
+                    ctx.append_inbox(r, &ev, Event::Revoked { locator, msg_id: msg_id.clone() }).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(Value::Null)
+}
+
+async fn get_profiles(state: &Arc<State>, ids: &[String]) -> ApiResult {
+    if ids.len() > 100 {
+        return Err(e(codes::ERR_SVR_PROFILE_INVALID_PARAMETERS, "at most 100 users per request"));
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        if user_exists(state, id).await? {
+            out.push(sender_profile(state, id).await?);
+        }
+    }
+    Ok(json!(out))
+}
+
+async fn modify_profile(state: &Arc<State>, me: &str, item: UserProfileItem) -> ApiResult {
+    let too_long = |s: &Option<String>, n: usize| s.as_ref().is_some_and(|v| v.len() > n);
+    if too_long(&item.user_profile_item_nick_name, 64) || too_long(&item.user_profile_item_face_url, 500) || too_long(&item.user_profile_item_self_signature, 500) {
+        return Err(e(codes::ERR_SVR_PROFILE_INVALID_PARAMETERS, "profile value too long"));
+    }
+    let me = me.to_string();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                sqlx::query("UPDATE users SET nick_name = COALESCE(?, nick_name), face_url = COALESCE(?, face_url), self_signature = COALESCE(?, self_signature), gender = COALESCE(?, gender) WHERE user_id = ?")
+                    .bind(item.user_profile_item_nick_name)
+                    .bind(item.user_profile_item_face_url)
+                    .bind(item.user_profile_item_self_signature)
+                    .bind(item.user_profile_item_gender.map(i64::from))
+                    .bind(&me)
+                    .execute(&mut ctx.conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(Value::Null)
+}
+
+fn valid_custom_group_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 48 && id.bytes().all(|b| (0x21..=0x7e).contains(&b)) && !id.starts_with("@TGS#")
+}
+
+fn max_members(t: u32) -> u32 {
+    match t {
+        group_type::PRIVATE => 200,
+        group_type::PUBLIC => 2000,
+        group_type::CHAT_ROOM => 6000,
+        group_type::COMMUNITY => 100_000,
+        _ => u32::MAX,
+    }
+}
+
+async fn create_group(state: &Arc<State>, me: &str, p: CreateGroupParam) -> ApiResult {
+    if p.create_group_param_group_name.is_empty() || p.create_group_param_group_name.len() > 30 {
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "group name must be 1 to 30 bytes"));
+    }
+    if p.create_group_param_group_type > group_type::COMMUNITY {
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "unknown group type"));
+    }
+    if p.create_group_param_introduction.len() > 240 || p.create_group_param_notification.len() > 300 || p.create_group_param_face_url.len() > 100 {
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "introduction, notification or face url too long"));
+    }
+    let gid = if p.create_group_param_group_id.is_empty() {
+        let suffix: String = rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(10).map(char::from).collect();
+        format!("@TGS#{suffix}")
+    } else if valid_custom_group_id(&p.create_group_param_group_id) {
+        p.create_group_param_group_id.clone()
+    } else {
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_GROUPID, "group id must be printable ASCII, at most 48 bytes, not starting with @TGS#"));
+    };
+    let limit = max_members(p.create_group_param_group_type);
+    let mut members: Vec<String> = p.create_group_param_group_member_array.iter().map(|m| m.group_member_info_identifier.clone()).filter(|m| m != me).collect();
+    members.sort();
+    members.dedup();
+    if members.len() as u64 + 1 > u64::from(limit) {
+        return Err(e(codes::ERR_SVR_GROUP_FULL_MEMBER_COUNT, "too many members for this group type"));
+    }
+    for m in &members {
+        if !user_exists(state, m).await? {
+            return Err(e(codes::ERR_SVR_GROUP_ACCOUNT_NOT_FOUND, format!("no such user: {m}")));
+        }
+    }
+    let me = me.to_string();
+    let g = gid.clone();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                let now = now_secs() as i64;
+                let r = sqlx::query("INSERT OR IGNORE INTO groups (group_id, group_type, name, owner, notification, introduction, face_url, add_option, max_members, create_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    .bind(&g)
+                    .bind(p.create_group_param_group_type as i64)
+                    .bind(&p.create_group_param_group_name)
+                    .bind(&me)
+                    .bind(&p.create_group_param_notification)
+                    .bind(&p.create_group_param_introduction)
+                    .bind(&p.create_group_param_face_url)
+                    .bind(p.create_group_param_add_option.unwrap_or(2) as i64)
+                    .bind(limit as i64)
+                    .bind(now)
+                    .execute(&mut ctx.conn)
+                    .await?;
+                if r.rows_affected() == 0 {
+                    return Err(StoreError::Refused(codes::ERR_SVR_GROUP_GROUPID_IN_USED, "group id already in use".into()));
+                }
+                let owner_row = std::iter::once((me.clone(), member_role::OWNER));
+                for (u, role) in owner_row.chain(members.into_iter().map(|m| (m, member_role::NORMAL))) {
+                    sqlx::query("INSERT INTO group_members (group_id, user_id, role, join_time) VALUES (?, ?, ?, ?)")
+                        .bind(&g)
+                        .bind(&u)
+                        .bind(role as i64)
+                        .bind(now)
+                        .execute(&mut ctx.conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(json!(CreateGroupResult { create_group_result_groupid: gid }))
+}
+
+async fn joined_groups(state: &Arc<State>, me: &str) -> ApiResult {
+    let rows = sqlx::query(
+        "SELECT g.group_id, g.name, g.group_type, g.face_url, g.info_seq, g.shutup_all, m.role, m.join_time, m.msg_flag,
+                (SELECT MAX(seq) FROM messages WHERE conv_type = 2 AND conv_key = g.group_id) AS latest
+         FROM group_members m JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = ? ORDER BY g.group_id",
+    )
+    .bind(me)
+    .fetch_all(&state.store.read)
+    .await?;
+    let out: Vec<GroupBaseInfo> = rows
+        .iter()
+        .map(|r| GroupBaseInfo {
+            group_base_info_group_id: r.get("group_id"),
+            group_base_info_group_name: r.get("name"),
+            group_base_info_group_type: r.get::<i64, _>("group_type") as u32,
+            group_base_info_face_url: r.get("face_url"),
+            group_base_info_info_seq: r.get::<i64, _>("info_seq") as u64,
+            group_base_info_lastest_seq: r.get::<Option<i64>, _>("latest").unwrap_or(0) as u64,
+            group_base_info_readed_seq: 0,
+            group_base_info_msg_flag: r.get::<i64, _>("msg_flag") as u32,
+            group_base_info_is_shutup_all: r.get::<i64, _>("shutup_all") != 0,
+            group_base_info_self_info: GroupSelfInfo {
+                group_self_info_join_time: r.get::<i64, _>("join_time") as u64,
+                group_self_info_role: r.get::<i64, _>("role") as u32,
+                group_self_info_unread_num: 0,
+                group_self_info_msg_flag: r.get::<i64, _>("msg_flag") as u32,
+            },
+        })
+        .collect();
+    Ok(json!(out))
+}

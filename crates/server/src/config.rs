@@ -1,0 +1,85 @@
+//! Server configuration and the app identity (SDKAppID + secret key) kept in the data dir.
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppIdentity {
+    pub sdk_app_id: u64,
+    pub secret_key: String,
+}
+
+impl AppIdentity {
+    /// Read `app.json` from the data dir, creating it with a fresh identity on first start.
+    /// `sdk_app_id` / `secret_key` given explicitly (flags or environment) take precedence.
+    pub fn load_or_create(data_dir: &Path, sdk_app_id: Option<u64>, secret_key: Option<String>) -> std::io::Result<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join("app.json");
+        let stored: Option<AppIdentity> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let mut id = match stored {
+            Some(id) => id,
+            None => {
+                let mut rng = rand::thread_rng();
+                let key: String = (0..32).map(|_| format!("{:02x}", rng.gen::<u8>())).collect();
+                let id = AppIdentity { sdk_app_id: 1_400_000_000 + rng.gen_range(0..99_999_999), secret_key: key };
+                let tmp = data_dir.join("app.json.tmp");
+                std::fs::write(&tmp, serde_json::to_vec_pretty(&id).map_err(std::io::Error::other)?)?;
+                std::fs::rename(&tmp, &path)?;
+                id
+            }
+        };
+        if let Some(a) = sdk_app_id {
+            id.sdk_app_id = a;
+        }
+        if let Some(k) = secret_key {
+            id.secret_key = k;
+        }
+        Ok(id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub identity: AppIdentity,
+    /// How long after sending a message its sender may revoke it (default 2 minutes).
+    pub revoke_window: Duration,
+    /// A connection that sends nothing (not even a ping) for this long is dropped.
+    pub idle_timeout: Duration,
+    /// Content hook: words replaced by asterisks in text elements before a message is stored.
+    pub word_filter: Vec<String>,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf, identity: AppIdentity) -> Self {
+        Config {
+            data_dir,
+            identity,
+            revoke_window: Duration::from_secs(120),
+            idle_timeout: Duration::from_secs(90),
+            word_filter: Vec::new(),
+        }
+    }
+}
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The platform's data directory for the server (`~/.local/share/confab-server` on Linux).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("confab-server");
+    }
+    #[cfg(target_os = "windows")]
+    if let Some(a) = std::env::var_os("APPDATA") {
+        return PathBuf::from(a).join("confab-server");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    #[cfg(target_os = "macos")]
+    return home.join("Library/Application Support/confab-server");
+    #[cfg(not(target_os = "macos"))]
+    home.join(".local/share/confab-server")
+}
