@@ -1,1 +1,272 @@
+//! Test harness: a real `confab-server` in process on port 0 with a temporary SQLite database,
+//! and real SDK clients (each with its own temporary data dir) talking to it over WebSockets.
+use std::path::PathBuf;
+use std::time::Duration;
 
+use confab_core::api::Reply;
+use confab_core::{Sdk, SdkEvent, SdkOptions, Timeouts};
+use confab_server::{AppIdentity, Config, Running};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::mpsc;
+
+/// How long a test waits for something that should happen promptly.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .try_init();
+}
+
+pub struct TestServer {
+    pub dir: TempDir,
+    pub running: Option<Running>,
+    pub identity: AppIdentity,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Start with a configuration tweak (revoke window, word filter, idle timeout...).
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        init_tracing();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let identity = AppIdentity::load_or_create(dir.path(), None, None).expect("identity");
+        let mut cfg = Config::new(dir.path().to_path_buf(), identity.clone());
+        tweak(&mut cfg);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let running = confab_server::start(cfg, listener)
+            .await
+            .expect("start server");
+        TestServer {
+            dir,
+            running: Some(running),
+            identity,
+        }
+    }
+
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("server is running")
+    }
+
+    pub fn url(&self) -> String {
+        self.running().url()
+    }
+
+    pub fn usersig(&self, user: &str) -> String {
+        self.running().usersig(user, 86400)
+    }
+
+    pub fn usersig_expiring(&self, user: &str, secs: i64) -> String {
+        self.running().usersig(user, secs)
+    }
+
+    /// A client logged in as `user` (new data dir).
+    pub async fn client(&self, user: &str) -> TestClient {
+        let c = TestClient::new(self, tempfile::tempdir().expect("tempdir"));
+        c.login(user, &self.usersig(user)).await;
+        c
+    }
+}
+
+pub fn fast_timeouts() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(5),
+        request: Duration::from_secs(10),
+        wait_ready: Duration::from_secs(10),
+        heartbeat: Duration::from_secs(2),
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(400),
+    }
+}
+
+pub struct TestClient {
+    pub sdk: Sdk,
+    pub dir: TempDir,
+    events: tokio::sync::Mutex<mpsc::UnboundedReceiver<SdkEvent>>,
+    pub seen: std::sync::Mutex<Vec<SdkEvent>>,
+}
+
+impl TestClient {
+    /// An initialised SDK instance (not logged in) for `dir`, subscribed to events.
+    pub fn new(server: &TestServer, dir: TempDir) -> TestClient {
+        Self::with_options(server, dir, |_| {})
+    }
+
+    pub fn with_options(
+        server: &TestServer,
+        dir: TempDir,
+        tweak: impl FnOnce(&mut SdkOptions),
+    ) -> TestClient {
+        let mut opts = SdkOptions {
+            server_url: server.url(),
+            data_dir: PathBuf::from(dir.path()),
+            timeouts: fast_timeouts(),
+            ..Default::default()
+        };
+        tweak(&mut opts);
+        let sdk = Sdk::new(opts);
+        let events = sdk.subscribe();
+        sdk.init(server.identity.sdk_app_id, "", "");
+        TestClient {
+            sdk,
+            dir,
+            events: tokio::sync::Mutex::new(events),
+            seen: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub async fn login(&self, user: &str, sig: &str) {
+        let r = self.try_login(user, sig).await;
+        assert_eq!(r.code, 0, "login of {user} failed: {}", r.desc);
+    }
+
+    pub async fn try_login(&self, user: &str, sig: &str) -> Reply {
+        self.call("TIMLogin", json!({"user_id": user, "user_sig": sig}))
+            .await
+    }
+
+    /// Call a TIM API and wait for its callback; a non-zero TIMResult becomes the code.
+    pub async fn call(&self, api: &str, params: Value) -> Reply {
+        let inv = self.sdk.call(api, &params).await;
+        if inv.result != 0 {
+            return Reply {
+                code: inv.result,
+                desc: inv.desc,
+                json: Value::Null,
+            };
+        }
+        match inv.callback {
+            Some(cb) => tokio::time::timeout(WAIT, cb)
+                .await
+                .unwrap_or_else(|_| panic!("{api} callback timed out")),
+            None => Reply {
+                code: 0,
+                desc: String::new(),
+                json: Value::Object(inv.outputs),
+            },
+        }
+    }
+
+    pub async fn ok(&self, api: &str, params: Value) -> Value {
+        let r = self.call(api, params).await;
+        assert_eq!(r.code, 0, "{api} failed: {} ({})", r.desc, r.code);
+        r.json
+    }
+
+    pub async fn send_text(&self, conv_id: &str, conv_type: u32, text: &str) -> Value {
+        self.ok(
+            "TIMMsgSendMessage",
+            json!({"conv_id": conv_id, "conv_type": conv_type,
+                   "json_msg_param": {"message_elem_array": [{"elem_type": 0, "text_elem_content": text}]}}),
+        )
+        .await
+    }
+
+    pub async fn messages(&self, conv_id: &str, conv_type: u32, param: Value) -> Vec<Value> {
+        let v = self
+            .ok(
+                "TIMMsgGetMsgList",
+                json!({"conv_id": conv_id, "conv_type": conv_type, "json_get_msg_param": param}),
+            )
+            .await;
+        v.as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn convs(&self) -> Vec<Value> {
+        self.ok("TIMConvGetConvList", json!({}))
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub async fn conv(&self, conv_id: &str) -> Option<Value> {
+        self.convs()
+            .await
+            .into_iter()
+            .find(|c| c["conv_id"] == conv_id)
+    }
+
+    /// Wait for an event matching `pred` (events seen earlier and not yet matched count too).
+    pub async fn wait_for(&self, what: &str, mut pred: impl FnMut(&SdkEvent) -> bool) -> SdkEvent {
+        {
+            let mut seen = self.seen.lock().unwrap();
+            if let Some(i) = seen.iter().position(&mut pred) {
+                return seen.remove(i);
+            }
+        }
+        let mut rx = self.events.lock().await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let e = tokio::time::timeout_at(deadline, rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+                .expect("event stream closed");
+            if pred(&e) {
+                return e;
+            }
+            self.seen.lock().unwrap().push(e);
+        }
+    }
+
+    /// Collect text contents of new messages until `n` have arrived.
+    pub async fn recv_texts(&self, n: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            if let SdkEvent::RecvNewMsg(msgs) = self
+                .wait_for("new messages", |e| matches!(e, SdkEvent::RecvNewMsg(_)))
+                .await
+            {
+                for m in msgs {
+                    out.push(text_of(&serde_json::to_value(&m).unwrap()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Drain events that are already queued, without waiting.
+    pub async fn drain(&self) -> Vec<SdkEvent> {
+        let mut rx = self.events.lock().await;
+        let mut out: Vec<SdkEvent> = std::mem::take(&mut *self.seen.lock().unwrap());
+        while let Ok(e) = rx.try_recv() {
+            out.push(e);
+        }
+        out
+    }
+}
+
+/// The text of a message's first text element.
+pub fn text_of(m: &Value) -> String {
+    m["message_elem_array"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["elem_type"] == 0))
+        .and_then(|e| e["text_elem_content"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Wait until `f` returns true (polling).
+pub async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

@@ -1,1 +1,422 @@
+//! confab-core: the Confab SDK. TIM semantics (init, login, conversations, messages, groups,
+//! events) over a local SQLite store and a WebSocket link to a Confab server.
+//!
+//! Two ways in:
+//! - the typed [`Sdk`] methods, and
+//! - the JSON surface [`Sdk::call`]: every implemented call by its TIM name with TIM JSON
+//!   parameters, answering a `TIMResult` at once and the callback's `(code, desc, json)` later,
+//!   which is the C API's contract. `confab-cli` and the desktop shell sit on it.
+//!
+//! Events (the `TIMSet…Callback`s) arrive through [`Sdk::subscribe`].
+//!
+//! This crate never depends on tauri and never builds its own runtime.
+pub mod api;
+pub mod error;
+pub mod events;
+pub mod link;
+pub mod msg;
+pub mod session;
+pub mod store;
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use confab_protocol::conv::Draft;
+use confab_protocol::enums::{conv_event, conv_type, login_status, platform as plat};
+use confab_protocol::wire::{is_valid_user_id, AccountResult, Request};
+use confab_protocol::{ConvInfo, SetConfig};
+use tokio::sync::mpsc;
+
+pub use error::{Error, Result};
+pub use events::SdkEvent;
+pub use link::Timeouts;
+use session::{LoginInfo, Session, Shared};
+use store::LocalStore;
+
+/// The version `TIMGetSDKVersion` reports.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// This build's TIMPlatform.
+pub fn platform() -> u32 {
+    if cfg!(target_os = "windows") {
+        plat::WINDOWS
+    } else if cfg!(target_os = "macos") {
+        plat::MAC
+    } else {
+        plat::OTHER
+    }
+}
+
+/// Where the SDK connects and keeps its data. `TIMInit`'s config may override both.
+#[derive(Debug, Clone)]
+pub struct SdkOptions {
+    pub server_url: String,
+    pub data_dir: PathBuf,
+    pub timeouts: Timeouts,
+    /// How many recent inbox events a device with no local history replays at its first login.
+    pub fresh_sync_window: u64,
+}
+
+impl Default for SdkOptions {
+    fn default() -> Self {
+        SdkOptions {
+            server_url: "ws://127.0.0.1:9780".into(),
+            data_dir: PathBuf::from("confab-data"),
+            timeouts: Timeouts::default(),
+            fresh_sync_window: 1000,
+        }
+    }
+}
+
+/// Fan-out of SDK events to every subscriber.
+#[derive(Clone, Default)]
+pub struct Emitter {
+    subs: Arc<Mutex<Vec<mpsc::UnboundedSender<SdkEvent>>>>,
+}
+
+impl Emitter {
+    pub fn emit(&self, e: SdkEvent) {
+        let mut subs = self.subs.lock().unwrap_or_else(|p| p.into_inner());
+        subs.retain(|s| s.send(e.clone()).is_ok());
+    }
+    fn subscribe(&self) -> mpsc::UnboundedReceiver<SdkEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.subs.lock().unwrap_or_else(|p| p.into_inner()).push(tx);
+        rx
+    }
+}
+
+struct Inner {
+    opts: Mutex<SdkOptions>,
+    inited: AtomicBool,
+    sdk_app_id: AtomicU64,
+    emitter: Emitter,
+    session: tokio::sync::Mutex<Option<Session>>,
+    login_busy: AtomicBool,
+    config: Mutex<SetConfig>,
+}
+
+/// One SDK instance (one data dir, at most one logged-in user). Cheap to clone.
+#[derive(Clone)]
+pub struct Sdk {
+    inner: Arc<Inner>,
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Sdk {
+    pub fn new(opts: SdkOptions) -> Sdk {
+        Sdk {
+            inner: Arc::new(Inner {
+                opts: Mutex::new(opts),
+                inited: AtomicBool::new(false),
+                sdk_app_id: AtomicU64::new(0),
+                emitter: Emitter::default(),
+                session: tokio::sync::Mutex::new(None),
+                login_busy: AtomicBool::new(false),
+                config: Mutex::new(SetConfig::default()),
+            }),
+        }
+    }
+
+    /// Receive every event from now on.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<SdkEvent> {
+        self.inner.emitter.subscribe()
+    }
+
+    fn opts(&self) -> SdkOptions {
+        self.inner
+            .opts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn is_inited(&self) -> bool {
+        self.inner.inited.load(Ordering::SeqCst)
+    }
+
+    /// TIMInit. `config_dir` / `server_url` override the options when non-empty.
+    pub fn init(&self, sdk_app_id: u64, config_dir: &str, server_url: &str) {
+        let mut o = self.inner.opts.lock().unwrap_or_else(|p| p.into_inner());
+        if !config_dir.is_empty() {
+            o.data_dir = PathBuf::from(config_dir);
+        }
+        if !server_url.is_empty() {
+            o.server_url = server_url.to_string();
+        }
+        self.inner.sdk_app_id.store(sdk_app_id, Ordering::SeqCst);
+        self.inner.inited.store(true, Ordering::SeqCst);
+    }
+
+    /// TIMUninit: log out (dropping every background task) and forget the init.
+    pub async fn uninit(&self) {
+        self.end_session().await;
+        self.inner.inited.store(false, Ordering::SeqCst);
+    }
+
+    async fn end_session(&self) {
+        if let Some(s) = self.inner.session.lock().await.take() {
+            s.stop();
+            let _ = s.shared.link.request_raw(Request::Logout).await;
+            s.shared.store.close().await;
+        }
+    }
+
+    /// The live session, or 6014.
+    pub async fn shared(&self) -> Result<Arc<Shared>> {
+        match self.inner.session.lock().await.as_ref() {
+            Some(s) if s.shared.alive() => Ok(s.shared.clone()),
+            _ => Err(Error::NotLoggedIn),
+        }
+    }
+
+    pub async fn login_status(&self) -> i32 {
+        if self.inner.login_busy.load(Ordering::SeqCst) {
+            return login_status::LOGINING;
+        }
+        match self.shared().await {
+            Ok(_) => login_status::LOGINED,
+            Err(_) => login_status::UNLOGINED,
+        }
+    }
+
+    pub async fn login_user(&self) -> Option<String> {
+        self.shared().await.ok().map(|s| s.me.clone())
+    }
+
+    fn instance_id(dir: &Path) -> Result<String> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(e.to_string()))?;
+        let path = dir.join("instance_id");
+        if let Ok(s) = std::fs::read_to_string(&path) {
+            let s = s.trim().to_string();
+            if !s.is_empty() {
+                return Ok(s);
+            }
+        }
+        let id: String = (0..16)
+            .map(|_| format!("{:02x}", rand::random::<u8>()))
+            .collect();
+        std::fs::write(&path, &id).map_err(|e| Error::Io(e.to_string()))?;
+        Ok(id)
+    }
+
+    /// TIMLogin.
+    pub async fn login(&self, user_id: &str, user_sig: &str) -> Result<()> {
+        if !is_valid_user_id(user_id) {
+            return Err(Error::Server(
+                confab_protocol::codes::ERR_SDK_COMM_INVALID_IDENTIFIER,
+                "user id must be 1-32 printable ASCII characters".into(),
+            ));
+        }
+        if user_sig.is_empty() {
+            return Err(Error::InvalidParam("user_sig is empty".into()));
+        }
+        if self.inner.login_busy.swap(true, Ordering::SeqCst) {
+            return Err(Error::LoginInProgress);
+        }
+        let r = self.login_inner(user_id, user_sig).await;
+        self.inner.login_busy.store(false, Ordering::SeqCst);
+        r
+    }
+
+    async fn login_inner(&self, user_id: &str, user_sig: &str) -> Result<()> {
+        self.end_session().await;
+        let opts = self.opts();
+        let instance_id = tokio::task::spawn_blocking({
+            let d = opts.data_dir.clone();
+            move || Sdk::instance_id(&d)
+        })
+        .await
+        .map_err(|e| Error::Io(e.to_string()))??;
+        let db = opts
+            .data_dir
+            .join("users")
+            .join(hex(user_id))
+            .join("confab.db");
+        let store = LocalStore::open(&db).await?;
+        let link = Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts));
+        let info = LoginInfo {
+            sdk_app_id: self.inner.sdk_app_id.load(Ordering::SeqCst),
+            user_id: user_id.to_string(),
+            user_sig: user_sig.to_string(),
+            platform: platform(),
+            instance_id,
+            fresh_sync_window: opts.fresh_sync_window,
+        };
+        match Session::start(info, store.clone(), link, self.inner.emitter.clone()).await {
+            Ok(s) => {
+                *self.inner.session.lock().await = Some(s);
+                tracing::info!("logged in");
+                Ok(())
+            }
+            Err(e) => {
+                store.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// TIMLogout.
+    pub async fn logout(&self) -> Result<()> {
+        if self.inner.session.lock().await.is_none() {
+            return Err(Error::NotLoggedIn);
+        }
+        self.end_session().await;
+        Ok(())
+    }
+
+    /// TIMSetConfig: merge and return the effective configuration.
+    pub fn set_config(&self, c: SetConfig) -> SetConfig {
+        let mut cur = self.inner.config.lock().unwrap_or_else(|p| p.into_inner());
+        if c.set_config_log_level.is_some() {
+            cur.set_config_log_level = c.set_config_log_level;
+        }
+        if c.set_config_callback_log_level.is_some() {
+            cur.set_config_callback_log_level = c.set_config_callback_log_level;
+        }
+        if c.set_config_is_log_output_console.is_some() {
+            cur.set_config_is_log_output_console = c.set_config_is_log_output_console;
+        }
+        if c.set_config_user_config.is_some() {
+            cur.set_config_user_config = c.set_config_user_config;
+        }
+        if c.set_config_user_define_data.is_some() {
+            cur.set_config_user_define_data = c.set_config_user_define_data;
+        }
+        cur.clone()
+    }
+
+    /// The server's clock, estimated from the offset seen at login.
+    pub async fn server_time(&self) -> u64 {
+        let off = match self.shared().await {
+            Ok(s) => *s
+                .server_time_offset
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+            Err(_) => 0,
+        };
+        (now_secs() as i64 + off).max(0) as u64
+    }
+
+    /// ConfabRegister / ConfabSignIn: password accounts over a short-lived connection.
+    pub async fn account(
+        &self,
+        register: bool,
+        user_id: &str,
+        password: &str,
+        nick_name: &str,
+    ) -> Result<AccountResult> {
+        let opts = self.opts();
+        let link = Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts));
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let _socket = link.open(tx).await?;
+        let req = if register {
+            Request::Register {
+                user_id: user_id.into(),
+                password: password.into(),
+                nick_name: nick_name.into(),
+            }
+        } else {
+            Request::PasswordLogin {
+                user_id: user_id.into(),
+                password: password.into(),
+            }
+        };
+        let v = link.request_raw(req).await;
+        link.close();
+        serde_json::from_value(v?).map_err(|e| {
+            Error::Server(
+                confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED,
+                e.to_string(),
+            )
+        })
+    }
+
+    // ---- conversations ----
+
+    pub async fn conv_create(&self, ct: u32, id: &str) -> Result<ConvInfo> {
+        let s = self.shared().await?;
+        let mut c = s.store.pool.acquire().await?;
+        let created = store::ensure_conv(&mut c, ct, id, now_secs()).await?;
+        drop(c);
+        let info = s
+            .store
+            .conv_info(ct, id)
+            .await?
+            .ok_or_else(|| Error::Store("conversation vanished".into()))?;
+        if created {
+            s.emit(SdkEvent::ConvEvent {
+                event: conv_event::ADD,
+                convs: Some(vec![info.clone()]),
+            });
+        }
+        Ok(info)
+    }
+
+    pub async fn conv_delete(&self, ct: u32, id: &str) -> Result<()> {
+        let s = self.shared().await?;
+        let Some(info) = s.store.conv_info(ct, id).await? else {
+            return Err(Error::Server(
+                confab_protocol::codes::ERR_INVALID_CONVERSATION,
+                "no such conversation".into(),
+            ));
+        };
+        let mut c = s.store.pool.acquire().await?;
+        store::delete_conv(&mut c, ct, id).await?;
+        drop(c);
+        s.emit(SdkEvent::ConvEvent {
+            event: conv_event::DEL,
+            convs: Some(vec![info]),
+        });
+        Ok(())
+    }
+
+    pub async fn conv_list(&self) -> Result<Vec<ConvInfo>> {
+        let s = self.shared().await?;
+        session::conv_list(&s.store).await
+    }
+
+    pub async fn set_draft(&self, ct: u32, id: &str, draft: Option<Draft>) -> Result<()> {
+        let s = self.shared().await?;
+        let mut c = s.store.pool.acquire().await?;
+        let created = if draft.is_some() {
+            store::ensure_conv(&mut c, ct, id, now_secs()).await?
+        } else {
+            false
+        };
+        let draft = draft.map(|mut d| {
+            if d.draft_edit_time == 0 {
+                d.draft_edit_time = now_secs();
+            }
+            d
+        });
+        store::set_draft(&mut c, ct, id, draft.as_ref()).await?;
+        drop(c);
+        s.emit_conv(
+            if created {
+                conv_event::ADD
+            } else {
+                conv_event::UPDATE
+            },
+            ct,
+            id,
+        )
+        .await;
+        Ok(())
+    }
+
+    pub fn valid_conv_type(ct: u32) -> bool {
+        ct == conv_type::C2C || ct == conv_type::GROUP
+    }
+}

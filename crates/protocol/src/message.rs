@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::enums::elem_type;
-use crate::group::{GroupMemberInfo, GroupTipsElem, GroupReportElem};
+use crate::group::{GroupMemberInfo, GroupReportElem, GroupTipsElem};
 use crate::profile::UserProfile;
 
 /// A message (`message_*` keys).
@@ -15,6 +15,8 @@ pub struct Message {
     pub message_conv_id: String,
     pub message_conv_type: u32,
     pub message_sender: String,
+    /// Absent means Normal (1), the documented default.
+    #[serde(default = "normal_priority")]
     pub message_priority: u32,
     pub message_client_time: u64,
     pub message_server_time: u64,
@@ -38,16 +40,27 @@ pub struct Message {
     pub message_sender_profile: Option<UserProfile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_sender_group_member_info: Option<GroupMemberInfo>,
-    #[serde(alias = "message_offline_push_config", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        alias = "message_offline_push_config",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message_offlie_push_config: Option<OfflinePushConfig>,
     pub message_excluded_from_last_message: bool,
     pub message_need_read_receipt: bool,
 }
 
+fn normal_priority() -> u32 {
+    crate::enums::msg_priority::NORMAL
+}
+
 impl Message {
     /// Normal priority is the documented output default.
     pub fn new(elems: Vec<Elem>) -> Self {
-        Message { message_elem_array: elems, message_priority: 1, ..Default::default() }
+        Message {
+            message_elem_array: elems,
+            message_priority: 1,
+            ..Default::default()
+        }
     }
 }
 
@@ -103,7 +116,9 @@ pub enum Elem {
 
 impl Elem {
     pub fn text(s: impl Into<String>) -> Self {
-        Elem::Text(TextElem { text_elem_content: s.into() })
+        Elem::Text(TextElem {
+            text_elem_content: s.into(),
+        })
     }
 
     pub fn elem_type(&self) -> i32 {
@@ -158,10 +173,14 @@ impl<'de> Deserialize<'de> for Elem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let m = Map::<String, Value>::deserialize(d)?;
         let t = match m.get("elem_type") {
-            Some(v) => v.as_i64().ok_or_else(|| D::Error::custom("elem_type must be an integer"))?,
+            Some(v) => v
+                .as_i64()
+                .ok_or_else(|| D::Error::custom("elem_type must be an integer"))?,
             None => return Err(D::Error::custom("element without elem_type")),
         };
-        fn parse<T: serde::de::DeserializeOwned, E: serde::de::Error>(m: Map<String, Value>) -> Result<T, E> {
+        fn parse<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+            m: Map<String, Value>,
+        ) -> Result<T, E> {
             serde_json::from_value(Value::Object(m)).map_err(E::custom)
         }
         Ok(match t as i32 {

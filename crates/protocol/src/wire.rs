@@ -46,22 +46,57 @@ pub enum Request {
     Logout,
     Ping,
     /// Create an account with a password (before login). Answers `{user_sig, sdk_app_id}`.
-    Register { user_id: String, password: String, #[serde(default)] nick_name: String },
+    Register {
+        user_id: String,
+        password: String,
+        #[serde(default)]
+        nick_name: String,
+    },
     /// Sign in with a password (before login). Answers `{user_sig, sdk_app_id}`.
-    PasswordLogin { user_id: String, password: String },
+    PasswordLogin {
+        user_id: String,
+        password: String,
+    },
     /// Send a message. `msg.message_msg_id` is the client key the server dedupes retries by.
-    SendMsg { conv_type: u32, conv_id: String, msg: Message },
+    SendMsg {
+        conv_type: u32,
+        conv_id: String,
+        msg: Message,
+    },
     /// Inbox events after `after`. Answers [`SyncResult`].
-    Sync { after: u64 },
+    Sync {
+        after: u64,
+    },
     /// Roaming history of one conversation. Answers `{"msgs": [Message]}` ordered by seq, newest
     /// first when `forward` is false.
-    History { conv_type: u32, conv_id: String, anchor_seq: u64, forward: bool, include_anchor: bool, count: u32 },
+    History {
+        conv_type: u32,
+        conv_id: String,
+        anchor_seq: u64,
+        forward: bool,
+        include_anchor: bool,
+        count: u32,
+    },
     /// I have read everything in this conversation up to `time` (server time, seconds).
-    ReportRead { conv_type: u32, conv_id: String, time: u64 },
-    Revoke { conv_type: u32, conv_id: String, msg_id: String },
-    GetProfiles { user_ids: Vec<String> },
-    ModifySelfProfile { item: UserProfileItem },
-    CreateGroup { param: CreateGroupParam },
+    ReportRead {
+        conv_type: u32,
+        conv_id: String,
+        time: u64,
+    },
+    Revoke {
+        conv_type: u32,
+        conv_id: String,
+        msg_id: String,
+    },
+    GetProfiles {
+        user_ids: Vec<String>,
+    },
+    ModifySelfProfile {
+        item: UserProfileItem,
+    },
+    CreateGroup {
+        param: CreateGroupParam,
+    },
     JoinedGroups,
 }
 
@@ -130,7 +165,9 @@ pub fn is_valid_msg_id(id: &str) -> bool {
     let parts: Vec<&str> = id.split('-').collect();
     parts.len() == 3
         && id.len() <= 96
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
 }
 
 /// User identifier rule (7003): non-empty printable ASCII, at most 32 bytes.

@@ -65,7 +65,9 @@ impl Hub {
     /// are closed silently. Returns whether another instance was online.
     pub fn displace(&self, user: &str, platform: u32, instance_id: &str, except_conn: u64) -> bool {
         let mut map = self.lock();
-        let Some(v) = map.get_mut(user) else { return false };
+        let Some(v) = map.get_mut(user) else {
+            return false;
+        };
         let mut other_online = false;
         v.retain(|s| {
             if s.conn_id == except_conn || s.platform != platform {

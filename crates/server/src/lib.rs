@@ -5,6 +5,7 @@
 //! HTTP API (`/healthz`, `/api/register`, `/api/login`).
 pub mod accounts;
 mod api;
+pub mod cli;
 pub mod config;
 mod conn;
 pub mod hub;
@@ -67,7 +68,9 @@ impl Running {
 
     /// Test hook: refuse (true) or allow (false) new WebSocket connections.
     pub fn refuse_connections(&self, refuse: bool) {
-        self.state.accepting.store(!refuse, std::sync::atomic::Ordering::SeqCst);
+        self.state
+            .accepting
+            .store(!refuse, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn online_sessions(&self) -> usize {
@@ -81,7 +84,13 @@ impl Running {
     /// A UserSig for `user` valid for `expire` seconds (what `confab-server usersig` prints).
     pub fn usersig(&self, user: &str, expire: i64) -> String {
         let id = &self.state.cfg.identity;
-        usersig::generate(id.sdk_app_id, &id.secret_key, user, expire, config::now_secs() as i64)
+        usersig::generate(
+            id.sdk_app_id,
+            &id.secret_key,
+            user,
+            expire,
+            config::now_secs() as i64,
+        )
     }
 }
 
@@ -126,5 +135,11 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         }
     });
     tracing::info!(%addr, "confab-server listening");
-    Ok(Running { addr, state, stop, task, writer })
+    Ok(Running {
+        addr,
+        state,
+        stop,
+        task,
+        writer,
+    })
 }

@@ -1,0 +1,57 @@
+//! The SDK's error type and its single mapping to TIM codes.
+use confab_protocol::codes;
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("invalid parameter: {0}")]
+    InvalidParam(String),
+    #[error("invalid message element: {0}")]
+    InvalidElem(String),
+    #[error("message body exceeds 8 KB")]
+    BodyTooLarge,
+    #[error("local database error: {0}")]
+    Store(String),
+    #[error("local I/O error: {0}")]
+    Io(String),
+    #[error("not connected to the server")]
+    Disconnected,
+    #[error("the server did not answer in time")]
+    Timeout,
+    #[error("a login is already in progress")]
+    LoginInProgress,
+    #[error("this account was signed in on another device")]
+    KickedOffline,
+    /// The server refused: its TIM code and description.
+    #[error("{1}")]
+    Server(i32, String),
+}
+
+impl Error {
+    /// The TIM error code carried by `TIMCommCallback`.
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::NotLoggedIn => codes::ERR_SDK_NOT_LOGGED_IN,
+            Error::InvalidParam(_) => codes::ERR_INVALID_PARAMETERS,
+            Error::InvalidElem(_) => codes::ERR_INVALID_MSG_ELEM,
+            Error::BodyTooLarge => codes::ERR_SDK_MSG_BODY_SIZE_LIMIT,
+            Error::Store(_) => codes::ERR_DATABASE_OPERATE_FAILED,
+            Error::Io(_) => codes::ERR_IO_OPERATION_FAILED,
+            Error::Disconnected => codes::ERR_SDK_NET_DISCONNECT,
+            Error::Timeout => codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT,
+            Error::LoginInProgress => codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
+            Error::KickedOffline => codes::ERR_LOGIN_KICKED_OFF_BY_OTHER,
+            Error::Server(c, _) => *c,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Store(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,266 @@
+//! The WebSocket link to the server: request/response pairing, push delivery, one socket at a
+//! time. Reconnecting is the session supervisor's job (`session.rs`); this module only opens a
+//! socket, runs its reader and writer, and reports how it ended.
+//!
+//! All timeouts live in [`Timeouts`].
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use confab_protocol::wire::{ClientFrame, Push, Request, ServerFrame, MAX_FRAME_BYTES};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Opening the socket.
+    pub connect: Duration,
+    /// Waiting for the answer to one request.
+    pub request: Duration,
+    /// How long a request waits for the link to come back before failing with 9508.
+    pub wait_ready: Duration,
+    /// Interval of application-level pings; a missed answer drops the socket.
+    pub heartbeat: Duration,
+    /// Reconnect backoff: first delay and cap.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(15),
+            wait_ready: Duration::from_secs(10),
+            heartbeat: Duration::from_secs(25),
+            backoff_min: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What arrives from the server outside of responses.
+#[derive(Debug)]
+pub enum Inbound {
+    Push(Push),
+}
+
+/// Why a socket ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closed {
+    Lost,
+    Kicked,
+    SigExpired,
+}
+
+pub struct Link {
+    pub url: String,
+    pub timeouts: Timeouts,
+    next_id: AtomicU64,
+    pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value>>>>,
+    out: Mutex<Option<mpsc::UnboundedSender<WsMessage>>>,
+    ready: watch::Sender<bool>,
+}
+
+/// A live socket's tasks; aborted on drop.
+pub struct Socket {
+    reader: JoinHandle<()>,
+    writer: JoinHandle<()>,
+    pub closed: oneshot::Receiver<Closed>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.reader.abort();
+        self.writer.abort();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Link {
+    pub fn new(url: String, timeouts: Timeouts) -> Link {
+        Link {
+            url,
+            timeouts,
+            next_id: AtomicU64::new(1),
+            pending: Mutex::new(HashMap::new()),
+            out: Mutex::new(None),
+            ready: watch::channel(false).0,
+        }
+    }
+
+    pub fn set_ready(&self, v: bool) {
+        self.ready.send_replace(v);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        *self.ready.borrow()
+    }
+
+    /// Open a socket and start its reader and writer. Pushes go to `inbound`.
+    pub async fn open(
+        self: &std::sync::Arc<Self>,
+        inbound: mpsc::UnboundedSender<Inbound>,
+    ) -> Result<Socket> {
+        let mut cfg = WebSocketConfig::default();
+        cfg.max_message_size = Some(MAX_FRAME_BYTES);
+        cfg.max_frame_size = Some(MAX_FRAME_BYTES);
+        let fut = tokio_tungstenite::connect_async_with_config(self.url.as_str(), Some(cfg), true);
+        let (ws, _) = match tokio::time::timeout(self.timeouts.connect, fut).await {
+            Err(_) => return Err(Error::Timeout),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "connect failed");
+                return Err(Error::Disconnected);
+            }
+            Ok(Ok(v)) => v,
+        };
+        let (mut sink, mut stream) = ws.split();
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<WsMessage>();
+        *lock(&self.out) = Some(out_tx);
+        let writer = tokio::spawn(async move {
+            while let Some(m) = out_rx.recv().await {
+                if sink.send(m).await.is_err() {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+        let (closed_tx, closed) = oneshot::channel();
+        let link = self.clone();
+        let reader = tokio::spawn(async move {
+            let mut why = Closed::Lost;
+            while let Some(Ok(m)) = stream.next().await {
+                let text = match m {
+                    WsMessage::Text(t) => t,
+                    WsMessage::Close(_) => break,
+                    _ => continue,
+                };
+                let frame: ServerFrame = match serde_json::from_str(text.as_str()) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "undecodable frame from server");
+                        continue;
+                    }
+                };
+                match frame {
+                    ServerFrame::Response {
+                        id,
+                        code,
+                        desc,
+                        data,
+                    } => {
+                        if let Some(tx) = lock(&link.pending).remove(&id) {
+                            let _ = tx.send(if code == 0 {
+                                Ok(data)
+                            } else {
+                                Err(Error::Server(code, desc))
+                            });
+                        }
+                    }
+                    ServerFrame::Push(p) => {
+                        let _ = inbound.send(Inbound::Push(p));
+                    }
+                    ServerFrame::Kicked => why = Closed::Kicked,
+                    ServerFrame::SigExpired => why = Closed::SigExpired,
+                }
+            }
+            link.detach();
+            let _ = closed_tx.send(why);
+        });
+        Ok(Socket {
+            reader,
+            writer,
+            closed,
+        })
+    }
+
+    /// Forget the current socket and fail every request still waiting on it.
+    pub fn detach(&self) {
+        self.set_ready(false);
+        *lock(&self.out) = None;
+        for (_, tx) in lock(&self.pending).drain() {
+            let _ = tx.send(Err(Error::Disconnected));
+        }
+    }
+
+    /// Queue a request on the current socket (no waiting for readiness); the returned receiver
+    /// yields its answer. Frames go out in the order this is called.
+    pub fn start_raw(&self, req: Request) -> Result<oneshot::Receiver<Result<Value>>> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let text = serde_json::to_string(&ClientFrame { id, req })
+            .map_err(|e| Error::InvalidParam(e.to_string()))?;
+        if text.len() > MAX_FRAME_BYTES {
+            return Err(Error::Server(
+                confab_protocol::codes::ERR_SDK_NET_PKG_SIZE_LIMIT,
+                "request larger than 1 MB".into(),
+            ));
+        }
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(id, tx);
+        let sent = lock(&self.out)
+            .as_ref()
+            .map(|o| o.send(WsMessage::Text(text.into())).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            lock(&self.pending).remove(&id);
+            return Err(Error::Disconnected);
+        }
+        Ok(rx)
+    }
+
+    /// Wait for the answer to a started request.
+    pub async fn finish(&self, rx: oneshot::Receiver<Result<Value>>) -> Result<Value> {
+        match tokio::time::timeout(self.timeouts.request, rx).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => Err(Error::Disconnected),
+            // The pending entry is dropped when the socket is detached.
+            Err(_) => Err(Error::Timeout),
+        }
+    }
+
+    /// Send a request on the current socket (no waiting for readiness).
+    pub async fn request_raw(&self, req: Request) -> Result<Value> {
+        let rx = self.start_raw(req)?;
+        self.finish(rx).await
+    }
+
+    /// Wait (up to `wait_ready`) until the link is connected and caught up.
+    pub async fn wait_ready(&self) -> Result<()> {
+        let mut rx = self.ready.subscribe();
+        if *rx.borrow() {
+            return Ok(());
+        }
+        let ok = matches!(
+            tokio::time::timeout(self.timeouts.wait_ready, rx.wait_for(|v| *v)).await,
+            Ok(Ok(_))
+        );
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Disconnected)
+        }
+    }
+
+    /// Send a request once the link is connected and caught up.
+    pub async fn request(&self, req: Request) -> Result<Value> {
+        self.wait_ready().await?;
+        self.request_raw(req).await
+    }
+
+    /// Close the current socket (the reader then reports `Closed::Lost`).
+    pub fn close(&self) {
+        if let Some(o) = lock(&self.out).as_ref() {
+            let _ = o.send(WsMessage::Close(None));
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! The local store: one SQLite database per logged-in user (sqlx, WAL, append-only migrations).
+//!
+//! Messages are kept in the viewer's form; a message is identified by `message_msg_id`, so it
+//! is stored once however it arrives (send echo, push, offline sync, roaming page).
+use std::path::Path;
+
+use confab_protocol::conv::Draft;
+use confab_protocol::enums::{conv_type, msg_status};
+use confab_protocol::{ConvInfo, Message};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use crate::error::Error;
+
+#[derive(Clone)]
+pub struct LocalStore {
+    pub pool: SqlitePool,
+}
+
+/// Where a message sits in its conversation's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub time: i64,
+    pub seq: i64,
+}
+
+fn corrupt(e: serde_json::Error) -> Error {
+    Error::Store(format!("stored JSON is corrupt: {e}"))
+}
+
+pub fn sort_time(m: &Message) -> i64 {
+    if m.message_server_time > 0 {
+        m.message_server_time as i64
+    } else {
+        m.message_client_time as i64
+    }
+}
+
+fn row_msg(r: &SqliteRow) -> Result<Message, Error> {
+    serde_json::from_str(r.get::<&str, _>("body")).map_err(corrupt)
+}
+
+impl LocalStore {
+    pub async fn open(path: &Path) -> Result<LocalStore, Error> {
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| Error::Io(e.to_string()))?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
+        Ok(LocalStore { pool })
+    }
+
+    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
+    /// queue on the busy timeout instead of failing on a read-to-write lock upgrade.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn kv_get(&self, key: &str) -> Result<Option<String>, Error> {
+        Ok(sqlx::query_scalar("SELECT value FROM kv WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn get_msg(&self, msg_id: &str) -> Result<Option<Message>, Error> {
+        let row = sqlx::query("SELECT body FROM messages WHERE msg_id = ?")
+            .bind(msg_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| row_msg(&r)).transpose()
+    }
+
+    pub async fn conv_exists(&self, ct: u32, id: &str) -> Result<bool, Error> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT 1 FROM conversations WHERE conv_type = ? AND conv_id = ?",
+        )
+        .bind(ct as i64)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some())
+    }
+
+    /// Messages of a conversation before (`forward` false, newest first) or after (oldest
+    /// first) `anchor`, or from the newest when `anchor` is None.
+    pub async fn page(
+        &self,
+        ct: u32,
+        id: &str,
+        anchor: Option<(SortKey, String)>,
+        forward: bool,
+        inclusive: bool,
+        count: u32,
+    ) -> Result<Vec<Message>, Error> {
+        let (cmp, order) = match (forward, inclusive) {
+            (false, false) => ("<", "DESC"),
+            (false, true) => ("<=", "DESC"),
+            (true, false) => (">", "ASC"),
+            (true, true) => (">=", "ASC"),
+        };
+        let rows = match anchor {
+            Some((k, mid)) => {
+                let sql = format!(
+                    "SELECT body FROM messages WHERE conv_type = ? AND conv_id = ? AND status != 4 AND (sort_time, seq, msg_id) {cmp} (?, ?, ?)
+                     ORDER BY sort_time {order}, seq {order}, msg_id {order} LIMIT ?"
+                );
+                sqlx::query(&sql)
+                    .bind(ct as i64)
+                    .bind(id)
+                    .bind(k.time)
+                    .bind(k.seq)
+                    .bind(mid)
+                    .bind(count as i64)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                let sql = format!(
+                    "SELECT body FROM messages WHERE conv_type = ? AND conv_id = ? AND status != 4
+                     ORDER BY sort_time {order}, seq {order}, msg_id {order} LIMIT ?"
+                );
+                sqlx::query(&sql)
+                    .bind(ct as i64)
+                    .bind(id)
+                    .bind(count as i64)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(row_msg).collect()
+    }
+
+    /// Messages of a conversation within a time window.
+    pub async fn page_by_time(
+        &self,
+        ct: u32,
+        id: &str,
+        begin: i64,
+        end: i64,
+        forward: bool,
+        count: u32,
+    ) -> Result<Vec<Message>, Error> {
+        let order = if forward { "ASC" } else { "DESC" };
+        let sql = format!(
+            "SELECT body FROM messages WHERE conv_type = ? AND conv_id = ? AND status != 4 AND sort_time >= ? AND sort_time < ?
+             ORDER BY sort_time {order}, seq {order}, msg_id {order} LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(ct as i64)
+            .bind(id)
+            .bind(begin)
+            .bind(end)
+            .bind(count as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row_msg).collect()
+    }
+
+    pub async fn sort_key_of(&self, msg_id: &str) -> Result<Option<SortKey>, Error> {
+        let row = sqlx::query("SELECT sort_time, seq FROM messages WHERE msg_id = ?")
+            .bind(msg_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| SortKey {
+            time: r.get("sort_time"),
+            seq: r.get("seq"),
+        }))
+    }
+
+    pub async fn conv_ids(&self) -> Result<Vec<(u32, String)>, Error> {
+        let rows = sqlx::query("SELECT conv_type, conv_id FROM conversations")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<i64, _>("conv_type") as u32,
+                    r.get::<String, _>("conv_id"),
+                )
+            })
+            .collect())
+    }
+
+    /// The conversation as a ConvInfo, or None when it does not exist.
+    pub async fn conv_info(&self, ct: u32, id: &str) -> Result<Option<ConvInfo>, Error> {
+        let Some(r) = sqlx::query("SELECT unread, created_time, draft, peer_read_time, show_name, face_url FROM conversations WHERE conv_type = ? AND conv_id = ?")
+            .bind(ct as i64)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let peer_read: i64 = r.get("peer_read_time");
+        let draft: Option<Draft> = r
+            .get::<Option<String>, _>("draft")
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(corrupt)?;
+        let last = sqlx::query(
+            "SELECT body FROM messages WHERE conv_type = ? AND conv_id = ? AND status != 4
+             AND json_extract(body, '$.message_excluded_from_last_message') IS NOT 1
+             ORDER BY sort_time DESC, seq DESC, msg_id DESC LIMIT 1",
+        )
+        .bind(ct as i64)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| row_msg(&r))
+        .transpose()?
+        .map(|m| with_peer_read(m, peer_read));
+        let mut active = r.get::<i64, _>("created_time") as u64;
+        if let Some(m) = &last {
+            active = active.max(sort_time(m) as u64);
+        }
+        if let Some(d) = &draft {
+            active = active.max(d.draft_edit_time);
+        }
+        let show: String = r.get("show_name");
+        Ok(Some(ConvInfo {
+            conv_id: id.to_string(),
+            conv_type: ct,
+            conv_unread_num: r.get::<i64, _>("unread") as u64,
+            conv_active_time: active,
+            conv_is_has_lastmsg: last.is_some(),
+            conv_last_msg: last,
+            conv_is_has_draft: draft.is_some(),
+            conv_draft: draft,
+            conv_show_name: if show.is_empty() {
+                id.to_string()
+            } else {
+                show
+            },
+            conv_face_url: r.get("face_url"),
+            conv_c2c_read_timestamp: if ct == conv_type::C2C {
+                peer_read as u64
+            } else {
+                0
+            },
+            ..Default::default()
+        }))
+    }
+
+    pub async fn total_unread(&self) -> Result<u64, Error> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT SUM(unread) FROM conversations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.unwrap_or(0) as u64)
+    }
+}
+
+/// Fill `message_is_peer_read` from the conversation's peer read mark.
+pub fn with_peer_read(mut m: Message, peer_read_time: i64) -> Message {
+    if m.message_is_from_self
+        && m.message_conv_type == conv_type::C2C
+        && m.message_status == msg_status::SEND_SUCC
+    {
+        m.message_is_peer_read =
+            m.message_server_time > 0 && m.message_server_time as i64 <= peer_read_time;
+    }
+    m
+}
+
+// ---- writes, usable inside a transaction ----
+
+pub async fn kv_set(c: &mut SqliteConnection, key: &str, value: &str) -> Result<(), Error> {
+    sqlx::query("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Create the conversation if missing; returns whether it was created.
+pub async fn ensure_conv(
+    c: &mut SqliteConnection,
+    ct: u32,
+    id: &str,
+    now: u64,
+) -> Result<bool, Error> {
+    let r = sqlx::query(
+        "INSERT OR IGNORE INTO conversations (conv_type, conv_id, created_time) VALUES (?, ?, ?)",
+    )
+    .bind(ct as i64)
+    .bind(id)
+    .bind(now as i64)
+    .execute(c)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn delete_conv(c: &mut SqliteConnection, ct: u32, id: &str) -> Result<bool, Error> {
+    let r = sqlx::query("DELETE FROM conversations WHERE conv_type = ? AND conv_id = ?")
+        .bind(ct as i64)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn set_show_name(
+    c: &mut SqliteConnection,
+    ct: u32,
+    id: &str,
+    name: &str,
+    face: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE conversations SET show_name = ?, face_url = ? WHERE conv_type = ? AND conv_id = ?",
+    )
+    .bind(name)
+    .bind(face)
+    .bind(ct as i64)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_msg_in(c: &mut SqliteConnection, msg_id: &str) -> Result<Option<Message>, Error> {
+    let row = sqlx::query("SELECT body FROM messages WHERE msg_id = ?")
+        .bind(msg_id)
+        .fetch_optional(c)
+        .await?;
+    row.map(|r| row_msg(&r)).transpose()
+}
+
+/// Insert or replace a message.
+pub async fn put_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error> {
+    let body = serde_json::to_string(m).map_err(corrupt)?;
+    sqlx::query(
+        "INSERT INTO messages (msg_id, conv_type, conv_id, seq, sort_time, sender, status, is_read, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (msg_id) DO UPDATE SET seq = excluded.seq, sort_time = excluded.sort_time, status = excluded.status,
+         is_read = excluded.is_read, body = excluded.body",
+    )
+    .bind(&m.message_msg_id)
+    .bind(m.message_conv_type as i64)
+    .bind(&m.message_conv_id)
+    .bind(m.message_seq as i64)
+    .bind(sort_time(m))
+    .bind(&m.message_sender)
+    .bind(m.message_status as i64)
+    .bind(m.message_is_read as i64)
+    .bind(body)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn add_unread(c: &mut SqliteConnection, ct: u32, id: &str, n: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE conversations SET unread = MAX(0, unread + ?) WHERE conv_type = ? AND conv_id = ?",
+    )
+    .bind(n)
+    .bind(ct as i64)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Mark the conversation read up to `time` and recount what stays unread.
+pub async fn mark_read(
+    c: &mut SqliteConnection,
+    ct: u32,
+    id: &str,
+    time: i64,
+) -> Result<(), Error> {
+    let rows = sqlx::query("SELECT msg_id, body FROM messages WHERE conv_type = ? AND conv_id = ? AND is_read = 0 AND sort_time <= ?")
+        .bind(ct as i64)
+        .bind(id)
+        .bind(time)
+        .fetch_all(&mut *c)
+        .await?;
+    for r in &rows {
+        let mut m = row_msg(r)?;
+        m.message_is_read = true;
+        put_msg(&mut *c, &m).await?;
+    }
+    // Incoming messages are stored unread; own and excluded ones are stored read.
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conv_type = ? AND conv_id = ? AND is_read = 0 AND status != 4")
+    .bind(ct as i64)
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await?;
+    sqlx::query("UPDATE conversations SET unread = ? WHERE conv_type = ? AND conv_id = ?")
+        .bind(left)
+        .bind(ct as i64)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_peer_read(c: &mut SqliteConnection, peer: &str, time: u64) -> Result<(), Error> {
+    sqlx::query("UPDATE conversations SET peer_read_time = MAX(peer_read_time, ?) WHERE conv_type = 1 AND conv_id = ?")
+        .bind(time as i64)
+        .bind(peer)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_draft(
+    c: &mut SqliteConnection,
+    ct: u32,
+    id: &str,
+    draft: Option<&Draft>,
+) -> Result<(), Error> {
+    let json = draft
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(corrupt)?;
+    sqlx::query("UPDATE conversations SET draft = ? WHERE conv_type = ? AND conv_id = ?")
+        .bind(json)
+        .bind(ct as i64)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}

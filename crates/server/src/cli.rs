@@ -1,0 +1,141 @@
+//! The `confab-server` command line (contract: shared/spec/headless-client.md). The binary's
+//! `main` is one call to [`main_entry`], so tests can run the very same program as a child.
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::{config, AppIdentity, Config};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Parser)]
+#[command(
+    name = "confab-server",
+    version,
+    about = "Confab instant-messaging server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    /// Address to listen on (WebSocket and HTTP on one port).
+    #[arg(long, default_value = "127.0.0.1:9780")]
+    listen: String,
+    /// Where the database and app identity live.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[arg(long, env = "CONFAB_SDK_APP_ID")]
+    sdk_app_id: Option<u64>,
+    #[arg(long, env = "CONFAB_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Seconds after sending during which a sender may revoke a message.
+    #[arg(long, env = "CONFAB_REVOKE_WINDOW", default_value_t = 120)]
+    revoke_window: u64,
+    /// Seconds without any frame after which a connection is dropped.
+    #[arg(long, env = "CONFAB_IDLE_TIMEOUT", default_value_t = 90)]
+    idle_timeout: u64,
+    /// Comma-separated words the content hook masks in text messages.
+    #[arg(long, env = "CONFAB_WORD_FILTER", default_value = "")]
+    word_filter: String,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print a UserSig for a user (TLSSigAPIv2 format).
+    Usersig {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        user: String,
+        /// Validity in seconds.
+        #[arg(long, default_value_t = 180 * 24 * 3600)]
+        expire: i64,
+    },
+}
+
+/// Parse the command line and run; errors are printed to stderr.
+pub fn main_entry() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("confab-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), BoxError> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.cmd {
+        Some(Cmd::Usersig {
+            data_dir,
+            user,
+            expire,
+        }) => {
+            let dir = data_dir
+                .or(cli.data_dir)
+                .unwrap_or_else(config::default_data_dir);
+            let id = AppIdentity::load_or_create(&dir, cli.sdk_app_id, cli.secret_key)?;
+            let now = config::now_secs() as i64;
+            println!(
+                "{}",
+                crate::usersig::generate(id.sdk_app_id, &id.secret_key, &user, expire, now)
+            );
+            Ok(())
+        }
+        None => serve(cli),
+    }
+}
+
+fn serve(cli: Cli) -> Result<(), BoxError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let dir = cli.data_dir.unwrap_or_else(config::default_data_dir);
+        let identity = AppIdentity::load_or_create(&dir, cli.sdk_app_id, cli.secret_key)
+            .map_err(|e| format!("app identity: {e}"))?;
+        let mut cfg = Config::new(dir, identity);
+        cfg.revoke_window = Duration::from_secs(cli.revoke_window);
+        cfg.idle_timeout = Duration::from_secs(cli.idle_timeout.max(1));
+        cfg.word_filter = cli
+            .word_filter
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect();
+        let listener = tokio::net::TcpListener::bind(&cli.listen)
+            .await
+            .map_err(|e| format!("bind {}: {e}", cli.listen))?;
+        let running = crate::start(cfg, listener).await?;
+        println!("listening on {}", running.url());
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        running.shutdown().await;
+        Ok::<(), BoxError>(())
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
