@@ -16,9 +16,7 @@ pub const WAIT: Duration = Duration::from_secs(15);
 pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .try_init();
 }
 
@@ -40,17 +38,9 @@ impl TestServer {
         let identity = AppIdentity::load_or_create(dir.path(), None, None).expect("identity");
         let mut cfg = Config::new(dir.path().to_path_buf(), identity.clone());
         tweak(&mut cfg);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let running = confab_server::start(cfg, listener)
-            .await
-            .expect("start server");
-        TestServer {
-            dir,
-            running: Some(running),
-            identity,
-        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let running = confab_server::start(cfg, listener).await.expect("start server");
+        TestServer { dir, running: Some(running), identity }
     }
 
     pub fn running(&self) -> &Running {
@@ -90,7 +80,8 @@ pub fn fast_timeouts() -> Timeouts {
 
 pub struct TestClient {
     pub sdk: Sdk,
-    pub dir: TempDir,
+    /// The temporary data dir this client owns (None when it uses a caller's path).
+    pub dir: Option<TempDir>,
     events: tokio::sync::Mutex<mpsc::UnboundedReceiver<SdkEvent>>,
     pub seen: std::sync::Mutex<Vec<SdkEvent>>,
 }
@@ -101,14 +92,25 @@ impl TestClient {
         Self::with_options(server, dir, |_| {})
     }
 
-    pub fn with_options(
+    /// A client whose data lives at `path` (the same device across restarts).
+    pub fn at(server: &TestServer, path: &std::path::Path) -> TestClient {
+        Self::build(server, None, path.to_path_buf(), |_| {})
+    }
+
+    pub fn with_options(server: &TestServer, dir: TempDir, tweak: impl FnOnce(&mut SdkOptions)) -> TestClient {
+        let path = dir.path().to_path_buf();
+        Self::build(server, Some(dir), path, tweak)
+    }
+
+    fn build(
         server: &TestServer,
-        dir: TempDir,
+        dir: Option<TempDir>,
+        path: PathBuf,
         tweak: impl FnOnce(&mut SdkOptions),
     ) -> TestClient {
         let mut opts = SdkOptions {
-            server_url: server.url(),
-            data_dir: PathBuf::from(dir.path()),
+            server_url: server.running.as_ref().map(|r| r.url()).unwrap_or_default(),
+            data_dir: path,
             timeouts: fast_timeouts(),
             ..Default::default()
         };
@@ -116,12 +118,7 @@ impl TestClient {
         let sdk = Sdk::new(opts);
         let events = sdk.subscribe();
         sdk.init(server.identity.sdk_app_id, "", "");
-        TestClient {
-            sdk,
-            dir,
-            events: tokio::sync::Mutex::new(events),
-            seen: std::sync::Mutex::new(Vec::new()),
-        }
+        TestClient { sdk, dir, events: tokio::sync::Mutex::new(events), seen: std::sync::Mutex::new(Vec::new()) }
     }
 
     pub async fn login(&self, user: &str, sig: &str) {
@@ -130,29 +127,18 @@ impl TestClient {
     }
 
     pub async fn try_login(&self, user: &str, sig: &str) -> Reply {
-        self.call("TIMLogin", json!({"user_id": user, "user_sig": sig}))
-            .await
+        self.call("TIMLogin", json!({"user_id": user, "user_sig": sig})).await
     }
 
     /// Call a TIM API and wait for its callback; a non-zero TIMResult becomes the code.
     pub async fn call(&self, api: &str, params: Value) -> Reply {
         let inv = self.sdk.call(api, &params).await;
         if inv.result != 0 {
-            return Reply {
-                code: inv.result,
-                desc: inv.desc,
-                json: Value::Null,
-            };
+            return Reply { code: inv.result, desc: inv.desc, json: Value::Null };
         }
         match inv.callback {
-            Some(cb) => tokio::time::timeout(WAIT, cb)
-                .await
-                .unwrap_or_else(|_| panic!("{api} callback timed out")),
-            None => Reply {
-                code: 0,
-                desc: String::new(),
-                json: Value::Object(inv.outputs),
-            },
+            Some(cb) => tokio::time::timeout(WAIT, cb).await.unwrap_or_else(|_| panic!("{api} callback timed out")),
+            None => Reply { code: 0, desc: String::new(), json: Value::Object(inv.outputs) },
         }
     }
 
@@ -173,27 +159,17 @@ impl TestClient {
 
     pub async fn messages(&self, conv_id: &str, conv_type: u32, param: Value) -> Vec<Value> {
         let v = self
-            .ok(
-                "TIMMsgGetMsgList",
-                json!({"conv_id": conv_id, "conv_type": conv_type, "json_get_msg_param": param}),
-            )
+            .ok("TIMMsgGetMsgList", json!({"conv_id": conv_id, "conv_type": conv_type, "json_get_msg_param": param}))
             .await;
         v.as_array().cloned().unwrap_or_default()
     }
 
     pub async fn convs(&self) -> Vec<Value> {
-        self.ok("TIMConvGetConvList", json!({}))
-            .await
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.ok("TIMConvGetConvList", json!({})).await.as_array().cloned().unwrap_or_default()
     }
 
     pub async fn conv(&self, conv_id: &str) -> Option<Value> {
-        self.convs()
-            .await
-            .into_iter()
-            .find(|c| c["conv_id"] == conv_id)
+        self.convs().await.into_iter().find(|c| c["conv_id"] == conv_id)
     }
 
     /// Wait for an event matching `pred` (events seen earlier and not yet matched count too).
@@ -222,9 +198,8 @@ impl TestClient {
     pub async fn recv_texts(&self, n: usize) -> Vec<String> {
         let mut out = Vec::new();
         while out.len() < n {
-            if let SdkEvent::RecvNewMsg(msgs) = self
-                .wait_for("new messages", |e| matches!(e, SdkEvent::RecvNewMsg(_)))
-                .await
+            if let SdkEvent::RecvNewMsg(msgs) =
+                self.wait_for("new messages", |e| matches!(e, SdkEvent::RecvNewMsg(_))).await
             {
                 for m in msgs {
                     out.push(text_of(&serde_json::to_value(&m).unwrap()));

@@ -16,28 +16,17 @@ async fn test_c2c_send_receive_and_ids() {
     assert!(sent["message_server_time"].as_u64().unwrap() > 0);
     // 64-bit ids stay integral end to end (the server sets bit 62).
     assert!(sent["message_unique_id"].as_u64().unwrap() >= 1 << 62);
-    let got = bob
-        .wait_for("alice's message", |e| matches!(e, SdkEvent::RecvNewMsg(_)))
-        .await;
-    let SdkEvent::RecvNewMsg(msgs) = got else {
-        unreachable!()
-    };
+    let got = bob.wait_for("alice's message", |e| matches!(e, SdkEvent::RecvNewMsg(_))).await;
+    let SdkEvent::RecvNewMsg(msgs) = got else { unreachable!() };
     let m = serde_json::to_value(&msgs[0]).unwrap();
     assert_eq!(text_of(&m), "hello bob");
-    assert_eq!(
-        m["message_conv_id"], "alice",
-        "the receiver's conversation is the sender"
-    );
+    assert_eq!(m["message_conv_id"], "alice", "the receiver's conversation is the sender");
     assert_eq!(m["message_is_from_self"], false);
     assert_eq!(m["message_msg_id"], sent["message_msg_id"]);
     assert_eq!(m["message_unique_id"], sent["message_unique_id"]);
     // Both sides see the conversation; bob has one unread.
-    eventually("bob's unread is 1", || async {
-        bob.conv("alice")
-            .await
-            .is_some_and(|c| c["conv_unread_num"] == 1)
-    })
-    .await;
+    eventually("bob's unread is 1", || async { bob.conv("alice").await.is_some_and(|c| c["conv_unread_num"] == 1) })
+        .await;
     let ac = alice.conv("bob").await.expect("alice has the conversation");
     assert_eq!(ac["conv_unread_num"], 0);
     assert_eq!(text_of(&ac["conv_last_msg"]), "hello bob");
@@ -59,14 +48,8 @@ async fn test_group_send_receive_three_clients() {
                     {"group_member_info_identifier": "bob"}, {"group_member_info_identifier": "carol"}]}}),
         )
         .await;
-    let gid = created["create_group_result_groupid"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        gid.starts_with("@TGS#"),
-        "server-assigned ids start with @TGS#: {gid}"
-    );
+    let gid = created["create_group_result_groupid"].as_str().unwrap().to_string();
+    assert!(gid.starts_with("@TGS#"), "server-assigned ids start with @TGS#: {gid}");
     let s1 = alice.send_text(&gid, 2, "one").await;
     let s2 = bob.send_text(&gid, 2, "two").await;
     let s3 = carol.send_text(&gid, 2, "three").await;
@@ -78,20 +61,14 @@ async fn test_group_send_receive_three_clients() {
     ];
     seqs.sort();
     assert_eq!(seqs, vec![1, 2, 3]);
-    for (c, others) in [
-        (&alice, ["two", "three"]),
-        (&bob, ["one", "three"]),
-        (&carol, ["one", "two"]),
-    ] {
+    for (c, others) in [(&alice, ["two", "three"]), (&bob, ["one", "three"]), (&carol, ["one", "two"])] {
         let mut got = c.recv_texts(2).await;
         got.sort();
         let mut want: Vec<String> = others.iter().map(|s| s.to_string()).collect();
         want.sort();
         assert_eq!(got, want);
     }
-    let hist = carol
-        .messages(&gid, 2, json!({"msg_getmsglist_param_count": 10}))
-        .await;
+    let hist = carol.messages(&gid, 2, json!({"msg_getmsglist_param_count": 10})).await;
     let texts: Vec<String> = hist.iter().map(text_of).collect();
     assert_eq!(texts, vec!["three", "two", "one"], "newest first");
     // A non-member can neither send nor read.
@@ -100,7 +77,12 @@ async fn test_group_send_receive_three_clients() {
         .call("TIMMsgSendMessage", json!({"conv_id": gid, "conv_type": 2, "json_msg_param": {"message_elem_array": [{"elem_type": 0, "text_elem_content": "let me in"}]}}))
         .await;
     assert_eq!(r.code, 10007);
-    let r = dave.call("TIMMsgGetMsgList", json!({"conv_id": gid, "conv_type": 2, "json_get_msg_param": {"msg_getmsglist_param_is_remble": true}})).await;
+    let r = dave
+        .call(
+            "TIMMsgGetMsgList",
+            json!({"conv_id": gid, "conv_type": 2, "json_get_msg_param": {"msg_getmsglist_param_is_remble": true}}),
+        )
+        .await;
     assert_eq!(r.code, 10007);
     // An unknown group is "not found".
     let r = alice
@@ -123,24 +105,13 @@ async fn test_offline_delivery_at_login() {
     let got = bob.recv_texts(30).await;
     let want: Vec<String> = (0..30).map(|i| format!("m{i}")).collect();
     assert_eq!(got, want);
-    eventually("unread is 30", || async {
-        bob.conv("alice")
-            .await
-            .is_some_and(|c| c["conv_unread_num"] == 30)
-    })
-    .await;
+    eventually("unread is 30", || async { bob.conv("alice").await.is_some_and(|c| c["conv_unread_num"] == 30) }).await;
     // Logging in again delivers nothing twice.
     bob.ok("TIMLogout", json!({})).await;
     let _ = bob.drain().await;
     bob.login("bob", &srv.usersig("bob")).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(
-        !bob.drain()
-            .await
-            .iter()
-            .any(|e| matches!(e, SdkEvent::RecvNewMsg(_))),
-        "no duplicates after re-login"
-    );
+    assert!(!bob.drain().await.iter().any(|e| matches!(e, SdkEvent::RecvNewMsg(_))), "no duplicates after re-login");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,49 +124,29 @@ async fn test_roaming_paging_both_directions() {
     }
     // A new device of bob that replays no inbox events has nothing locally: roaming history
     // fills it, page by page.
-    let bob2 = confab_tests::TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| {
-        o.fresh_sync_window = 0
-    });
+    let bob2 = confab_tests::TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| o.fresh_sync_window = 0);
     bob2.login("bob", &srv.usersig("bob")).await;
     let p1 = bob2
-        .messages(
-            "alice",
-            1,
-            json!({"msg_getmsglist_param_count": 20, "msg_getmsglist_param_is_remble": true}),
-        )
+        .messages("alice", 1, json!({"msg_getmsglist_param_count": 20, "msg_getmsglist_param_is_remble": true}))
         .await;
     let t1: Vec<String> = p1.iter().map(text_of).collect();
-    assert_eq!(
-        t1,
-        (26..=45).rev().map(|i| format!("n{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(t1, (26..=45).rev().map(|i| format!("n{i}")).collect::<Vec<_>>());
     let p2 = bob2
         .messages("alice", 1, json!({"msg_getmsglist_param_count": 20, "msg_getmsglist_param_is_remble": true, "msg_getmsglist_param_last_msg": p1.last().unwrap()}))
         .await;
     let t2: Vec<String> = p2.iter().map(text_of).collect();
-    assert_eq!(
-        t2,
-        (6..=25).rev().map(|i| format!("n{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(t2, (6..=25).rev().map(|i| format!("n{i}")).collect::<Vec<_>>());
     let p3 = bob2
         .messages("alice", 1, json!({"msg_getmsglist_param_count": 20, "msg_getmsglist_param_is_remble": true, "msg_getmsglist_param_last_msg": p2.last().unwrap()}))
         .await;
-    assert_eq!(
-        p3.iter().map(text_of).collect::<Vec<_>>(),
-        (1..=5).rev().map(|i| format!("n{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(p3.iter().map(text_of).collect::<Vec<_>>(), (1..=5).rev().map(|i| format!("n{i}")).collect::<Vec<_>>());
     // Forward from the oldest message: the next 10, oldest first.
     let f = bob2
         .messages("alice", 1, json!({"msg_getmsglist_param_count": 10, "msg_getmsglist_param_is_forward": true, "msg_getmsglist_param_last_msg": p3.last().unwrap(), "msg_getmsglist_param_is_remble": true}))
         .await;
-    assert_eq!(
-        f.iter().map(text_of).collect::<Vec<_>>(),
-        (2..=11).map(|i| format!("n{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(f.iter().map(text_of).collect::<Vec<_>>(), (2..=11).map(|i| format!("n{i}")).collect::<Vec<_>>());
     // Without roaming, only what is local now (everything after paging).
-    let local = bob2
-        .messages("alice", 1, json!({"msg_getmsglist_param_count": 100}))
-        .await;
+    let local = bob2.messages("alice", 1, json!({"msg_getmsglist_param_count": 100})).await;
     assert_eq!(local.len(), 45);
     // Roaming pages do not count as unread.
     assert_eq!(bob2.conv("alice").await.unwrap()["conv_unread_num"], 0);
@@ -216,10 +167,7 @@ async fn test_group_paging_by_seq_includes_anchor() {
         alice.send_text(&gid, 2, &format!("s{i}")).await;
     }
     let page = alice.messages(&gid, 2, json!({"msg_getmsglist_param_last_msg_seq": 5, "msg_getmsglist_param_count": 3, "msg_getmsglist_param_is_remble": true})).await;
-    let seqs: Vec<u64> = page
-        .iter()
-        .map(|m| m["message_seq"].as_u64().unwrap())
-        .collect();
+    let seqs: Vec<u64> = page.iter().map(|m| m["message_seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, vec![5, 4, 3], "a seq anchor is included");
     // A used custom id is refused.
     let r = alice.call("TIMGroupCreate", json!({"json_group_create_param": {"create_group_param_group_name": "g2", "create_group_param_group_id": "team-1"}})).await;
@@ -229,10 +177,7 @@ async fn test_group_paging_by_seq_includes_anchor() {
     let joined = alice.ok("TIMGroupGetJoinedGroupList", json!({})).await;
     assert_eq!(joined[0]["group_base_info_group_id"], "team-1");
     assert_eq!(joined[0]["group_base_info_lastest_seq"], 10);
-    assert_eq!(
-        joined[0]["group_base_info_self_info"]["group_self_info_role"],
-        400
-    );
+    assert_eq!(joined[0]["group_base_info_self_info"]["group_self_info_role"], 400);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,17 +185,9 @@ async fn test_drafts() {
     let srv = TestServer::start().await;
     let alice = srv.client("alice").await;
     let draft = json!({"draft_msg": {"message_elem_array": [{"elem_type": 0, "text_elem_content": "half a thought"}]}, "draft_user_define": "ud"});
-    let r = alice
-        .call(
-            "TIMConvSetDraft",
-            json!({"conv_id": "bob", "conv_type": 1, "json_draft_param": draft}),
-        )
-        .await;
+    let r = alice.call("TIMConvSetDraft", json!({"conv_id": "bob", "conv_type": 1, "json_draft_param": draft})).await;
     assert_eq!(r.code, 0);
-    let c = alice
-        .conv("bob")
-        .await
-        .expect("setting a draft creates the conversation");
+    let c = alice.conv("bob").await.expect("setting a draft creates the conversation");
     assert_eq!(c["conv_is_has_draft"], true);
     assert_eq!(text_of(&c["conv_draft"]["draft_msg"]), "half a thought");
     assert_eq!(c["conv_draft"]["draft_user_define"], "ud");
@@ -259,12 +196,7 @@ async fn test_drafts() {
     alice.ok("TIMLogout", json!({})).await;
     alice.login("alice", &srv.usersig("alice")).await;
     assert_eq!(alice.conv("bob").await.unwrap()["conv_is_has_draft"], true);
-    let r = alice
-        .call(
-            "TIMConvCancelDraft",
-            json!({"conv_id": "bob", "conv_type": 1}),
-        )
-        .await;
+    let r = alice.call("TIMConvCancelDraft", json!({"conv_id": "bob", "conv_type": 1})).await;
     assert_eq!(r.code, 0);
     let c = alice.conv("bob").await.unwrap();
     assert_eq!(c["conv_is_has_draft"], false);
@@ -280,42 +212,20 @@ async fn test_unread_counts_and_read_receipts() {
         alice.send_text("bob", 1, &format!("r{i}")).await;
     }
     bob.recv_texts(3).await;
-    eventually("bob has 3 unread", || async {
-        bob.conv("alice")
-            .await
-            .is_some_and(|c| c["conv_unread_num"] == 3)
-    })
-    .await;
+    eventually("bob has 3 unread", || async { bob.conv("alice").await.is_some_and(|c| c["conv_unread_num"] == 3) })
+        .await;
     let total = bob.ok("TIMConvGetTotalUnreadMessageCount", json!({})).await;
-    assert_eq!(
-        total["conv_get_total_unread_message_count_result_unread_count"],
-        3
-    );
-    bob.ok(
-        "TIMMsgReportReaded",
-        json!({"conv_id": "alice", "conv_type": 1, "json_msg_param": ""}),
-    )
-    .await;
+    assert_eq!(total["conv_get_total_unread_message_count_result_unread_count"], 3);
+    bob.ok("TIMMsgReportReaded", json!({"conv_id": "alice", "conv_type": 1, "json_msg_param": ""})).await;
     assert_eq!(bob.conv("alice").await.unwrap()["conv_unread_num"], 0);
     // Alice is told, and her messages now show as peer-read.
-    let e = alice
-        .wait_for("read receipt", |e| {
-            matches!(e, SdkEvent::MsgReadedReceipt(_))
-        })
-        .await;
-    let SdkEvent::MsgReadedReceipt(rs) = e else {
-        unreachable!()
-    };
+    let e = alice.wait_for("read receipt", |e| matches!(e, SdkEvent::MsgReadedReceipt(_))).await;
+    let SdkEvent::MsgReadedReceipt(rs) = e else { unreachable!() };
     assert_eq!(rs[0].msg_receipt_conv_id, "bob");
     assert_eq!(rs[0].msg_receipt_conv_type, 1);
     assert!(rs[0].msg_receipt_time_stamp > 0);
-    let mine = alice
-        .messages("bob", 1, json!({"msg_getmsglist_param_count": 10}))
-        .await;
-    assert!(
-        mine.iter().all(|m| m["message_is_peer_read"] == true),
-        "{mine:?}"
-    );
+    let mine = alice.messages("bob", 1, json!({"msg_getmsglist_param_count": 10})).await;
+    assert!(mine.iter().all(|m| m["message_is_peer_read"] == true), "{mine:?}");
     // Mark-all-read clears every conversation.
     let carol = srv.client("carol").await;
     carol.send_text("bob", 1, "from carol").await;
@@ -342,58 +252,23 @@ async fn test_revoke_inside_and_outside_the_window() {
     let m = alice.send_text("bob", 1, "oops").await;
     bob.recv_texts(1).await;
     // Only the sender may revoke a C2C message.
-    let r = bob
-        .call(
-            "TIMMsgRevoke",
-            json!({"conv_id": "alice", "conv_type": 1, "json_msg_param": m}),
-        )
-        .await;
+    let r = bob.call("TIMMsgRevoke", json!({"conv_id": "alice", "conv_type": 1, "json_msg_param": m})).await;
     assert_eq!(r.code, 10032);
-    alice
-        .ok(
-            "TIMMsgRevoke",
-            json!({"conv_id": "bob", "conv_type": 1, "json_msg_param": m}),
-        )
-        .await;
-    let e = bob
-        .wait_for("revoke", |e| matches!(e, SdkEvent::MsgRevoke(_)))
-        .await;
-    let SdkEvent::MsgRevoke(locs) = e else {
-        unreachable!()
-    };
+    alice.ok("TIMMsgRevoke", json!({"conv_id": "bob", "conv_type": 1, "json_msg_param": m})).await;
+    let e = bob.wait_for("revoke", |e| matches!(e, SdkEvent::MsgRevoke(_))).await;
+    let SdkEvent::MsgRevoke(locs) = e else { unreachable!() };
     assert_eq!(locs[0].message_locator_conv_id, "alice");
     assert!(locs[0].message_locator_is_revoked);
-    assert_eq!(
-        locs[0].message_locator_seq,
-        m["message_seq"].as_u64().unwrap()
-    );
-    assert_eq!(
-        locs[0].message_locator_unique_id,
-        m["message_unique_id"].as_u64().unwrap()
-    );
-    let bm = bob
-        .ok(
-            "TIMMsgFindMessages",
-            json!({"json_message_id_array": [m["message_msg_id"]]}),
-        )
-        .await;
+    assert_eq!(locs[0].message_locator_seq, m["message_seq"].as_u64().unwrap());
+    assert_eq!(locs[0].message_locator_unique_id, m["message_unique_id"].as_u64().unwrap());
+    let bm = bob.ok("TIMMsgFindMessages", json!({"json_message_id_array": [m["message_msg_id"]]})).await;
     assert_eq!(bm[0]["message_status"], 6, "revoked on the receiver");
-    let am = alice
-        .ok(
-            "TIMMsgFindMessages",
-            json!({"json_message_id_array": [m["message_msg_id"]]}),
-        )
-        .await;
+    let am = alice.ok("TIMMsgFindMessages", json!({"json_message_id_array": [m["message_msg_id"]]})).await;
     assert_eq!(am[0]["message_status"], 6, "revoked on the sender");
     // Outside the window: refused with the C2C code.
     let late = alice.send_text("bob", 1, "too late").await;
     tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
-    let r = alice
-        .call(
-            "TIMMsgRevoke",
-            json!({"conv_id": "bob", "conv_type": 1, "json_msg_param": late}),
-        )
-        .await;
+    let r = alice.call("TIMMsgRevoke", json!({"conv_id": "bob", "conv_type": 1, "json_msg_param": late})).await;
     assert_eq!(r.code, 20016);
 }
 
@@ -403,21 +278,10 @@ async fn test_content_hook_rewrites_and_sender_is_told() {
     let alice = srv.client("alice").await;
     let bob = srv.client("bob").await;
     let sent = alice.send_text("bob", 1, "well darn it").await;
-    assert_eq!(
-        text_of(&sent),
-        "well **** it",
-        "the send result is the stored message"
-    );
-    let e = alice
-        .wait_for("message update", |e| matches!(e, SdkEvent::MsgUpdate(_)))
-        .await;
-    let SdkEvent::MsgUpdate(ms) = e else {
-        unreachable!()
-    };
-    assert_eq!(
-        text_of(&serde_json::to_value(&ms[0]).unwrap()),
-        "well **** it"
-    );
+    assert_eq!(text_of(&sent), "well **** it", "the send result is the stored message");
+    let e = alice.wait_for("message update", |e| matches!(e, SdkEvent::MsgUpdate(_))).await;
+    let SdkEvent::MsgUpdate(ms) = e else { unreachable!() };
+    assert_eq!(text_of(&serde_json::to_value(&ms[0]).unwrap()), "well **** it");
     assert_eq!(bob.recv_texts(1).await, vec!["well **** it"]);
 }
 
@@ -441,8 +305,5 @@ async fn test_order_kept_for_pipelined_sends() {
         assert_eq!(r.code, 0);
         assert_eq!(r.json["message_seq"], i as u64 + 1);
     }
-    assert_eq!(
-        bob.recv_texts(50).await,
-        (0..50).map(|i| format!("p{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(bob.recv_texts(50).await, (0..50).map(|i| format!("p{i}")).collect::<Vec<_>>());
 }

@@ -13,11 +13,7 @@ use tokio::sync::mpsc;
 
 /// `confab-cli [--server ws://HOST:PORT] [--data-dir DIR]`
 #[derive(clap::Parser)]
-#[command(
-    name = "confab-cli",
-    version,
-    about = "Headless Confab client: JSON lines on stdin/stdout"
-)]
+#[command(name = "confab-cli", version, about = "Headless Confab client: JSON lines on stdin/stdout")]
 pub struct Args {
     /// Server URL (TIMInit's config may override it).
     #[arg(long, default_value = "ws://127.0.0.1:9780")]
@@ -32,9 +28,7 @@ pub fn main_entry() -> std::process::ExitCode {
     use clap::Parser;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
     let args = Args::parse();
     let result = tokio::runtime::Builder::new_multi_thread()
@@ -53,11 +47,7 @@ pub fn main_entry() -> std::process::ExitCode {
 
 /// Run until stdin closes; then log out and return.
 pub async fn run(args: Args) -> std::io::Result<()> {
-    let sdk = Sdk::new(SdkOptions {
-        server_url: args.server,
-        data_dir: args.data_dir,
-        ..Default::default()
-    });
+    let sdk = Sdk::new(SdkOptions { server_url: args.server, data_dir: args.data_dir, ..Default::default() });
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Value>();
     let printer = tokio::spawn(async move {
         let mut stdout = tokio::io::stdout();
@@ -88,8 +78,7 @@ pub async fn run(args: Args) -> std::io::Result<()> {
         let req: Value = match serde_json::from_str(&line) {
             Ok(v) => v,
             Err(e) => {
-                let _ = out_tx
-                    .send(json!({"id": null, "result": -3, "desc": format!("not JSON: {e}")}));
+                let _ = out_tx.send(json!({"id": null, "result": -3, "desc": format!("not JSON: {e}")}));
                 continue;
             }
         };
@@ -117,10 +106,8 @@ pub async fn run(args: Args) -> std::io::Result<()> {
         }
     }
     // EOF: let outstanding callbacks finish (bounded), then log out.
-    let _ = tokio::time::timeout(Duration::from_secs(20), async {
-        while callbacks.join_next().await.is_some() {}
-    })
-    .await;
+    let _ =
+        tokio::time::timeout(Duration::from_secs(20), async { while callbacks.join_next().await.is_some() {} }).await;
     callbacks.abort_all();
     sdk.uninit().await;
     forwarder.abort();

@@ -13,9 +13,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use confab_protocol::codes::{
-    self, TIM_ERR_CONV, TIM_ERR_JSON, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC,
-};
+use confab_protocol::codes::{self, TIM_ERR_CONV, TIM_ERR_JSON, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC};
 use confab_protocol::conv::{Draft, MsgGetMsgListParam};
 use confab_protocol::group::CreateGroupParam;
 use confab_protocol::wire::Request;
@@ -38,21 +36,13 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(json: Value) -> Reply {
-        Reply {
-            code: 0,
-            desc: String::new(),
-            json,
-        }
+        Reply { code: 0, desc: String::new(), json }
     }
     pub fn empty() -> Reply {
         Reply::ok(Value::String(String::new()))
     }
     pub fn err(e: &Error) -> Reply {
-        Reply {
-            code: e.code(),
-            desc: e.to_string(),
-            json: Value::String(String::new()),
-        }
+        Reply { code: e.code(), desc: e.to_string(), json: Value::String(String::new()) }
     }
 }
 
@@ -65,30 +55,16 @@ pub struct Invocation {
 
 impl Invocation {
     fn sync(result: i32, desc: impl Into<String>) -> Invocation {
-        Invocation {
-            result,
-            desc: desc.into(),
-            outputs: Map::new(),
-            callback: None,
-        }
+        Invocation { result, desc: desc.into(), outputs: Map::new(), callback: None }
     }
     fn output(key: &str, v: Value) -> Invocation {
         let mut outputs = Map::new();
         outputs.insert(key.into(), v);
-        Invocation {
-            result: TIM_SUCC,
-            desc: String::new(),
-            outputs,
-            callback: None,
-        }
+        Invocation { result: TIM_SUCC, desc: String::new(), outputs, callback: None }
     }
-    fn later(f: impl Future<Output = Reply> + Send + 'static) -> Invocation {
-        Invocation {
-            result: TIM_SUCC,
-            desc: String::new(),
-            outputs: Map::new(),
-            callback: Some(Box::pin(f)),
-        }
+    /// The callback future as is (its work already started in the synchronous part).
+    fn ready(f: impl Future<Output = Reply> + Send + 'static) -> Invocation {
+        Invocation { result: TIM_SUCC, desc: String::new(), outputs: Map::new(), callback: Some(Box::pin(f)) }
     }
 }
 
@@ -132,13 +108,12 @@ fn json_param<T: DeserializeOwned>(params: &Value, key: &str) -> Result<Option<T
     let v = match params.get(key) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-        Some(Value::String(s)) => serde_json::from_str::<Value>(s)
-            .map_err(|e| Bad(TIM_ERR_JSON, format!("{key} is not valid JSON: {e}")))?,
+        Some(Value::String(s)) => {
+            serde_json::from_str::<Value>(s).map_err(|e| Bad(TIM_ERR_JSON, format!("{key} is not valid JSON: {e}")))?
+        }
         Some(v) => v.clone(),
     };
-    serde_json::from_value(v)
-        .map(Some)
-        .map_err(|e| Bad(TIM_ERR_JSON, format!("{key} has the wrong shape: {e}")))
+    serde_json::from_value(v).map(Some).map_err(|e| Bad(TIM_ERR_JSON, format!("{key} has the wrong shape: {e}")))
 }
 
 fn str_param(params: &Value, key: &str) -> Result<String, Bad> {
@@ -152,12 +127,7 @@ fn str_param(params: &Value, key: &str) -> Result<String, Bad> {
 fn u64_param(params: &Value, key: &str) -> Result<u64, Bad> {
     match params.get(key) {
         None | Some(Value::Null) => Ok(0),
-        Some(v) => v.as_u64().ok_or_else(|| {
-            Bad(
-                TIM_ERR_PARAM,
-                format!("{key} must be a non-negative integer"),
-            )
-        }),
+        Some(v) => v.as_u64().ok_or_else(|| Bad(TIM_ERR_PARAM, format!("{key} must be a non-negative integer"))),
     }
 }
 
@@ -180,27 +150,34 @@ fn reply_empty(r: crate::Result<()>) -> Reply {
 }
 
 impl Sdk {
+    /// Start the asynchronous part of a call now (as the C API does) on a task the SDK owns;
+    /// the returned callback future only waits for it. Uninit cancels what is still running
+    /// (its callback then reports 7009).
+    fn later(&self, f: impl Future<Output = Reply> + Send + 'static) -> Invocation {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.spawn_call(async move {
+            let _ = tx.send(f.await);
+        });
+        Invocation::ready(async move {
+            rx.await.unwrap_or_else(|_| Reply {
+                code: codes::ERR_SDK_COMM_INTERRUPT,
+                desc: "the call was interrupted".into(),
+                json: Value::String(String::new()),
+            })
+        })
+    }
+
     /// Call a TIM API by name. See the module docs for the contract.
     pub async fn call(&self, api: &str, params: &Value) -> Invocation {
         if !APIS.contains(&api) {
             return Invocation::sync(TIM_ERR_PARAM, format!("unknown API {api}"));
         }
-        let params = if params.is_null() {
-            &Value::Object(Map::new())
-        } else {
-            params
-        };
+        let params = if params.is_null() { &Value::Object(Map::new()) } else { params };
         if !params.is_object() {
             return Invocation::sync(TIM_ERR_JSON, "params must be a JSON object");
         }
-        let pre_init = matches!(
-            api,
-            "TIMInit"
-                | "TIMGetSDKVersion"
-                | "ConfabRegister"
-                | "ConfabSignIn"
-                | "TIMGetLoginStatus"
-        );
+        let pre_init =
+            matches!(api, "TIMInit" | "TIMGetSDKVersion" | "ConfabRegister" | "ConfabSignIn" | "TIMGetLoginStatus");
         if !pre_init && !self.is_inited() {
             return Invocation::sync(TIM_ERR_SDKUNINIT, "call TIMInit first");
         }
@@ -216,10 +193,7 @@ impl Sdk {
             let id = str_param(p, "conv_id")?;
             let ct = u64_param(p, "conv_type")? as u32;
             if !Sdk::valid_conv_type(ct) {
-                return Err(Bad(
-                    TIM_ERR_CONV,
-                    "conv_type must be 1 (C2C) or 2 (group)".into(),
-                ));
+                return Err(Bad(TIM_ERR_CONV, "conv_type must be 1 (C2C) or 2 (group)".into()));
             }
             Ok((id, ct))
         };
@@ -234,11 +208,7 @@ impl Sdk {
             "TIMInit" => {
                 let app = u64_param(p, "sdk_app_id")?;
                 let cfg: SdkConfig = json_param(p, "json_sdk_config")?.unwrap_or_default();
-                self.init(
-                    app,
-                    &cfg.sdk_config_config_file_path,
-                    &cfg.sdk_config_server_url,
-                );
+                self.init(app, &cfg.sdk_config_config_file_path, &cfg.sdk_config_server_url);
                 Invocation::sync(TIM_SUCC, "")
             }
             "TIMUninit" => {
@@ -248,39 +218,29 @@ impl Sdk {
             "TIMGetSDKVersion" => Invocation::output("json", json!(crate::SDK_VERSION)),
             "TIMGetServerTime" => Invocation::output("json", json!(self.server_time().await)),
             "TIMGetLoginStatus" => Invocation::output("json", json!(self.login_status().await)),
-            "TIMGetLoginUserID" => {
-                Invocation::output("json", json!(self.login_user().await.unwrap_or_default()))
-            }
+            "TIMGetLoginUserID" => Invocation::output("json", json!(self.login_user().await.unwrap_or_default())),
             "TIMSetConfig" => {
                 let c: SetConfig = json_param(p, "json_config")?.unwrap_or_default();
                 let eff = self.set_config(c);
-                Invocation::later(async move { Reply::ok(to_json(&eff)) })
+                self.later(async move { Reply::ok(to_json(&eff)) })
             }
             "TIMLogin" => {
                 let (u, s) = (str_param(p, "user_id")?, str_param(p, "user_sig")?);
-                Invocation::later(async move { reply_empty(sdk.login(&u, &s).await) })
+                self.later(async move { reply_empty(sdk.login(&u, &s).await) })
             }
-            "TIMLogout" => Invocation::later(async move { reply_empty(sdk.logout().await) }),
+            "TIMLogout" => self.later(async move { reply_empty(sdk.logout().await) }),
             "ConfabRegister" | "ConfabSignIn" => {
-                let (u, pw, nick) = (
-                    str_param(p, "user_id")?,
-                    str_param(p, "password")?,
-                    str_param(p, "nick_name")?,
-                );
+                let (u, pw, nick) = (str_param(p, "user_id")?, str_param(p, "password")?, str_param(p, "nick_name")?);
                 let server = str_param(p, "server_url")?;
                 if !server.is_empty() {
-                    self.inner
-                        .opts
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .server_url = server;
+                    self.inner.opts.lock().unwrap_or_else(|e| e.into_inner()).server_url = server;
                 }
                 let register = api == "ConfabRegister";
-                Invocation::later(async move { reply(sdk.account(register, &u, &pw, &nick).await) })
+                self.later(async move { reply(sdk.account(register, &u, &pw, &nick).await) })
             }
             "TIMConvCreate" => {
                 let (id, ct) = conv(p)?;
-                Invocation::later(async move {
+                self.later(async move {
                     reply(
                         async {
                             need_id(&id)?;
@@ -292,13 +252,12 @@ impl Sdk {
             }
             "TIMConvDelete" => {
                 let (id, ct) = conv(p)?;
-                Invocation::later(async move { reply_empty(sdk.conv_delete(ct, &id).await) })
+                self.later(async move { reply_empty(sdk.conv_delete(ct, &id).await) })
             }
-            "TIMConvGetConvList" => Invocation::later(async move { reply(sdk.conv_list().await) }),
+            "TIMConvGetConvList" => self.later(async move { reply(sdk.conv_list().await) }),
             "TIMConvGetConvInfo" => {
-                let items: Vec<Value> =
-                    json_param(p, "json_get_conv_list_param")?.unwrap_or_default();
-                Invocation::later(async move {
+                let items: Vec<Value> = json_param(p, "json_get_conv_list_param")?.unwrap_or_default();
+                self.later(async move {
                     reply(
                         async {
                             let s = sdk.shared().await?;
@@ -325,26 +284,24 @@ impl Sdk {
             "TIMConvSetDraft" | "TIMConvCancelDraft" => {
                 // Synchronous in the C API: the result says whether it happened.
                 let (id, ct) = conv(p)?;
-                let draft: Option<Draft> =
-                    if api == "TIMConvSetDraft" {
-                        Some(json_param(p, "json_draft_param")?.ok_or_else(|| {
-                            Bad(TIM_ERR_PARAM, "json_draft_param is required".into())
-                        })?)
-                    } else {
-                        None
-                    };
+                let draft: Option<Draft> = if api == "TIMConvSetDraft" {
+                    Some(
+                        json_param(p, "json_draft_param")?
+                            .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_draft_param is required".into()))?,
+                    )
+                } else {
+                    None
+                };
                 if id.is_empty() {
                     return Err(Bad(TIM_ERR_PARAM, "conv_id is empty".into()));
                 }
                 match self.set_draft(ct, &id, draft).await {
                     Ok(()) => Invocation::sync(TIM_SUCC, ""),
-                    Err(Error::NotLoggedIn) => {
-                        Invocation::sync(codes::TIM_ERR_NOTLOGIN, "not logged in")
-                    }
+                    Err(Error::NotLoggedIn) => Invocation::sync(codes::TIM_ERR_NOTLOGIN, "not logged in"),
                     Err(e) => Invocation::sync(TIM_ERR_PARAM, e.to_string()),
                 }
             }
-            "TIMConvGetTotalUnreadMessageCount" => Invocation::later(async move {
+            "TIMConvGetTotalUnreadMessageCount" => self.later(async move {
                 reply(
                     async {
                         let n = sdk.shared().await?.store.total_unread().await?;
@@ -358,43 +315,34 @@ impl Sdk {
                 let m: Message = json_param(p, "json_msg_param")?
                     .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_msg_param is required".into()))?;
                 let shared = self.shared().await;
-                // Resending a failed message keeps its id (the server dedupes by it).
+                // Resending a message of ours keeps its id: the server dedupes by it, so a
+                // message whose first attempt did reach the server is not stored twice.
                 let msg_id = match &shared {
-                    Ok(s) if !m.message_msg_id.is_empty() => {
-                        match s.store.get_msg(&m.message_msg_id).await {
-                            Ok(Some(old))
-                                if old.message_sender == s.me
-                                    && old.message_conv_id == id
-                                    && old.message_status
-                                        != confab_protocol::enums::msg_status::SEND_SUCC =>
-                            {
-                                m.message_msg_id.clone()
-                            }
-                            _ => msg::new_msg_id(&s.me, crate::now_secs()),
+                    Ok(s) if !m.message_msg_id.is_empty() => match s.store.get_msg(&m.message_msg_id).await {
+                        Ok(Some(old)) if old.message_sender == s.me && old.message_conv_id == id => {
+                            m.message_msg_id.clone()
                         }
-                    }
+                        _ => msg::new_msg_id(&s.me, crate::now_secs()),
+                    },
                     Ok(s) => msg::new_msg_id(&s.me, crate::now_secs()),
                     Err(_) => String::new(),
                 };
-                let mut inv = Invocation::later({
-                    let msg_id = msg_id.clone();
-                    async move {
-                        let s = match shared {
-                            Ok(s) => s,
-                            Err(e) => return Reply::err(&e),
-                        };
-                        let r: crate::Result<Message> = async {
-                            need_id(&id)?;
-                            msg::validate_outgoing(&m)?;
-                            let m = msg::prepare(&s, ct, &id, m, msg_id);
-                            let (tx, rx) = tokio::sync::oneshot::channel();
-                            s.send_tx
-                                .send(msg::SendJob { msg: m, reply: tx })
-                                .map_err(|_| Error::NotLoggedIn)?;
-                            rx.await.map_err(|_| Error::NotLoggedIn)?
-                        }
-                        .await;
-                        reply(r)
+                // Validate and enqueue now, in call order: the send queue keeps that order on
+                // the wire. The callback only waits for the outcome.
+                let queued: crate::Result<tokio::sync::oneshot::Receiver<crate::Result<Message>>> = (|| {
+                    let s = shared?;
+                    need_id(&id)?;
+                    msg::validate_outgoing(&m)?;
+                    let m = msg::prepare(&s, ct, &id, m, msg_id.clone());
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    s.send_tx.send(msg::SendJob { msg: m, reply: tx }).map_err(|_| Error::NotLoggedIn)?;
+                    Ok(rx)
+                })(
+                );
+                let mut inv = Invocation::ready(async move {
+                    match queued {
+                        Ok(rx) => reply(rx.await.unwrap_or(Err(Error::NotLoggedIn))),
+                        Err(e) => Reply::err(&e),
                     }
                 });
                 if api == "TIMMsgSendMessage" {
@@ -404,9 +352,8 @@ impl Sdk {
             }
             "TIMMsgGetMsgList" => {
                 let (id, ct) = conv(p)?;
-                let param: MsgGetMsgListParam =
-                    json_param(p, "json_get_msg_param")?.unwrap_or_default();
-                Invocation::later(async move {
+                let param: MsgGetMsgListParam = json_param(p, "json_get_msg_param")?.unwrap_or_default();
+                self.later(async move {
                     reply(
                         async {
                             need_id(&id)?;
@@ -418,10 +365,7 @@ impl Sdk {
                                 .map(|c| c.conv_c2c_read_timestamp as i64)
                                 .unwrap_or(0);
                             let list = msg::get_list(&s, ct, &id, param).await?;
-                            Ok(list
-                                .into_iter()
-                                .map(|m| crate::store::with_peer_read(m, peer_read))
-                                .collect::<Vec<_>>())
+                            Ok(list.into_iter().map(|m| crate::store::with_peer_read(m, peer_read)).collect::<Vec<_>>())
                         }
                         .await,
                     )
@@ -430,7 +374,7 @@ impl Sdk {
             "TIMMsgReportReaded" => {
                 let (id, ct) = conv(p)?;
                 let m: Option<Message> = json_param(p, "json_msg_param")?;
-                Invocation::later(async move {
+                self.later(async move {
                     reply_empty(
                         async {
                             need_id(&id)?;
@@ -440,7 +384,7 @@ impl Sdk {
                     )
                 })
             }
-            "TIMMsgMarkAllMessageAsRead" => Invocation::later(async move {
+            "TIMMsgMarkAllMessageAsRead" => self.later(async move {
                 reply_empty(
                     async {
                         let s = sdk.shared().await?;
@@ -458,48 +402,32 @@ impl Sdk {
                 let (id, ct) = conv(p)?;
                 let m: Message = json_param(p, "json_msg_param")?
                     .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_msg_param is required".into()))?;
-                Invocation::later(async move {
-                    reply_empty(async { msg::revoke(&sdk.shared().await?, ct, &id, m).await }.await)
-                })
+                self.later(
+                    async move { reply_empty(async { msg::revoke(&sdk.shared().await?, ct, &id, m).await }.await) },
+                )
             }
             "TIMMsgFindMessages" => {
                 let ids: Vec<String> = json_param(p, "json_message_id_array")?.unwrap_or_default();
-                Invocation::later(async move {
-                    reply(async { msg::find(&sdk.shared().await?, &ids).await }.await)
-                })
+                self.later(async move { reply(async { msg::find(&sdk.shared().await?, &ids).await }.await) })
             }
             "TIMProfileGetUserProfileList" => {
-                let v: Value =
-                    json_param(p, "json_get_user_profile_list_param")?.unwrap_or(Value::Null);
+                let v: Value = json_param(p, "json_get_user_profile_list_param")?.unwrap_or(Value::Null);
                 let ids: Vec<String> = v
                     .get("friendship_getprofilelist_param_identifier_array")
                     .and_then(|a| serde_json::from_value(a.clone()).ok())
                     .unwrap_or_default();
-                Invocation::later(async move {
+                self.later(async move {
                     reply(
-                        async {
-                            sdk.shared()
-                                .await?
-                                .link
-                                .request(Request::GetProfiles { user_ids: ids })
-                                .await
-                        }
-                        .await,
+                        async { sdk.shared().await?.link.request(Request::GetProfiles { user_ids: ids }).await }.await,
                     )
                 })
             }
             "TIMProfileModifySelfUserProfile" => {
-                let item: UserProfileItem =
-                    json_param(p, "json_modify_self_user_profile_param")?.unwrap_or_default();
-                Invocation::later(async move {
+                let item: UserProfileItem = json_param(p, "json_modify_self_user_profile_param")?.unwrap_or_default();
+                self.later(async move {
                     reply_empty(
                         async {
-                            sdk.shared()
-                                .await?
-                                .link
-                                .request(Request::ModifySelfProfile { item })
-                                .await
-                                .map(|_| ())
+                            sdk.shared().await?.link.request(Request::ModifySelfProfile { item }).await.map(|_| ())
                         }
                         .await,
                     )
@@ -507,33 +435,13 @@ impl Sdk {
             }
             "TIMGroupCreate" => {
                 let param: CreateGroupParam = json_param(p, "json_group_create_param")?
-                    .ok_or_else(|| {
-                        Bad(TIM_ERR_PARAM, "json_group_create_param is required".into())
-                    })?;
-                Invocation::later(async move {
-                    reply(
-                        async {
-                            sdk.shared()
-                                .await?
-                                .link
-                                .request(Request::CreateGroup { param })
-                                .await
-                        }
-                        .await,
-                    )
+                    .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_group_create_param is required".into()))?;
+                self.later(async move {
+                    reply(async { sdk.shared().await?.link.request(Request::CreateGroup { param }).await }.await)
                 })
             }
-            "TIMGroupGetJoinedGroupList" => Invocation::later(async move {
-                reply(
-                    async {
-                        sdk.shared()
-                            .await?
-                            .link
-                            .request(Request::JoinedGroups)
-                            .await
-                    }
-                    .await,
-                )
+            "TIMGroupGetJoinedGroupList" => self.later(async move {
+                reply(async { sdk.shared().await?.link.request(Request::JoinedGroups).await }.await)
             }),
             _ => Invocation::sync(TIM_ERR_PARAM, format!("unknown API {api}")),
         })

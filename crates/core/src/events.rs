@@ -14,27 +14,15 @@ pub enum SdkEvent {
     /// `TIMMsgRevokeCallback`.
     MsgRevoke(Vec<MsgLocator>),
     /// `TIMMsgElemUploadProgressCallback` (media issue).
-    MsgElemUploadProgress {
-        msg: Message,
-        index: u32,
-        cur_size: u64,
-        total_size: u64,
-    },
+    MsgElemUploadProgress { msg: Message, index: u32, cur_size: u64, total_size: u64 },
     /// `TIMMsgUpdateCallback`: messages the server changed.
     MsgUpdate(Vec<Message>),
     /// `TIMGroupTipsEventCallback` (groups issue).
     GroupTips(GroupTipsElem),
     /// `TIMConvEventCallback`: Add/Del/Update carry conversations; Start/Finish carry none.
-    ConvEvent {
-        event: i32,
-        convs: Option<Vec<ConvInfo>>,
-    },
+    ConvEvent { event: i32, convs: Option<Vec<ConvInfo>> },
     /// `TIMNetworkStatusListenerCallback`.
-    NetworkStatus {
-        status: i32,
-        code: i32,
-        desc: String,
-    },
+    NetworkStatus { status: i32, code: i32, desc: String },
     /// `TIMKickedOfflineCallback`.
     KickedOffline,
     /// `TIMUserSigExpiredCallback`.
@@ -67,21 +55,13 @@ impl SdkEvent {
             SdkEvent::RecvNewMsg(m) | SdkEvent::MsgUpdate(m) => json!({ "json": m }),
             SdkEvent::MsgReadedReceipt(r) => json!({ "json": r }),
             SdkEvent::MsgRevoke(l) => json!({ "json": l }),
-            SdkEvent::MsgElemUploadProgress {
-                msg,
-                index,
-                cur_size,
-                total_size,
-            } => {
+            SdkEvent::MsgElemUploadProgress { msg, index, cur_size, total_size } => {
                 json!({ "json": msg, "index": index, "cur_size": cur_size, "total_size": total_size })
             }
             SdkEvent::GroupTips(t) => {
                 let mut t = serde_json::to_value(t).unwrap_or(Value::Null);
                 if let Some(o) = t.as_object_mut() {
-                    o.insert(
-                        "elem_type".into(),
-                        json!(confab_protocol::enums::elem_type::GROUP_TIPS),
-                    );
+                    o.insert("elem_type".into(), json!(confab_protocol::enums::elem_type::GROUP_TIPS));
                 }
                 json!({ "json": t })
             }

@@ -38,10 +38,7 @@ use store::LocalStore;
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// This build's TIMPlatform.
@@ -102,6 +99,8 @@ struct Inner {
     session: tokio::sync::Mutex<Option<Session>>,
     login_busy: AtomicBool,
     config: Mutex<SetConfig>,
+    /// Asynchronous parts of API calls in flight (owned, aborted by uninit).
+    calls: Mutex<tokio::task::JoinSet<()>>,
 }
 
 /// One SDK instance (one data dir, at most one logged-in user). Cheap to clone.
@@ -125,6 +124,7 @@ impl Sdk {
                 session: tokio::sync::Mutex::new(None),
                 login_busy: AtomicBool::new(false),
                 config: Mutex::new(SetConfig::default()),
+                calls: Mutex::new(tokio::task::JoinSet::new()),
             }),
         }
     }
@@ -135,11 +135,7 @@ impl Sdk {
     }
 
     fn opts(&self) -> SdkOptions {
-        self.inner
-            .opts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.inner.opts.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn is_inited(&self) -> bool {
@@ -159,8 +155,15 @@ impl Sdk {
         self.inner.inited.store(true, Ordering::SeqCst);
     }
 
+    pub(crate) fn spawn_call(&self, f: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut set = self.inner.calls.lock().unwrap_or_else(|p| p.into_inner());
+        while set.try_join_next().is_some() {}
+        set.spawn(f);
+    }
+
     /// TIMUninit: log out (dropping every background task) and forget the init.
     pub async fn uninit(&self) {
+        self.inner.calls.lock().unwrap_or_else(|p| p.into_inner()).abort_all();
         self.end_session().await;
         self.inner.inited.store(false, Ordering::SeqCst);
     }
@@ -204,9 +207,7 @@ impl Sdk {
                 return Ok(s);
             }
         }
-        let id: String = (0..16)
-            .map(|_| format!("{:02x}", rand::random::<u8>()))
-            .collect();
+        let id: String = (0..16).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
         std::fs::write(&path, &id).map_err(|e| Error::Io(e.to_string()))?;
         Ok(id)
     }
@@ -239,11 +240,7 @@ impl Sdk {
         })
         .await
         .map_err(|e| Error::Io(e.to_string()))??;
-        let db = opts
-            .data_dir
-            .join("users")
-            .join(hex(user_id))
-            .join("confab.db");
+        let db = opts.data_dir.join("users").join(hex(user_id)).join("confab.db");
         let store = LocalStore::open(&db).await?;
         let link = Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts));
         let info = LoginInfo {
@@ -300,10 +297,7 @@ impl Sdk {
     /// The server's clock, estimated from the offset seen at login.
     pub async fn server_time(&self) -> u64 {
         let off = match self.shared().await {
-            Ok(s) => *s
-                .server_time_offset
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()),
+            Ok(s) => *s.server_time_offset.lock().unwrap_or_else(|p| p.into_inner()),
             Err(_) => 0,
         };
         (now_secs() as i64 + off).max(0) as u64
@@ -322,25 +316,14 @@ impl Sdk {
         let (tx, _rx) = mpsc::unbounded_channel();
         let _socket = link.open(tx).await?;
         let req = if register {
-            Request::Register {
-                user_id: user_id.into(),
-                password: password.into(),
-                nick_name: nick_name.into(),
-            }
+            Request::Register { user_id: user_id.into(), password: password.into(), nick_name: nick_name.into() }
         } else {
-            Request::PasswordLogin {
-                user_id: user_id.into(),
-                password: password.into(),
-            }
+            Request::PasswordLogin { user_id: user_id.into(), password: password.into() }
         };
         let v = link.request_raw(req).await;
         link.close();
-        serde_json::from_value(v?).map_err(|e| {
-            Error::Server(
-                confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED,
-                e.to_string(),
-            )
-        })
+        serde_json::from_value(v?)
+            .map_err(|e| Error::Server(confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))
     }
 
     // ---- conversations ----
@@ -350,16 +333,9 @@ impl Sdk {
         let mut c = s.store.pool.acquire().await?;
         let created = store::ensure_conv(&mut c, ct, id, now_secs()).await?;
         drop(c);
-        let info = s
-            .store
-            .conv_info(ct, id)
-            .await?
-            .ok_or_else(|| Error::Store("conversation vanished".into()))?;
+        let info = s.store.conv_info(ct, id).await?.ok_or_else(|| Error::Store("conversation vanished".into()))?;
         if created {
-            s.emit(SdkEvent::ConvEvent {
-                event: conv_event::ADD,
-                convs: Some(vec![info.clone()]),
-            });
+            s.emit(SdkEvent::ConvEvent { event: conv_event::ADD, convs: Some(vec![info.clone()]) });
         }
         Ok(info)
     }
@@ -367,18 +343,12 @@ impl Sdk {
     pub async fn conv_delete(&self, ct: u32, id: &str) -> Result<()> {
         let s = self.shared().await?;
         let Some(info) = s.store.conv_info(ct, id).await? else {
-            return Err(Error::Server(
-                confab_protocol::codes::ERR_INVALID_CONVERSATION,
-                "no such conversation".into(),
-            ));
+            return Err(Error::Server(confab_protocol::codes::ERR_INVALID_CONVERSATION, "no such conversation".into()));
         };
         let mut c = s.store.pool.acquire().await?;
         store::delete_conv(&mut c, ct, id).await?;
         drop(c);
-        s.emit(SdkEvent::ConvEvent {
-            event: conv_event::DEL,
-            convs: Some(vec![info]),
-        });
+        s.emit(SdkEvent::ConvEvent { event: conv_event::DEL, convs: Some(vec![info]) });
         Ok(())
     }
 
@@ -390,11 +360,7 @@ impl Sdk {
     pub async fn set_draft(&self, ct: u32, id: &str, draft: Option<Draft>) -> Result<()> {
         let s = self.shared().await?;
         let mut c = s.store.pool.acquire().await?;
-        let created = if draft.is_some() {
-            store::ensure_conv(&mut c, ct, id, now_secs()).await?
-        } else {
-            false
-        };
+        let created = if draft.is_some() { store::ensure_conv(&mut c, ct, id, now_secs()).await? } else { false };
         let draft = draft.map(|mut d| {
             if d.draft_edit_time == 0 {
                 d.draft_edit_time = now_secs();
@@ -403,16 +369,7 @@ impl Sdk {
         });
         store::set_draft(&mut c, ct, id, draft.as_ref()).await?;
         drop(c);
-        s.emit_conv(
-            if created {
-                conv_event::ADD
-            } else {
-                conv_event::UPDATE
-            },
-            ct,
-            id,
-        )
-        .await;
+        s.emit_conv(if created { conv_event::ADD } else { conv_event::UPDATE }, ct, id).await;
         Ok(())
     }
 

@@ -108,10 +108,7 @@ impl Link {
     }
 
     /// Open a socket and start its reader and writer. Pushes go to `inbound`.
-    pub async fn open(
-        self: &std::sync::Arc<Self>,
-        inbound: mpsc::UnboundedSender<Inbound>,
-    ) -> Result<Socket> {
+    pub async fn open(self: &std::sync::Arc<Self>, inbound: mpsc::UnboundedSender<Inbound>) -> Result<Socket> {
         let mut cfg = WebSocketConfig::default();
         cfg.max_message_size = Some(MAX_FRAME_BYTES);
         cfg.max_frame_size = Some(MAX_FRAME_BYTES);
@@ -153,18 +150,9 @@ impl Link {
                     }
                 };
                 match frame {
-                    ServerFrame::Response {
-                        id,
-                        code,
-                        desc,
-                        data,
-                    } => {
+                    ServerFrame::Response { id, code, desc, data } => {
                         if let Some(tx) = lock(&link.pending).remove(&id) {
-                            let _ = tx.send(if code == 0 {
-                                Ok(data)
-                            } else {
-                                Err(Error::Server(code, desc))
-                            });
+                            let _ = tx.send(if code == 0 { Ok(data) } else { Err(Error::Server(code, desc)) });
                         }
                     }
                     ServerFrame::Push(p) => {
@@ -177,11 +165,7 @@ impl Link {
             link.detach();
             let _ = closed_tx.send(why);
         });
-        Ok(Socket {
-            reader,
-            writer,
-            closed,
-        })
+        Ok(Socket { reader, writer, closed })
     }
 
     /// Forget the current socket and fail every request still waiting on it.
@@ -197,8 +181,7 @@ impl Link {
     /// yields its answer. Frames go out in the order this is called.
     pub fn start_raw(&self, req: Request) -> Result<oneshot::Receiver<Result<Value>>> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let text = serde_json::to_string(&ClientFrame { id, req })
-            .map_err(|e| Error::InvalidParam(e.to_string()))?;
+        let text = serde_json::to_string(&ClientFrame { id, req }).map_err(|e| Error::InvalidParam(e.to_string()))?;
         if text.len() > MAX_FRAME_BYTES {
             return Err(Error::Server(
                 confab_protocol::codes::ERR_SDK_NET_PKG_SIZE_LIMIT,
@@ -207,10 +190,7 @@ impl Link {
         }
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
-        let sent = lock(&self.out)
-            .as_ref()
-            .map(|o| o.send(WsMessage::Text(text.into())).is_ok())
-            .unwrap_or(false);
+        let sent = lock(&self.out).as_ref().map(|o| o.send(WsMessage::Text(text.into())).is_ok()).unwrap_or(false);
         if !sent {
             lock(&self.pending).remove(&id);
             return Err(Error::Disconnected);
@@ -240,10 +220,7 @@ impl Link {
         if *rx.borrow() {
             return Ok(());
         }
-        let ok = matches!(
-            tokio::time::timeout(self.timeouts.wait_ready, rx.wait_for(|v| *v)).await,
-            Ok(Ok(_))
-        );
+        let ok = matches!(tokio::time::timeout(self.timeouts.wait_ready, rx.wait_for(|v| *v)).await, Ok(Ok(_)));
         if ok {
             Ok(())
         } else {

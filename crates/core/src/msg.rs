@@ -35,48 +35,31 @@ fn content_len(elems: &[Elem]) -> usize {
             _ => 0,
         }
     }
-    elems
-        .iter()
-        .map(|e| {
-            serde_json::to_value(e)
-                .map(|v| strings(&v))
-                .unwrap_or(usize::MAX / 64)
-        })
-        .sum()
+    elems.iter().map(|e| serde_json::to_value(e).map(|v| strings(&v)).unwrap_or(usize::MAX / 64)).sum()
 }
 
 /// Checks a client may make before sending (6016 / 6017 / 8001).
 pub fn validate_outgoing(m: &Message) -> Result<()> {
     if m.message_elem_array.is_empty() {
-        return Err(Error::InvalidParam(
-            "message_elem_array must hold at least one element".into(),
-        ));
+        return Err(Error::InvalidParam("message_elem_array must hold at least one element".into()));
     }
     let (mut sounds, mut files) = (0, 0);
     for e in &m.message_elem_array {
         match e.elem_type() {
             elem_type::GROUP_TIPS | elem_type::GROUP_REPORT => {
-                return Err(Error::InvalidElem(
-                    "group tips and group reports are sent by the server only".into(),
-                ))
+                return Err(Error::InvalidElem("group tips and group reports are sent by the server only".into()))
             }
             elem_type::FRIEND_CHANGE | elem_type::PROFILE_CHANGE => {
-                return Err(Error::InvalidElem(
-                    "friend and profile change elements cannot be sent".into(),
-                ))
+                return Err(Error::InvalidElem("friend and profile change elements cannot be sent".into()))
             }
             elem_type::SOUND => sounds += 1,
             elem_type::FILE => files += 1,
-            t if !(0..=12).contains(&t) => {
-                return Err(Error::InvalidElem(format!("unknown elem_type {t}")))
-            }
+            t if !(0..=12).contains(&t) => return Err(Error::InvalidElem(format!("unknown elem_type {t}"))),
             _ => {}
         }
     }
     if sounds > 1 || files > 1 {
-        return Err(Error::InvalidElem(
-            "at most one sound and one file element per message".into(),
-        ));
+        return Err(Error::InvalidElem("at most one sound and one file element per message".into()));
     }
     if content_len(&m.message_elem_array) > MAX_CONTENT_BYTES {
         return Err(Error::BodyTooLarge);
@@ -117,16 +100,27 @@ pub struct SendJob {
 /// The send queue: takes jobs in call order, stores each as "sending", puts its frame on the
 /// socket in that same order (so the server assigns seqs in call order), and finishes each
 /// when its answer arrives, without waiting for one answer before sending the next.
-pub async fn send_queue(
-    shared: Arc<Shared>,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<SendJob>,
-) {
+pub async fn send_queue(shared: Arc<Shared>, mut rx: tokio::sync::mpsc::UnboundedReceiver<SendJob>) {
     let mut inflight = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             job = rx.recv() => {
                 let Some(job) = job else { break };
                 let started = start_send(&shared, &job.msg).await;
+                if matches!(started, Err(Error::Disconnected)) {
+                    // The link stayed down for the whole wait: fail everything queued behind
+                    // this message at once instead of waiting again for each of them.
+                    let mut failed = vec![job];
+                    while let Ok(j) = rx.try_recv() {
+                        store_echo(&shared, &j.msg).await.ok();
+                        failed.push(j);
+                    }
+                    for j in failed {
+                        let r = finish_send(&shared, j.msg, Err(Error::Disconnected)).await;
+                        let _ = j.reply.send(r);
+                    }
+                    continue;
+                }
                 let shared = shared.clone();
                 inflight.spawn(async move {
                     let r = match started {
@@ -142,32 +136,26 @@ pub async fn send_queue(
     while inflight.join_next().await.is_some() {}
 }
 
-async fn start_send(
-    shared: &Arc<Shared>,
-    m: &Message,
-) -> Result<tokio::sync::oneshot::Receiver<Result<Value>>> {
-    let (ct, id) = (m.message_conv_type, m.message_conv_id.clone());
-    if !m.message_is_online_msg {
-        let mut tx = shared.store.begin().await?;
-        let created = store::ensure_conv(&mut tx, ct, &id, crate::now_secs()).await?;
-        store::put_msg(&mut tx, m).await?;
-        tx.commit().await?;
-        shared
-            .emit_conv(
-                if created {
-                    conv_event::ADD
-                } else {
-                    conv_event::UPDATE
-                },
-                ct,
-                &id,
-            )
-            .await;
+/// Store the local echo ("sending") so the message survives whatever happens next.
+async fn store_echo(shared: &Arc<Shared>, m: &Message) -> Result<()> {
+    if m.message_is_online_msg {
+        return Ok(());
     }
+    let (ct, id) = (m.message_conv_type, m.message_conv_id.clone());
+    let mut tx = shared.store.begin().await?;
+    let created = store::ensure_conv(&mut tx, ct, &id, crate::now_secs()).await?;
+    store::put_msg(&mut tx, m).await?;
+    tx.commit().await?;
+    shared.emit_conv(if created { conv_event::ADD } else { conv_event::UPDATE }, ct, &id).await;
+    Ok(())
+}
+
+async fn start_send(shared: &Arc<Shared>, m: &Message) -> Result<tokio::sync::oneshot::Receiver<Result<Value>>> {
+    store_echo(shared, m).await?;
     shared.link.wait_ready().await?;
     shared.link.start_raw(Request::SendMsg {
-        conv_type: ct,
-        conv_id: id,
+        conv_type: m.message_conv_type,
+        conv_id: m.message_conv_id.clone(),
         msg: m.clone(),
     })
 }
@@ -176,12 +164,8 @@ async fn finish_send(shared: &Arc<Shared>, m: Message, r: Result<Value>) -> Resu
     let (ct, id) = (m.message_conv_type, m.message_conv_id.clone());
     match r {
         Ok(v) => {
-            let mut server: Message = serde_json::from_value(v).map_err(|e| {
-                Error::Server(
-                    confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED,
-                    e.to_string(),
-                )
-            })?;
+            let mut server: Message = serde_json::from_value(v)
+                .map_err(|e| Error::Server(confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
             server.message_is_from_self = true;
             if server.message_is_online_msg {
                 return Ok(server);
@@ -218,56 +202,38 @@ pub const DEFAULT_PAGE: u32 = 20;
 pub const MAX_PAGE: u32 = 100;
 
 /// TIMMsgGetMsgList: local history, topped up from roaming history when asked.
-pub async fn get_list(
-    shared: &Arc<Shared>,
-    ct: u32,
-    id: &str,
-    p: MsgGetMsgListParam,
-) -> Result<Vec<Message>> {
+pub async fn get_list(shared: &Arc<Shared>, ct: u32, id: &str, p: MsgGetMsgListParam) -> Result<Vec<Message>> {
     let count = match p.msg_getmsglist_param_count {
         0 => DEFAULT_PAGE,
         n => n.min(MAX_PAGE),
     };
     let forward = p.msg_getmsglist_param_is_forward;
     // Resolve the anchor: a message (excluded), else a group seq (included), else a time window.
-    let anchor_msg = p
-        .msg_getmsglist_param_last_msg
-        .filter(|m| !m.message_msg_id.is_empty() || m.message_seq > 0);
+    let anchor_msg = p.msg_getmsglist_param_last_msg.filter(|m| !m.message_msg_id.is_empty() || m.message_seq > 0);
     let mut inclusive = false;
     let mut anchor: Option<(SortKey, String)> = None;
     let mut anchor_seq: u64 = 0;
     if let Some(m) = &anchor_msg {
         let key = match shared.store.sort_key_of(&m.message_msg_id).await? {
             Some(k) => k,
-            None => SortKey {
-                time: store::sort_time(m),
-                seq: m.message_seq as i64,
-            },
+            None => SortKey { time: store::sort_time(m), seq: m.message_seq as i64 },
         };
         anchor_seq = key.seq as u64;
         anchor = Some((key, m.message_msg_id.clone()));
     } else if ct == conv_type::GROUP && p.msg_getmsglist_param_last_msg_seq > 0 {
         anchor_seq = p.msg_getmsglist_param_last_msg_seq;
         inclusive = true;
-        let t: Option<i64> = sqlx::query_scalar(
-            "SELECT sort_time FROM messages WHERE conv_type = ? AND conv_id = ? AND seq = ?",
-        )
-        .bind(ct as i64)
-        .bind(id)
-        .bind(anchor_seq as i64)
-        .fetch_optional(&shared.store.pool)
-        .await?;
+        let t: Option<i64> =
+            sqlx::query_scalar("SELECT sort_time FROM messages WHERE conv_type = ? AND conv_id = ? AND seq = ?")
+                .bind(ct as i64)
+                .bind(id)
+                .bind(anchor_seq as i64)
+                .fetch_optional(&shared.store.pool)
+                .await?;
         if let Some(t) = t {
             anchor = Some((
-                SortKey {
-                    time: t,
-                    seq: anchor_seq as i64,
-                },
-                if forward {
-                    String::new()
-                } else {
-                    "\u{10ffff}".into()
-                },
+                SortKey { time: t, seq: anchor_seq as i64 },
+                if forward { String::new() } else { "\u{10ffff}".into() },
             ));
         }
     } else if p.msg_getmsglist_param_time_begin > 0 {
@@ -277,19 +243,10 @@ pub async fn get_list(
         } else {
             i64::MAX
         };
-        return shared
-            .store
-            .page_by_time(ct, id, begin, end, forward, count)
-            .await;
+        return shared.store.page_by_time(ct, id, begin, end, forward, count).await;
     }
-    let local = shared
-        .store
-        .page(ct, id, anchor.clone(), forward, inclusive, count)
-        .await?;
-    if !p.msg_getmsglist_param_is_remble
-        || !shared.alive()
-        || complete(&local, count, anchor_seq, forward, inclusive)
-    {
+    let local = shared.store.page(ct, id, anchor.clone(), forward, inclusive, count).await?;
+    if !p.msg_getmsglist_param_is_remble || !shared.alive() || complete(&local, count, anchor_seq, forward, inclusive) {
         return Ok(local);
     }
     if anchor.is_some() && anchor_seq == 0 {
@@ -305,15 +262,8 @@ pub async fn get_list(
         count,
     };
     let v = shared.link.request(req).await?;
-    let msgs: Vec<Message> = serde_json::from_value(
-        v.get("msgs").cloned().unwrap_or(Value::Array(vec![])),
-    )
-    .map_err(|e| {
-        Error::Server(
-            confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED,
-            e.to_string(),
-        )
-    })?;
+    let msgs: Vec<Message> = serde_json::from_value(v.get("msgs").cloned().unwrap_or(Value::Array(vec![])))
+        .map_err(|e| Error::Server(confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
     if !msgs.is_empty() {
         let mut tx = shared.store.begin().await?;
         store::ensure_conv(&mut tx, ct, id, crate::now_secs()).await?;
@@ -334,10 +284,7 @@ pub async fn get_list(
         }
         tx.commit().await?;
     }
-    shared
-        .store
-        .page(ct, id, anchor, forward, inclusive, count)
-        .await
+    shared.store.page(ct, id, anchor, forward, inclusive, count).await
 }
 
 /// Whether a local page already holds `count` consecutive seqs next to the anchor.
@@ -349,13 +296,7 @@ fn complete(page: &[Message], count: u32, anchor_seq: u64, forward: bool, inclus
     if seqs.contains(&0) {
         return false;
     }
-    let step_ok = seqs.windows(2).all(|w| {
-        if forward {
-            w[1] == w[0] + 1
-        } else {
-            w[0] == w[1] + 1
-        }
-    });
+    let step_ok = seqs.windows(2).all(|w| if forward { w[1] == w[0] + 1 } else { w[0] == w[1] + 1 });
     let first_ok = match (anchor_seq, forward, inclusive) {
         (0, false, _) => true,
         (a, false, false) => seqs[0] + 1 == a,
@@ -366,26 +307,15 @@ fn complete(page: &[Message], count: u32, anchor_seq: u64, forward: bool, inclus
 }
 
 /// TIMMsgReportReaded: local unread to zero (up to the message's time), and tell the server.
-pub async fn report_read(
-    shared: &Arc<Shared>,
-    ct: u32,
-    id: &str,
-    msg: Option<Message>,
-) -> Result<()> {
+pub async fn report_read(shared: &Arc<Shared>, ct: u32, id: &str, msg: Option<Message>) -> Result<()> {
     if !shared.store.conv_exists(ct, id).await? {
-        return Err(Error::Server(
-            confab_protocol::codes::ERR_INVALID_CONVERSATION,
-            "no such conversation".into(),
-        ));
+        return Err(Error::Server(confab_protocol::codes::ERR_INVALID_CONVERSATION, "no such conversation".into()));
     }
     let time = match msg.filter(|m| m.message_server_time > 0 || m.message_client_time > 0) {
         Some(m) => store::sort_time(&m),
         None => {
             let newest = shared.store.page(ct, id, None, false, false, 1).await?;
-            newest
-                .first()
-                .map(store::sort_time)
-                .unwrap_or(crate::now_secs() as i64)
+            newest.first().map(store::sort_time).unwrap_or(crate::now_secs() as i64)
         }
     };
     let mut tx = shared.store.begin().await?;
@@ -395,11 +325,7 @@ pub async fn report_read(
     if ct == conv_type::C2C || ct == conv_type::GROUP {
         shared
             .link
-            .request(Request::ReportRead {
-                conv_type: ct,
-                conv_id: id.to_string(),
-                time: time.max(0) as u64,
-            })
+            .request(Request::ReportRead { conv_type: ct, conv_id: id.to_string(), time: time.max(0) as u64 })
             .await?;
     }
     Ok(())
@@ -407,22 +333,14 @@ pub async fn report_read(
 
 pub async fn revoke(shared: &Arc<Shared>, ct: u32, id: &str, msg: Message) -> Result<()> {
     if msg.message_msg_id.is_empty() {
-        return Err(Error::InvalidParam(
-            "the message to revoke needs its message_msg_id".into(),
-        ));
+        return Err(Error::InvalidParam("the message to revoke needs its message_msg_id".into()));
     }
     if msg.message_is_online_msg {
-        return Err(Error::InvalidParam(
-            "online-only messages cannot be revoked".into(),
-        ));
+        return Err(Error::InvalidParam("online-only messages cannot be revoked".into()));
     }
     shared
         .link
-        .request(Request::Revoke {
-            conv_type: ct,
-            conv_id: id.to_string(),
-            msg_id: msg.message_msg_id.clone(),
-        })
+        .request(Request::Revoke { conv_type: ct, conv_id: id.to_string(), msg_id: msg.message_msg_id.clone() })
         .await?;
     let mut tx = shared.store.begin().await?;
     if let Some(mut m) = store::get_msg_in(&mut tx, &msg.message_msg_id).await? {

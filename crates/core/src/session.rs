@@ -60,10 +60,7 @@ impl Shared {
 
     pub async fn emit_conv(&self, event: i32, ct: u32, id: &str) {
         match self.store.conv_info(ct, id).await {
-            Ok(Some(c)) => self.emit(SdkEvent::ConvEvent {
-                event,
-                convs: Some(vec![c]),
-            }),
+            Ok(Some(c)) => self.emit(SdkEvent::ConvEvent { event, convs: Some(vec![c]) }),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not read conversation for event"),
         }
@@ -72,9 +69,7 @@ impl Shared {
     /// Resync through the processor (so that all event application stays in one task).
     async fn resync(&self) -> Result<()> {
         let (tx, rx) = oneshot::channel();
-        self.proc_tx
-            .send(ProcCmd::Resync(tx))
-            .map_err(|_| Error::Disconnected)?;
+        self.proc_tx.send(ProcCmd::Resync(tx)).map_err(|_| Error::Disconnected)?;
         rx.await.map_err(|_| Error::Disconnected)?
     }
 }
@@ -100,12 +95,7 @@ impl Drop for Session {
 impl Session {
     pub fn stop(&self) {
         self.shared.ended.store(true, Ordering::SeqCst);
-        for t in self
-            .tasks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain(..)
-        {
+        for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
             t.abort();
         }
         self.shared.link.detach();
@@ -113,12 +103,7 @@ impl Session {
     }
 
     /// Log in: open the store, connect, authenticate, catch up, then keep the link alive.
-    pub async fn start(
-        login: LoginInfo,
-        store: LocalStore,
-        link: Arc<Link>,
-        emitter: Emitter,
-    ) -> Result<Session> {
+    pub async fn start(login: LoginInfo, store: LocalStore, link: Arc<Link>, emitter: Emitter) -> Result<Session> {
         let (proc_tx, proc_rx) = mpsc::unbounded_channel();
         let (send_tx, send_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -132,16 +117,9 @@ impl Session {
             proc_tx,
             send_tx,
         });
-        let session = Session {
-            shared: shared.clone(),
-            tasks: Mutex::new(Vec::new()),
-        };
+        let session = Session { shared: shared.clone(), tasks: Mutex::new(Vec::new()) };
         session.spawn(processor(shared.clone(), proc_rx));
-        shared.emit(SdkEvent::NetworkStatus {
-            status: network_status::CONNECTING,
-            code: 0,
-            desc: String::new(),
-        });
+        shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTING, code: 0, desc: String::new() });
         let socket = match connect_and_login(&shared, false).await {
             Ok(s) => s,
             Err(e) => {
@@ -157,11 +135,7 @@ impl Session {
             }
         };
         shared.link.set_ready(true);
-        shared.emit(SdkEvent::NetworkStatus {
-            status: network_status::CONNECTED,
-            code: 0,
-            desc: String::new(),
-        });
+        shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTED, code: 0, desc: String::new() });
         session.spawn(supervisor(shared.clone(), socket));
         session.spawn(crate::msg::send_queue(shared.clone(), send_rx));
         session.spawn(heartbeat(shared.clone()));
@@ -169,10 +143,7 @@ impl Session {
     }
 
     fn spawn(&self, f: impl std::future::Future<Output = ()> + Send + 'static) {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(tokio::spawn(f));
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).push(tokio::spawn(f));
     }
 }
 
@@ -207,10 +178,8 @@ async fn connect_and_login(shared: &Arc<Shared>, resume: bool) -> Result<Socket>
         }
     };
     if let Ok(lr) = serde_json::from_value::<LoginResult>(v) {
-        *shared
-            .server_time_offset
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = lr.server_time as i64 - crate::now_secs() as i64;
+        *shared.server_time_offset.lock().unwrap_or_else(|p| p.into_inner()) =
+            lr.server_time as i64 - crate::now_secs() as i64;
         let _ = shared.proc_tx.send(ProcCmd::Latest(lr.latest_seq));
     }
     shared.resync().await?;
@@ -237,11 +206,7 @@ async fn supervisor(shared: Arc<Shared>, mut socket: Socket) {
         loop {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(t.backoff_max);
-            shared.emit(SdkEvent::NetworkStatus {
-                status: network_status::CONNECTING,
-                code: 0,
-                desc: String::new(),
-            });
+            shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTING, code: 0, desc: String::new() });
             match connect_and_login(&shared, true).await {
                 Ok(s) => {
                     socket = s;
@@ -311,8 +276,7 @@ async fn processor(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<ProcCmd>
                 if cursor == 0 {
                     cursor = latest.saturating_sub(shared.login.fresh_sync_window);
                     if let Ok(mut c) = shared.store.pool.acquire().await {
-                        if let Err(e) = store::kv_set(&mut c, CURSOR_KEY, &cursor.to_string()).await
-                        {
+                        if let Err(e) = store::kv_set(&mut c, CURSOR_KEY, &cursor.to_string()).await {
                             tracing::warn!(error = %e, "could not save the inbox cursor");
                         }
                     }
@@ -343,12 +307,9 @@ async fn processor(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<ProcCmd>
 
 async fn resync(shared: &Arc<Shared>, cursor: &mut u64) -> Result<()> {
     loop {
-        let v = shared
-            .link
-            .request_raw(Request::Sync { after: *cursor })
-            .await?;
-        let page: SyncResult = serde_json::from_value(v)
-            .map_err(|e| Error::Server(codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
+        let v = shared.link.request_raw(Request::Sync { after: *cursor }).await?;
+        let page: SyncResult =
+            serde_json::from_value(v).map_err(|e| Error::Server(codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
         for p in page.events {
             if p.seq > *cursor {
                 apply(shared, p, cursor).await?;
@@ -388,10 +349,8 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
                         fx.conv = Some((conv_event::UPDATE, ct, id));
                     }
                     None => {
-                        msg.message_is_read =
-                            msg.message_is_from_self || msg.message_is_excluded_from_unread_count;
-                        let created =
-                            store::ensure_conv(&mut tx, ct, &id, crate::now_secs()).await?;
+                        msg.message_is_read = msg.message_is_from_self || msg.message_is_excluded_from_unread_count;
+                        let created = store::ensure_conv(&mut tx, ct, &id, crate::now_secs()).await?;
                         store::put_msg(&mut tx, &msg).await?;
                         if !msg.message_is_read {
                             store::add_unread(&mut tx, ct, &id, 1).await?;
@@ -410,32 +369,15 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
                                 }
                             }
                         }
-                        fx.conv = Some((
-                            if created {
-                                conv_event::ADD
-                            } else {
-                                conv_event::UPDATE
-                            },
-                            ct,
-                            id,
-                        ));
+                        fx.conv = Some((if created { conv_event::ADD } else { conv_event::UPDATE }, ct, id));
                         fx.new_msgs.push(msg);
                     }
                 }
             }
         }
         Event::Receipt { receipt } => {
-            store::set_peer_read(
-                &mut tx,
-                &receipt.msg_receipt_conv_id,
-                receipt.msg_receipt_time_stamp,
-            )
-            .await?;
-            fx.conv = Some((
-                conv_event::UPDATE,
-                receipt.msg_receipt_conv_type,
-                receipt.msg_receipt_conv_id.clone(),
-            ));
+            store::set_peer_read(&mut tx, &receipt.msg_receipt_conv_id, receipt.msg_receipt_time_stamp).await?;
+            fx.conv = Some((conv_event::UPDATE, receipt.msg_receipt_conv_type, receipt.msg_receipt_conv_id.clone()));
             fx.receipts.push(receipt);
         }
         Event::Revoked { locator, msg_id } => {
@@ -447,11 +389,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
                 if was_unread {
                     store::add_unread(&mut tx, m.message_conv_type, &m.message_conv_id, -1).await?;
                 }
-                fx.conv = Some((
-                    conv_event::UPDATE,
-                    m.message_conv_type,
-                    m.message_conv_id.clone(),
-                ));
+                fx.conv = Some((conv_event::UPDATE, m.message_conv_type, m.message_conv_id.clone()));
             }
             fx.revoked.push(locator);
         }
@@ -461,11 +399,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
                 None => msg,
             };
             store::put_msg(&mut tx, &merged).await?;
-            fx.conv = Some((
-                conv_event::UPDATE,
-                merged.message_conv_type,
-                merged.message_conv_id.clone(),
-            ));
+            fx.conv = Some((conv_event::UPDATE, merged.message_conv_type, merged.message_conv_id.clone()));
             fx.updated.push(merged);
         }
     }
@@ -513,10 +447,6 @@ pub async fn conv_list(store: &LocalStore) -> Result<Vec<ConvInfo>> {
             out.push(c);
         }
     }
-    out.sort_by(|a, b| {
-        b.conv_active_time
-            .cmp(&a.conv_active_time)
-            .then_with(|| a.conv_id.cmp(&b.conv_id))
-    });
+    out.sort_by(|a, b| b.conv_active_time.cmp(&a.conv_active_time).then_with(|| a.conv_id.cmp(&b.conv_id)));
     Ok(out)
 }

@@ -7,9 +7,7 @@ use std::path::Path;
 use confab_protocol::conv::Draft;
 use confab_protocol::enums::{conv_type, msg_status};
 use confab_protocol::{ConvInfo, Message};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use crate::error::Error;
@@ -45,9 +43,7 @@ fn row_msg(r: &SqliteRow) -> Result<Message, Error> {
 impl LocalStore {
     pub async fn open(path: &Path) -> Result<LocalStore, Error> {
         if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| Error::Io(e.to_string()))?;
+            tokio::fs::create_dir_all(dir).await.map_err(|e| Error::Io(e.to_string()))?;
         }
         let opts = SqliteConnectOptions::new()
             .filename(path)
@@ -55,14 +51,8 @@ impl LocalStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| Error::Store(e.to_string()))?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| Error::Store(e.to_string()))?;
         Ok(LocalStore { pool })
     }
 
@@ -77,29 +67,22 @@ impl LocalStore {
     }
 
     pub async fn kv_get(&self, key: &str) -> Result<Option<String>, Error> {
-        Ok(sqlx::query_scalar("SELECT value FROM kv WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT value FROM kv WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
     }
 
     pub async fn get_msg(&self, msg_id: &str) -> Result<Option<Message>, Error> {
-        let row = sqlx::query("SELECT body FROM messages WHERE msg_id = ?")
-            .bind(msg_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT body FROM messages WHERE msg_id = ?").bind(msg_id).fetch_optional(&self.pool).await?;
         row.map(|r| row_msg(&r)).transpose()
     }
 
     pub async fn conv_exists(&self, ct: u32, id: &str) -> Result<bool, Error> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT 1 FROM conversations WHERE conv_type = ? AND conv_id = ?",
-        )
-        .bind(ct as i64)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .is_some())
+        Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM conversations WHERE conv_type = ? AND conv_id = ?")
+            .bind(ct as i64)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
     }
 
     /// Messages of a conversation before (`forward` false, newest first) or after (oldest
@@ -140,12 +123,7 @@ impl LocalStore {
                     "SELECT body FROM messages WHERE conv_type = ? AND conv_id = ? AND status != 4
                      ORDER BY sort_time {order}, seq {order}, msg_id {order} LIMIT ?"
                 );
-                sqlx::query(&sql)
-                    .bind(ct as i64)
-                    .bind(id)
-                    .bind(count as i64)
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(&sql).bind(ct as i64).bind(id).bind(count as i64).fetch_all(&self.pool).await?
             }
         };
         rows.iter().map(row_msg).collect()
@@ -182,25 +160,12 @@ impl LocalStore {
             .bind(msg_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| SortKey {
-            time: r.get("sort_time"),
-            seq: r.get("seq"),
-        }))
+        Ok(row.map(|r| SortKey { time: r.get("sort_time"), seq: r.get("seq") }))
     }
 
     pub async fn conv_ids(&self) -> Result<Vec<(u32, String)>, Error> {
-        let rows = sqlx::query("SELECT conv_type, conv_id FROM conversations")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    r.get::<i64, _>("conv_type") as u32,
-                    r.get::<String, _>("conv_id"),
-                )
-            })
-            .collect())
+        let rows = sqlx::query("SELECT conv_type, conv_id FROM conversations").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| (r.get::<i64, _>("conv_type") as u32, r.get::<String, _>("conv_id"))).collect())
     }
 
     /// The conversation as a ConvInfo, or None when it does not exist.
@@ -214,11 +179,8 @@ impl LocalStore {
             return Ok(None);
         };
         let peer_read: i64 = r.get("peer_read_time");
-        let draft: Option<Draft> = r
-            .get::<Option<String>, _>("draft")
-            .map(|s| serde_json::from_str(&s))
-            .transpose()
-            .map_err(corrupt)?;
+        let draft: Option<Draft> =
+            r.get::<Option<String>, _>("draft").map(|s| serde_json::from_str(&s)).transpose().map_err(corrupt)?;
         let last = sqlx::query(
             "SELECT body FROM messages WHERE conv_type = ? AND conv_id = ? AND status != 4
              AND json_extract(body, '$.message_excluded_from_last_message') IS NOT 1
@@ -248,37 +210,23 @@ impl LocalStore {
             conv_last_msg: last,
             conv_is_has_draft: draft.is_some(),
             conv_draft: draft,
-            conv_show_name: if show.is_empty() {
-                id.to_string()
-            } else {
-                show
-            },
+            conv_show_name: if show.is_empty() { id.to_string() } else { show },
             conv_face_url: r.get("face_url"),
-            conv_c2c_read_timestamp: if ct == conv_type::C2C {
-                peer_read as u64
-            } else {
-                0
-            },
+            conv_c2c_read_timestamp: if ct == conv_type::C2C { peer_read as u64 } else { 0 },
             ..Default::default()
         }))
     }
 
     pub async fn total_unread(&self) -> Result<u64, Error> {
-        let n: Option<i64> = sqlx::query_scalar("SELECT SUM(unread) FROM conversations")
-            .fetch_one(&self.pool)
-            .await?;
+        let n: Option<i64> = sqlx::query_scalar("SELECT SUM(unread) FROM conversations").fetch_one(&self.pool).await?;
         Ok(n.unwrap_or(0) as u64)
     }
 }
 
 /// Fill `message_is_peer_read` from the conversation's peer read mark.
 pub fn with_peer_read(mut m: Message, peer_read_time: i64) -> Message {
-    if m.message_is_from_self
-        && m.message_conv_type == conv_type::C2C
-        && m.message_status == msg_status::SEND_SUCC
-    {
-        m.message_is_peer_read =
-            m.message_server_time > 0 && m.message_server_time as i64 <= peer_read_time;
+    if m.message_is_from_self && m.message_conv_type == conv_type::C2C && m.message_status == msg_status::SEND_SUCC {
+        m.message_is_peer_read = m.message_server_time > 0 && m.message_server_time as i64 <= peer_read_time;
     }
     m
 }
@@ -295,20 +243,13 @@ pub async fn kv_set(c: &mut SqliteConnection, key: &str, value: &str) -> Result<
 }
 
 /// Create the conversation if missing; returns whether it was created.
-pub async fn ensure_conv(
-    c: &mut SqliteConnection,
-    ct: u32,
-    id: &str,
-    now: u64,
-) -> Result<bool, Error> {
-    let r = sqlx::query(
-        "INSERT OR IGNORE INTO conversations (conv_type, conv_id, created_time) VALUES (?, ?, ?)",
-    )
-    .bind(ct as i64)
-    .bind(id)
-    .bind(now as i64)
-    .execute(c)
-    .await?;
+pub async fn ensure_conv(c: &mut SqliteConnection, ct: u32, id: &str, now: u64) -> Result<bool, Error> {
+    let r = sqlx::query("INSERT OR IGNORE INTO conversations (conv_type, conv_id, created_time) VALUES (?, ?, ?)")
+        .bind(ct as i64)
+        .bind(id)
+        .bind(now as i64)
+        .execute(c)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -321,30 +262,19 @@ pub async fn delete_conv(c: &mut SqliteConnection, ct: u32, id: &str) -> Result<
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_show_name(
-    c: &mut SqliteConnection,
-    ct: u32,
-    id: &str,
-    name: &str,
-    face: &str,
-) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE conversations SET show_name = ?, face_url = ? WHERE conv_type = ? AND conv_id = ?",
-    )
-    .bind(name)
-    .bind(face)
-    .bind(ct as i64)
-    .bind(id)
-    .execute(c)
-    .await?;
+pub async fn set_show_name(c: &mut SqliteConnection, ct: u32, id: &str, name: &str, face: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE conversations SET show_name = ?, face_url = ? WHERE conv_type = ? AND conv_id = ?")
+        .bind(name)
+        .bind(face)
+        .bind(ct as i64)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 pub async fn get_msg_in(c: &mut SqliteConnection, msg_id: &str) -> Result<Option<Message>, Error> {
-    let row = sqlx::query("SELECT body FROM messages WHERE msg_id = ?")
-        .bind(msg_id)
-        .fetch_optional(c)
-        .await?;
+    let row = sqlx::query("SELECT body FROM messages WHERE msg_id = ?").bind(msg_id).fetch_optional(c).await?;
     row.map(|r| row_msg(&r)).transpose()
 }
 
@@ -371,37 +301,34 @@ pub async fn put_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error>
 }
 
 pub async fn add_unread(c: &mut SqliteConnection, ct: u32, id: &str, n: i64) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE conversations SET unread = MAX(0, unread + ?) WHERE conv_type = ? AND conv_id = ?",
-    )
-    .bind(n)
-    .bind(ct as i64)
-    .bind(id)
-    .execute(c)
-    .await?;
+    sqlx::query("UPDATE conversations SET unread = MAX(0, unread + ?) WHERE conv_type = ? AND conv_id = ?")
+        .bind(n)
+        .bind(ct as i64)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 /// Mark the conversation read up to `time` and recount what stays unread.
-pub async fn mark_read(
-    c: &mut SqliteConnection,
-    ct: u32,
-    id: &str,
-    time: i64,
-) -> Result<(), Error> {
-    let rows = sqlx::query("SELECT msg_id, body FROM messages WHERE conv_type = ? AND conv_id = ? AND is_read = 0 AND sort_time <= ?")
-        .bind(ct as i64)
-        .bind(id)
-        .bind(time)
-        .fetch_all(&mut *c)
-        .await?;
+pub async fn mark_read(c: &mut SqliteConnection, ct: u32, id: &str, time: i64) -> Result<(), Error> {
+    let rows = sqlx::query(
+        "SELECT msg_id, body FROM messages WHERE conv_type = ? AND conv_id = ? AND is_read = 0 AND sort_time <= ?",
+    )
+    .bind(ct as i64)
+    .bind(id)
+    .bind(time)
+    .fetch_all(&mut *c)
+    .await?;
     for r in &rows {
         let mut m = row_msg(r)?;
         m.message_is_read = true;
         put_msg(&mut *c, &m).await?;
     }
     // Incoming messages are stored unread; own and excluded ones are stored read.
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conv_type = ? AND conv_id = ? AND is_read = 0 AND status != 4")
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages WHERE conv_type = ? AND conv_id = ? AND is_read = 0 AND status != 4",
+    )
     .bind(ct as i64)
     .bind(id)
     .fetch_one(&mut *c)
@@ -424,16 +351,8 @@ pub async fn set_peer_read(c: &mut SqliteConnection, peer: &str, time: u64) -> R
     Ok(())
 }
 
-pub async fn set_draft(
-    c: &mut SqliteConnection,
-    ct: u32,
-    id: &str,
-    draft: Option<&Draft>,
-) -> Result<(), Error> {
-    let json = draft
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(corrupt)?;
+pub async fn set_draft(c: &mut SqliteConnection, ct: u32, id: &str, draft: Option<&Draft>) -> Result<(), Error> {
+    let json = draft.map(serde_json::to_string).transpose().map_err(corrupt)?;
     sqlx::query("UPDATE conversations SET draft = ? WHERE conv_type = ? AND conv_id = ?")
         .bind(json)
         .bind(ct as i64)

@@ -92,10 +92,7 @@ pub struct GroupBaseInfo {
 pub struct GroupDetailInfo {
     #[serde(alias = "group_detail_info_group_id")]
     pub group_detial_info_group_id: String,
-    #[serde(
-        alias = "group_detail_info_group_type",
-        deserialize_with = "group_type"
-    )]
+    #[serde(alias = "group_detail_info_group_type", deserialize_with = "group_type")]
     pub group_detial_info_group_type: u32,
     #[serde(alias = "group_detail_info_group_name")]
     pub group_detial_info_group_name: String,
@@ -131,10 +128,7 @@ pub struct GroupDetailInfo {
     pub group_detial_info_is_shutup_all: bool,
     #[serde(alias = "group_detail_info_owner_identifier")]
     pub group_detial_info_owener_identifier: String,
-    #[serde(
-        alias = "group_detail_info_custom_info",
-        deserialize_with = "vec_or_empty_object"
-    )]
+    #[serde(alias = "group_detail_info_custom_info", deserialize_with = "vec_or_empty_object")]
     pub group_detial_info_custom_info: Vec<GroupInfoCustomString>,
 }
 

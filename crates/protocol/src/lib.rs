@@ -21,12 +21,10 @@ pub mod wire;
 
 pub use codes::{Code, TimResult};
 pub use config::{SdkConfig, SetConfig, UserConfig};
-pub use conv::{
-    ConvInfo, Draft, GroupAtInfo, MessageReceipt, MsgDeleteParam, MsgGetMsgListParam, MsgLocator,
-};
+pub use conv::{ConvInfo, Draft, GroupAtInfo, MessageReceipt, MsgDeleteParam, MsgGetMsgListParam, MsgLocator};
 pub use message::*;
 pub use msg_ops::{
-    GetC2CRecvMsgOptResult, MessageSearchParam, MessageSearchResult, MessageSearchResultItem,
-    MsgBatchSendParam, MsgBatchSendResult, MsgDownloadElemParam, MsgDownloadElemResult,
+    GetC2CRecvMsgOptResult, MessageSearchParam, MessageSearchResult, MessageSearchResultItem, MsgBatchSendParam,
+    MsgBatchSendResult, MsgDownloadElemParam, MsgDownloadElemResult,
 };
 pub use profile::{UserProfile, UserProfileItem};

@@ -8,7 +8,7 @@ use crate::group::{GroupMemberInfo, GroupReportElem, GroupTipsElem};
 use crate::profile::UserProfile;
 
 /// A message (`message_*` keys).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Message {
     pub message_elem_array: Vec<Elem>,
@@ -16,7 +16,6 @@ pub struct Message {
     pub message_conv_type: u32,
     pub message_sender: String,
     /// Absent means Normal (1), the documented default.
-    #[serde(default = "normal_priority")]
     pub message_priority: u32,
     pub message_client_time: u64,
     pub message_server_time: u64,
@@ -40,13 +39,46 @@ pub struct Message {
     pub message_sender_profile: Option<UserProfile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_sender_group_member_info: Option<GroupMemberInfo>,
-    #[serde(
-        alias = "message_offline_push_config",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(alias = "message_offline_push_config", skip_serializing_if = "Option::is_none")]
     pub message_offlie_push_config: Option<OfflinePushConfig>,
     pub message_excluded_from_last_message: bool,
     pub message_need_read_receipt: bool,
+}
+
+impl Default for Message {
+    /// Every field empty, except the priority: Normal (1) is the documented default.
+    fn default() -> Self {
+        Message {
+            message_elem_array: Default::default(),
+            message_conv_id: Default::default(),
+            message_conv_type: Default::default(),
+            message_sender: Default::default(),
+            message_priority: normal_priority(),
+            message_client_time: Default::default(),
+            message_server_time: Default::default(),
+            message_is_from_self: Default::default(),
+            message_platform: Default::default(),
+            message_is_read: Default::default(),
+            message_is_online_msg: Default::default(),
+            message_is_peer_read: Default::default(),
+            message_status: Default::default(),
+            message_unique_id: Default::default(),
+            message_msg_id: Default::default(),
+            message_rand: Default::default(),
+            message_seq: Default::default(),
+            message_custom_int: Default::default(),
+            message_custom_str: Default::default(),
+            message_cloud_custom_str: Default::default(),
+            message_is_excluded_from_unread_count: Default::default(),
+            message_group_at_user_array: Default::default(),
+            message_is_forward_message: Default::default(),
+            message_sender_profile: Default::default(),
+            message_sender_group_member_info: Default::default(),
+            message_offlie_push_config: Default::default(),
+            message_excluded_from_last_message: Default::default(),
+            message_need_read_receipt: Default::default(),
+        }
+    }
 }
 
 fn normal_priority() -> u32 {
@@ -56,11 +88,7 @@ fn normal_priority() -> u32 {
 impl Message {
     /// Normal priority is the documented output default.
     pub fn new(elems: Vec<Elem>) -> Self {
-        Message {
-            message_elem_array: elems,
-            message_priority: 1,
-            ..Default::default()
-        }
+        Message { message_elem_array: elems, ..Default::default() }
     }
 }
 
@@ -116,9 +144,7 @@ pub enum Elem {
 
 impl Elem {
     pub fn text(s: impl Into<String>) -> Self {
-        Elem::Text(TextElem {
-            text_elem_content: s.into(),
-        })
+        Elem::Text(TextElem { text_elem_content: s.into() })
     }
 
     pub fn elem_type(&self) -> i32 {
@@ -173,14 +199,10 @@ impl<'de> Deserialize<'de> for Elem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let m = Map::<String, Value>::deserialize(d)?;
         let t = match m.get("elem_type") {
-            Some(v) => v
-                .as_i64()
-                .ok_or_else(|| D::Error::custom("elem_type must be an integer"))?,
+            Some(v) => v.as_i64().ok_or_else(|| D::Error::custom("elem_type must be an integer"))?,
             None => return Err(D::Error::custom("element without elem_type")),
         };
-        fn parse<T: serde::de::DeserializeOwned, E: serde::de::Error>(
-            m: Map<String, Value>,
-        ) -> Result<T, E> {
+        fn parse<T: serde::de::DeserializeOwned, E: serde::de::Error>(m: Map<String, Value>) -> Result<T, E> {
             serde_json::from_value(Value::Object(m)).map_err(E::custom)
         }
         Ok(match t as i32 {

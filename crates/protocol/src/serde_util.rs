@@ -56,9 +56,7 @@ pub(crate) fn group_type<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Erro
             "BChatRoom" => Ok(3),
             "AVChatRoom" => Ok(4),
             "Community" => Ok(5),
-            other => Err(serde::de::Error::custom(format!(
-                "unknown group type {other:?}"
-            ))),
+            other => Err(serde::de::Error::custom(format!("unknown group type {other:?}"))),
         },
         _ => Err(serde::de::Error::custom("group type must be an integer")),
     }

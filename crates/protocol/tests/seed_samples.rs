@@ -21,18 +21,18 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use confab_protocol::enums::{
-    conv_type, elem_type, group_add_option, group_member_info_flag, group_member_modify_flag,
-    group_member_role_flag, group_modify_info_flag, group_pendency_handle,
-    group_pendency_handle_result, group_pendency_type, group_type, recv_msg_opt,
+    conv_type, elem_type, group_add_option, group_member_info_flag, group_member_modify_flag, group_member_role_flag,
+    group_modify_info_flag, group_pendency_handle, group_pendency_handle_result, group_pendency_type, group_type,
+    recv_msg_opt,
 };
 use confab_protocol::group::{
-    CreateGroupParam, GroupDeleteMemberParam, GroupGetMemberInfoListParam,
-    GroupHandlePendencyParam, GroupInviteMemberParam, GroupMemberGetInfoOption,
-    GroupModifyInfoParam, GroupModifyMemberInfoParam, GroupPendencyOption,
+    CreateGroupParam, GroupDeleteMemberParam, GroupGetMemberInfoListParam, GroupHandlePendencyParam,
+    GroupInviteMemberParam, GroupMemberGetInfoOption, GroupModifyInfoParam, GroupModifyMemberInfoParam,
+    GroupPendencyOption,
 };
 use confab_protocol::{
-    Draft, Elem, GetC2CRecvMsgOptResult, Message, MessageSearchParam, MsgBatchSendParam,
-    MsgDeleteParam, MsgGetMsgListParam, MsgLocator, SdkConfig, SetConfig, TextElem,
+    Draft, Elem, GetC2CRecvMsgOptResult, Message, MessageSearchParam, MsgBatchSendParam, MsgDeleteParam,
+    MsgGetMsgListParam, MsgLocator, SdkConfig, SetConfig, TextElem,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -128,24 +128,15 @@ fn lenient(src: &str) -> (String, BTreeSet<Fix>) {
 #[test]
 fn lenient_repairs_only_the_slips() {
     let (s, f) = lenient("[\n  \"a\",\n  \"b\",\n]");
-    assert_eq!(
-        serde_json::from_str::<Value>(&s).unwrap(),
-        json!(["a", "b"])
-    );
+    assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), json!(["a", "b"]));
     assert_eq!(f, BTreeSet::from([TrailingComma]));
 
     let (s, f) = lenient("{\n \"k\" : \"v\"\n \"n\" : 12\n \"o\" : {}\n \"t\" : true\n}");
-    assert_eq!(
-        serde_json::from_str::<Value>(&s).unwrap(),
-        json!({"k": "v", "n": 12, "o": {}, "t": true})
-    );
+    assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), json!({"k": "v", "n": 12, "o": {}, "t": true}));
     assert_eq!(f, BTreeSet::from([MissingComma]));
 
     let (s, f) = lenient("{ // comment, with \"quotes\"\n \"a//b\" : \"x,]\", \"c\" : [1, 23] }");
-    assert_eq!(
-        serde_json::from_str::<Value>(&s).unwrap(),
-        json!({"a//b": "x,]", "c": [1, 23]})
-    );
+    assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), json!({"a//b": "x,]", "c": [1, 23]}));
     assert_eq!(f, BTreeSet::from([Comment]));
 
     let valid = "{\n  \"a\" : [ 1,\n 2 ],\n  \"b\" : \"\\\"\"\n}";
@@ -177,49 +168,31 @@ impl Sample {
             expected_fixes.iter().copied().collect::<BTreeSet<_>>(),
             "{file}: the lenient pre-pass applied other fixes than documented"
         );
-        let value: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{file}: not JSON after the pre-pass: {e}"));
+        let value: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: not JSON after the pre-pass: {e}"));
         Sample { file, text, value }
     }
 
     /// Parse into the protocol type (from the text, as an API would).
     fn parse<T: DeserializeOwned>(&self) -> T {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| {
-            panic!(
-                "{}: does not parse as {}: {e}",
-                self.file,
-                std::any::type_name::<T>()
-            )
-        })
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("{}: does not parse as {}: {e}", self.file, std::any::type_name::<T>()))
     }
 
     /// Serialize `parsed` and check every key of the sample against the output. `skip` lists
     /// JSON pointers of keys the type does not model; `expect` lists pointers whose output value
     /// is documented to differ from the sample's spelling.
-    fn round_trip<T: Serialize>(
-        &self,
-        parsed: &T,
-        skip: &[&str],
-        expect: &[(&str, Value)],
-    ) -> Value {
+    fn round_trip<T: Serialize>(&self, parsed: &T, skip: &[&str], expect: &[(&str, Value)]) -> Value {
         let out = serde_json::to_value(parsed).unwrap();
         let mut used = BTreeSet::new();
         check_subset(self.file, "", &self.value, &out, skip, expect, &mut used);
         for p in skip.iter().copied().chain(expect.iter().map(|(p, _)| *p)) {
-            assert!(
-                used.contains(p),
-                "{}: skip/expect entry {p} matches nothing in the sample",
-                self.file
-            );
+            assert!(used.contains(p), "{}: skip/expect entry {p} matches nothing in the sample", self.file);
         }
         // The output must itself parse back to the same value (a stable round trip).
         let text = serde_json::to_string(parsed).unwrap();
         let again: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            again, out,
-            "{}: output text does not re-parse to the same value",
-            self.file
-        );
+        assert_eq!(again, out, "{}: output text does not re-parse to the same value", self.file);
         out
     }
 }
@@ -244,34 +217,18 @@ fn check_subset<'a>(
     }
     match sample {
         Value::Object(m) => {
-            let o = out
-                .as_object()
-                .unwrap_or_else(|| panic!("{file}: {path} should be an object, got {out}"));
+            let o = out.as_object().unwrap_or_else(|| panic!("{file}: {path} should be an object, got {out}"));
             for (k, v) in m {
                 let p = format!("{path}/{k}");
                 if !skip.contains(&p.as_str()) && !o.contains_key(k) {
                     panic!("{file}: key {p} is missing from the output {out}");
                 }
-                check_subset(
-                    file,
-                    &p,
-                    v,
-                    o.get(k).unwrap_or(&Value::Null),
-                    skip,
-                    expect,
-                    used,
-                );
+                check_subset(file, &p, v, o.get(k).unwrap_or(&Value::Null), skip, expect, used);
             }
         }
         Value::Array(a) => {
-            let o = out
-                .as_array()
-                .unwrap_or_else(|| panic!("{file}: {path} should be an array, got {out}"));
-            assert_eq!(
-                a.len(),
-                o.len(),
-                "{file}: {path} has another length in the output"
-            );
+            let o = out.as_array().unwrap_or_else(|| panic!("{file}: {path} should be an array, got {out}"));
+            assert_eq!(a.len(), o.len(), "{file}: {path} has another length in the output");
             for (i, (s, o)) in a.iter().zip(o).enumerate() {
                 check_subset(file, &format!("{path}/{i}"), s, o, skip, expect, used);
             }
@@ -389,10 +346,7 @@ fn every_fixture_is_covered() {
     let covered: BTreeSet<String> = CASES.iter().map(|s| s.to_string()).collect();
     assert_eq!(covered.len(), CASES.len(), "a fixture is listed twice");
     let uncovered: Vec<_> = on_disk.difference(&covered).collect();
-    assert!(
-        uncovered.is_empty(),
-        "fixtures without a test: {uncovered:?}"
-    );
+    assert!(uncovered.is_empty(), "fixtures without a test: {uncovered:?}");
     let missing: Vec<_> = covered.difference(&on_disk).collect();
     assert!(missing.is_empty(), "tests without a fixture: {missing:?}");
     assert_eq!(on_disk.len(), 52);
@@ -443,10 +397,7 @@ fn locator_array(s: &Sample) {
     assert_eq!(l.message_locator_seq, 1);
     assert_eq!(l.message_locator_time, 123);
     assert_eq!(l.message_locator_unique_id, 0, "not given");
-    assert_eq!(
-        l.message_locator_conv_id, "",
-        "not given (the conversation is an API argument)"
-    );
+    assert_eq!(l.message_locator_conv_id, "", "not given (the conversation is an API argument)");
     s.round_trip(&locs, &[], &[]);
 }
 
@@ -476,10 +427,7 @@ fn get_msg_list_param(s: &Sample) {
     assert_eq!(p.msg_getmsglist_param_last_msg_seq, 0);
     assert_eq!(p.msg_getmsglist_param_time_begin, 0);
     let out = s.round_trip(&p, &[], &[]);
-    assert!(
-        out.get("msg_getmsglist_param_is_ramble").is_none(),
-        "baseline spelling only"
-    );
+    assert!(out.get("msg_getmsglist_param_is_ramble").is_none(), "baseline spelling only");
 }
 
 /// `TIMMsgDelete` input: local (not roaming) delete with an empty message object.
@@ -488,10 +436,7 @@ fn msg_delete_param(s: &Sample) {
     assert!(!p.msg_delete_param_is_remble);
     assert_eq!(p.msg_delete_param_msg, Some(Message::default()));
     let out = s.round_trip(&p, &[], &[]);
-    assert!(
-        out.get("msg_delete_param_is_ramble").is_none(),
-        "baseline spelling only"
-    );
+    assert!(out.get("msg_delete_param_is_ramble").is_none(), "baseline spelling only");
 }
 
 /// `TIMMsgGetC2CReceiveMessageOpt` result (sample has trailing commas inside the objects).
@@ -518,17 +463,10 @@ fn c2c_recv_opt_result(s: &Sample) {
 fn search_param(s: &Sample) {
     let p: MessageSearchParam = s.parse();
     assert_eq!(p.msg_search_param_keyword_array, ["keyword1", "keyword2"]);
-    assert_eq!(
-        p.msg_search_param_message_type_array,
-        [elem_type::TEXT, elem_type::IMAGE]
-    );
+    assert_eq!(p.msg_search_param_message_type_array, [elem_type::TEXT, elem_type::IMAGE]);
     assert_eq!(p.msg_search_param_page_index, 0);
     assert_eq!(p.msg_search_param_page_size, 10);
-    assert_eq!(
-        p.msg_search_param_conv_type,
-        conv_type::INVALID,
-        "absent = all conversations"
-    );
+    assert_eq!(p.msg_search_param_conv_type, conv_type::INVALID, "absent = all conversations");
     assert!(p.msg_search_param_send_indentifier_array.is_empty());
     s.round_trip(&p, &[], &[]);
 }
@@ -537,11 +475,7 @@ fn search_param(s: &Sample) {
 fn batch_send_param(s: &Sample) {
     let p: MsgBatchSendParam = s.parse();
     assert_eq!(p.msg_batch_send_param_identifier_array, ["user2", "user3"]);
-    assert_text_msg(
-        &p.msg_batch_send_param_msg,
-        "this is batch send msg",
-        1551340614,
-    );
+    assert_text_msg(&p.msg_batch_send_param_msg, "this is batch send msg", 1551340614);
     s.round_trip(&p, &[], &[]);
 }
 
@@ -554,21 +488,14 @@ fn sdk_config(s: &Sample) {
     assert_eq!(c.sdk_config_config_file_path, "D:\\");
     assert_eq!(c.sdk_config_log_file_path, "D:\\");
     assert_eq!(c.sdk_config_server_url, "");
-    let out = s.round_trip(
-        &c,
-        &["/sdk_config_account_type", "/sdk_config_device_info"],
-        &[],
-    );
+    let out = s.round_trip(&c, &["/sdk_config_account_type", "/sdk_config_device_info"], &[]);
     assert!(out.get("sdk_config_account_type").is_none());
 }
 
 /// `TIMSetConfig`: enable read receipts, nothing else.
 fn set_config(s: &Sample) {
     let c: SetConfig = s.parse();
-    let u = c
-        .set_config_user_config
-        .as_ref()
-        .expect("user config given");
+    let u = c.set_config_user_config.as_ref().expect("user config given");
     assert!(u.user_config_is_read_receipt);
     assert!(!u.user_config_is_sync_report);
     assert!(!u.user_config_is_ingore_grouptips_unread);
@@ -576,11 +503,7 @@ fn set_config(s: &Sample) {
     assert_eq!(c.set_config_log_level, None);
     assert_eq!(c.set_config_is_log_output_console, None);
     let out = s.round_trip(&c, &[], &[]);
-    assert_eq!(
-        out.as_object().unwrap().len(),
-        1,
-        "only the given option is emitted: {out}"
-    );
+    assert_eq!(out.as_object().unwrap().len(), 1, "only the given option is emitted: {out}");
 }
 
 /// `TIMConvSetDraft` input.
@@ -613,10 +536,7 @@ fn group_create_param(s: &Sample) {
 fn group_invite_param(s: &Sample) {
     let p: GroupInviteMemberParam = s.parse();
     assert_eq!(p.group_invite_member_param_group_id, "first group id");
-    assert_eq!(
-        p.group_invite_member_param_identifier_array,
-        ["user1", "user2"]
-    );
+    assert_eq!(p.group_invite_member_param_identifier_array, ["user1", "user2"]);
     assert_eq!(p.group_invite_member_param_user_data, "userdata");
     s.round_trip(&p, &[], &[]);
 }
@@ -625,10 +545,7 @@ fn group_invite_param(s: &Sample) {
 fn group_delete_member_param(s: &Sample) {
     let p: GroupDeleteMemberParam = s.parse();
     assert_eq!(p.group_delete_member_param_group_id, "third group id");
-    assert_eq!(
-        p.group_delete_member_param_identifier_array,
-        ["user2", "user3"]
-    );
+    assert_eq!(p.group_delete_member_param_identifier_array, ["user2", "user3"]);
     assert_eq!(p.group_delete_member_param_user_data, "reason");
     s.round_trip(&p, &[], &[]);
 }
@@ -645,17 +562,10 @@ fn group_id_array(s: &Sample) {
 fn modify_group_owner(s: &Sample) {
     let p: GroupModifyInfoParam = s.parse();
     assert_eq!(p.group_modify_info_param_group_id, "first group id");
-    assert_eq!(
-        p.group_modify_info_param_modify_flag,
-        group_modify_info_flag::OWNER
-    );
+    assert_eq!(p.group_modify_info_param_modify_flag, group_modify_info_flag::OWNER);
     assert_eq!(p.group_modify_info_param_modify_flag, 2147483648);
     assert_eq!(p.group_modify_info_param_owner, "user2");
-    s.round_trip(
-        &p,
-        &[],
-        &[("/group_modify_info_param_modify_flag", json!(2147483648u64))],
-    );
+    s.round_trip(&p, &[], &[("/group_modify_info_param_modify_flag", json!(2147483648u64))]);
 }
 
 /// `TIMGroupModifyGroupInfo`, name + notification (flag 3 = Name | Notification).
@@ -666,14 +576,8 @@ fn modify_group_name_notification(s: &Sample) {
         p.group_modify_info_param_modify_flag,
         group_modify_info_flag::NAME | group_modify_info_flag::NOTIFICATION
     );
-    assert_eq!(
-        p.group_modify_info_param_group_name,
-        "first group name to other name"
-    );
-    assert_eq!(
-        p.group_modify_info_param_notification,
-        "first group notification"
-    );
+    assert_eq!(p.group_modify_info_param_group_name, "first group name to other name");
+    assert_eq!(p.group_modify_info_param_notification, "first group notification");
     assert_eq!(p.group_modify_info_param_owner, "");
     s.round_trip(&p, &[], &[]);
 }
@@ -681,32 +585,13 @@ fn modify_group_name_notification(s: &Sample) {
 /// `TIMGroupGetMemberInfoList` input: first page of all members, info flag None, all roles.
 fn get_member_info_list_param(s: &Sample) {
     let p: GroupGetMemberInfoListParam = s.parse();
-    assert_eq!(
-        p.group_get_members_info_list_param_group_id,
-        "first group id"
-    );
-    assert!(
-        p.group_get_members_info_list_param_identifier_array
-            .is_empty(),
-        "empty = page through all"
-    );
-    assert_eq!(
-        p.group_get_members_info_list_param_next_seq, 0,
-        "first page"
-    );
-    let o: &GroupMemberGetInfoOption = p
-        .group_get_members_info_list_param_option
-        .as_ref()
-        .expect("option given");
+    assert_eq!(p.group_get_members_info_list_param_group_id, "first group id");
+    assert!(p.group_get_members_info_list_param_identifier_array.is_empty(), "empty = page through all");
+    assert_eq!(p.group_get_members_info_list_param_next_seq, 0, "first page");
+    let o: &GroupMemberGetInfoOption = p.group_get_members_info_list_param_option.as_ref().expect("option given");
     // Explicit 0 (None), not the 0xffffffff default of an absent flag.
-    assert_eq!(
-        o.group_member_get_info_option_info_flag,
-        group_member_info_flag::NONE
-    );
-    assert_eq!(
-        o.group_member_get_info_option_role_flag,
-        group_member_role_flag::ALL
-    );
+    assert_eq!(o.group_member_get_info_option_info_flag, group_member_info_flag::NONE);
+    assert_eq!(o.group_member_get_info_option_role_flag, group_member_role_flag::ALL);
     assert!(o.group_member_get_info_option_custom_array.is_empty());
     s.round_trip(&p, &[], &[]);
 }
@@ -731,13 +616,7 @@ fn modify_member_info_param(s: &Sample) {
 /// `TIMGroupGetPendencyList` input: from the beginning, no size hint.
 fn pendency_option(s: &Sample) {
     let p: GroupPendencyOption = s.parse();
-    assert_eq!(
-        p,
-        GroupPendencyOption {
-            group_pendency_option_start_time: 0,
-            group_pendency_option_max_limited: 0
-        }
-    );
+    assert_eq!(p, GroupPendencyOption { group_pendency_option_start_time: 0, group_pendency_option_max_limited: 0 });
     s.round_trip(&p, &[], &[]);
 }
 
@@ -746,30 +625,18 @@ fn pendency_option(s: &Sample) {
 fn handle_pendency_param(s: &Sample) {
     let p: GroupHandlePendencyParam = s.parse();
     assert!(p.group_handle_pendency_param_is_accept);
-    assert_eq!(
-        p.group_handle_pendency_param_handle_msg,
-        "I accept this pendency"
-    );
+    assert_eq!(p.group_handle_pendency_param_handle_msg, "I accept this pendency");
     let d = &p.group_handle_pendency_param_pendency;
     assert_eq!(d.group_pendency_group_id, "four group id");
     assert_eq!(d.group_pendency_form_identifier, "user2");
     assert_eq!(d.group_pendency_to_identifier, "user1");
     assert_eq!(d.group_pendency_add_time, 1551414487947);
-    assert_eq!(
-        d.group_pendency_apply_invite_msg,
-        "Want Join Group, Thank you"
-    );
+    assert_eq!(d.group_pendency_apply_invite_msg, "Want Join Group, Thank you");
     assert_eq!(d.group_pendency_approval_msg, "");
     assert_eq!(d.group_pendency_form_user_defined_data, "");
     assert_eq!(d.group_pendency_to_user_defined_data, "");
-    assert_eq!(
-        d.group_pendency_pendency_type,
-        group_pendency_type::REQUEST_JOIN
-    );
+    assert_eq!(d.group_pendency_pendency_type, group_pendency_type::REQUEST_JOIN);
     assert_eq!(d.group_pendency_handled, group_pendency_handle::NOT_HANDLE);
-    assert_eq!(
-        d.group_pendency_handle_result,
-        group_pendency_handle_result::REFUSE
-    );
+    assert_eq!(d.group_pendency_handle_result, group_pendency_handle_result::REFUSE);
     s.round_trip(&p, &[], &[]);
 }

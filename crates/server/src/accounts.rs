@@ -57,13 +57,7 @@ fn sig_for(state: &State, user: &str) -> AccountResult {
     let id = &state.cfg.identity;
     AccountResult {
         user_id: user.to_string(),
-        user_sig: usersig::generate(
-            id.sdk_app_id,
-            &id.secret_key,
-            user,
-            PASSWORD_SIG_TTL,
-            now_secs() as i64,
-        ),
+        user_sig: usersig::generate(id.sdk_app_id, &id.secret_key, user, PASSWORD_SIG_TTL, now_secs() as i64),
         sdk_app_id: id.sdk_app_id,
     }
 }
@@ -81,23 +75,15 @@ pub(crate) async fn register(
         ));
     }
     if password.chars().count() < 6 || password.len() > 256 {
-        return Err(err(
-            codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS,
-            "password must be 6 to 256 characters",
-        ));
+        return Err(err(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "password must be 6 to 256 characters"));
     }
     if nick.len() > 64 {
-        return Err(err(
-            codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS,
-            "nickname is longer than 64 bytes",
-        ));
+        return Err(err(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "nickname is longer than 64 bytes"));
     }
     let pw = password.to_string();
     let hash = tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(pw.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|_| err(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed"))?
@@ -107,55 +93,44 @@ pub(crate) async fn register(
         .store
         .write(move |ctx| {
             Box::pin(async move {
-                let r = sqlx::query("INSERT OR IGNORE INTO users (user_id, password_hash, nick_name, created_at) VALUES (?, ?, ?, ?)")
-                    .bind(&u)
-                    .bind(&hash)
-                    .bind(&n)
-                    .bind(now_secs() as i64)
-                    .execute(&mut ctx.conn)
-                    .await?;
+                let r = sqlx::query(
+                    "INSERT OR IGNORE INTO users (user_id, password_hash, nick_name, created_at) VALUES (?, ?, ?, ?)",
+                )
+                .bind(&u)
+                .bind(&hash)
+                .bind(&n)
+                .bind(now_secs() as i64)
+                .execute(&mut ctx.conn)
+                .await?;
                 Ok(r.rows_affected() == 1)
             })
         })
         .await
         .map_err(|_| err(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
     if !created {
-        return Err(err(
-            codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS,
-            "this user id is already taken",
-        ));
+        return Err(err(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "this user id is already taken"));
     }
     tracing::info!("account registered");
     Ok(sig_for(state, user))
 }
 
-pub(crate) async fn password_login(
-    state: &State,
-    user: &str,
-    password: &str,
-) -> Result<AccountResult, AccountError> {
+pub(crate) async fn password_login(state: &State, user: &str, password: &str) -> Result<AccountResult, AccountError> {
     const WRONG: &str = "wrong user id or password";
     if state.accounts.blocked(user) {
-        return Err(err(
-            codes::ERR_SVR_ACCOUNT_FREQ_LIMIT,
-            "too many failed sign-ins; wait a minute",
-        ));
+        return Err(err(codes::ERR_SVR_ACCOUNT_FREQ_LIMIT, "too many failed sign-ins; wait a minute"));
     }
-    let stored: Option<Option<String>> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE user_id = ?")
-            .bind(user)
-            .fetch_optional(&state.store.read)
-            .await
-            .map_err(|_| err(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
+    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM users WHERE user_id = ?")
+        .bind(user)
+        .fetch_optional(&state.store.read)
+        .await
+        .map_err(|_| err(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
     let Some(Some(hash)) = stored else {
         state.accounts.fail(user);
         return Err(err(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
     };
     let pw = password.to_string();
     let ok = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
-            .unwrap_or(false)
+        PasswordHash::new(&hash).map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok()).unwrap_or(false)
     })
     .await
     .unwrap_or(false);
@@ -185,16 +160,10 @@ fn to_json(r: Result<AccountResult, AccountError>) -> Json<Value> {
     }
 }
 
-pub(crate) async fn http_register(
-    AxState(state): AxState<Arc<State>>,
-    Json(c): Json<Credentials>,
-) -> Json<Value> {
+pub(crate) async fn http_register(AxState(state): AxState<Arc<State>>, Json(c): Json<Credentials>) -> Json<Value> {
     to_json(register(&state, &c.user_id, &c.password, &c.nick_name).await)
 }
 
-pub(crate) async fn http_login(
-    AxState(state): AxState<Arc<State>>,
-    Json(c): Json<Credentials>,
-) -> Json<Value> {
+pub(crate) async fn http_login(AxState(state): AxState<Arc<State>>, Json(c): Json<Credentials>) -> Json<Value> {
     to_json(password_login(&state, &c.user_id, &c.password).await)
 }

@@ -4,12 +4,8 @@ use std::sync::Arc;
 
 use confab_protocol::enums::{conv_type, elem_type, group_type, member_role, msg_status};
 use confab_protocol::group::{CreateGroupParam, CreateGroupResult, GroupBaseInfo, GroupSelfInfo};
-use confab_protocol::wire::{
-    is_valid_msg_id, is_valid_user_id, Event, LoginResult, Push, Request, SyncResult,
-};
-use confab_protocol::{
-    codes, Elem, Message, MessageReceipt, MsgLocator, UserProfile, UserProfileItem,
-};
+use confab_protocol::wire::{is_valid_msg_id, is_valid_user_id, Event, LoginResult, Push, Request, SyncResult};
+use confab_protocol::{codes, Elem, Message, MessageReceipt, MsgLocator, UserProfile, UserProfileItem};
 use rand::Rng;
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -33,10 +29,7 @@ impl From<StoreError> for ApiError {
             StoreError::Refused(c, d) => ApiError(c, d),
             other => {
                 tracing::error!(error = %other, "storage failure");
-                ApiError(
-                    codes::ERR_SVR_MSG_INTERNAL_ERROR1,
-                    "internal storage error".into(),
-                )
+                ApiError(codes::ERR_SVR_MSG_INTERNAL_ERROR1, "internal storage error".into())
             }
         }
     }
@@ -70,41 +63,19 @@ pub(crate) async fn handle(
 ) -> ApiResult {
     match req {
         Request::Ping => Ok(json!({"server_time": now_secs()})),
-        Request::Register {
-            user_id,
-            password,
-            nick_name,
-        } => accounts::register(state, &user_id, &password, &nick_name)
-            .await
-            .map(|a| json!(a))
-            .map_err(|accounts::AccountError(c, d)| ApiError(c, d)),
-        Request::PasswordLogin { user_id, password } => {
-            accounts::password_login(state, &user_id, &password)
+        Request::Register { user_id, password, nick_name } => {
+            accounts::register(state, &user_id, &password, &nick_name)
                 .await
                 .map(|a| json!(a))
                 .map_err(|accounts::AccountError(c, d)| ApiError(c, d))
         }
-        Request::Login {
-            sdk_app_id,
-            user_id,
-            user_sig,
-            platform,
-            instance_id,
-            resume,
-        } => {
-            login(
-                state,
-                session,
-                conn_id,
-                out_tx,
-                sdk_app_id,
-                &user_id,
-                &user_sig,
-                platform,
-                &instance_id,
-                resume,
-            )
+        Request::PasswordLogin { user_id, password } => accounts::password_login(state, &user_id, &password)
             .await
+            .map(|a| json!(a))
+            .map_err(|accounts::AccountError(c, d)| ApiError(c, d)),
+        Request::Login { sdk_app_id, user_id, user_sig, platform, instance_id, resume } => {
+            login(state, session, conn_id, out_tx, sdk_app_id, &user_id, &user_sig, platform, &instance_id, resume)
+                .await
         }
         other => {
             let Some(s) = session.as_ref() else {
@@ -117,50 +88,22 @@ pub(crate) async fn handle(
                     *session = None;
                     Ok(Value::Null)
                 }
-                Request::SendMsg {
-                    conv_type,
-                    conv_id,
-                    msg,
-                } => send_msg(state, &me, conv_type, &conv_id, msg).await,
+                Request::SendMsg { conv_type, conv_id, msg } => send_msg(state, &me, conv_type, &conv_id, msg).await,
                 Request::Sync { after } => sync(state, &me, after).await,
-                Request::History {
-                    conv_type,
-                    conv_id,
-                    anchor_seq,
-                    forward,
-                    include_anchor,
-                    count,
-                } => {
-                    history(
-                        state,
-                        &me,
-                        conv_type,
-                        &conv_id,
-                        anchor_seq,
-                        forward,
-                        include_anchor,
-                        count,
-                    )
-                    .await
+                Request::History { conv_type, conv_id, anchor_seq, forward, include_anchor, count } => {
+                    history(state, &me, conv_type, &conv_id, anchor_seq, forward, include_anchor, count).await
                 }
-                Request::ReportRead {
-                    conv_type,
-                    conv_id,
-                    time,
-                } => report_read(state, &me, conv_type, &conv_id, time).await,
-                Request::Revoke {
-                    conv_type,
-                    conv_id,
-                    msg_id,
-                } => revoke(state, &me, conv_type, &conv_id, &msg_id).await,
+                Request::ReportRead { conv_type, conv_id, time } => {
+                    report_read(state, &me, conv_type, &conv_id, time).await
+                }
+                Request::Revoke { conv_type, conv_id, msg_id } => {
+                    revoke(state, &me, conv_type, &conv_id, &msg_id).await
+                }
                 Request::GetProfiles { user_ids } => get_profiles(state, &user_ids).await,
                 Request::ModifySelfProfile { item } => modify_profile(state, &me, item).await,
                 Request::CreateGroup { param } => create_group(state, &me, param).await,
                 Request::JoinedGroups => joined_groups(state, &me).await,
-                Request::Ping
-                | Request::Register { .. }
-                | Request::PasswordLogin { .. }
-                | Request::Login { .. } => {
+                Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
                     unreachable!("handled above")
                 }
             }
@@ -182,40 +125,24 @@ async fn login(
     resume: bool,
 ) -> ApiResult {
     if session.is_some() {
-        return Err(e(
-            codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
-            "this connection is already logged in",
-        ));
+        return Err(e(codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS, "this connection is already logged in"));
     }
     if !is_valid_user_id(user_id) {
         return Err(e(codes::ERR_SDK_COMM_INVALID_IDENTIFIER, "invalid user id"));
     }
+    if state.refused_users.lock().unwrap_or_else(|p| p.into_inner()).contains(user_id) {
+        return Err(e(codes::ERR_SDK_NET_CONN_REFUSE, "connection refused"));
+    }
     if instance_id.is_empty() || instance_id.len() > 64 {
-        return Err(e(
-            codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS,
-            "invalid instance id",
-        ));
+        return Err(e(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "invalid instance id"));
     }
     let ident = &state.cfg.identity;
     if sdk_app_id != ident.sdk_app_id {
-        return Err(e(
-            codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_SDKAPPID,
-            "unknown SDKAppID",
-        ));
+        return Err(e(codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_SDKAPPID, "unknown SDKAppID"));
     }
-    let verified = usersig::verify(
-        ident.sdk_app_id,
-        &ident.secret_key,
-        user_id,
-        user_sig,
-        now_secs() as i64,
-    )
-    .map_err(|err| e(err.code(), err.to_string()))?;
-    let (user, inst, hub) = (
-        user_id.to_string(),
-        instance_id.to_string(),
-        state.hub.clone(),
-    );
+    let verified = usersig::verify(ident.sdk_app_id, &ident.secret_key, user_id, user_sig, now_secs() as i64)
+        .map_err(|err| e(err.code(), err.to_string()))?;
+    let (user, inst, hub) = (user_id.to_string(), instance_id.to_string(), state.hub.clone());
     let outcome = state
         .store
         .write(move |ctx| {
@@ -273,31 +200,15 @@ async fn login(
         .await?;
     let latest_seq = match outcome {
         Ok(s) => s,
-        Err(code) => {
-            return Err(e(
-                code,
-                "this account was signed in on another device; log in again to take over",
-            ))
-        }
+        Err(code) => return Err(e(code, "this account was signed in on another device; log in again to take over")),
     };
     state.hub.register(
         user_id,
-        SessionEntry {
-            conn_id,
-            platform,
-            instance_id: instance_id.to_string(),
-            tx: out_tx.clone(),
-        },
+        SessionEntry { conn_id, platform, instance_id: instance_id.to_string(), tx: out_tx.clone() },
     );
-    *session = Some(Session {
-        user_id: user_id.to_string(),
-        expires_at: verified.expires_at,
-    });
+    *session = Some(Session { user_id: user_id.to_string(), expires_at: verified.expires_at });
     tracing::info!(conn_id, "session logged in");
-    Ok(json!(LoginResult {
-        server_time: now_secs(),
-        latest_seq
-    }))
+    Ok(json!(LoginResult { server_time: now_secs(), latest_seq }))
 }
 
 async fn logout(state: &Arc<State>, me: &str, conn_id: u64) -> Result<(), ApiError> {
@@ -314,42 +225,32 @@ fn c2c_key(a: &str, b: &str) -> String {
 }
 
 async fn user_exists(state: &State, user: &str) -> Result<bool, ApiError> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT 1 FROM users WHERE user_id = ?")
-            .bind(user)
-            .fetch_optional(&state.store.read)
-            .await?
-            .is_some(),
-    )
+    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM users WHERE user_id = ?")
+        .bind(user)
+        .fetch_optional(&state.store.read)
+        .await?
+        .is_some())
 }
 
 async fn member_role_of(state: &State, group: &str, user: &str) -> Result<Option<u32>, ApiError> {
-    let role: Option<i64> =
-        sqlx::query_scalar("SELECT role FROM group_members WHERE group_id = ? AND user_id = ?")
-            .bind(group)
-            .bind(user)
-            .fetch_optional(&state.store.read)
-            .await?;
+    let role: Option<i64> = sqlx::query_scalar("SELECT role FROM group_members WHERE group_id = ? AND user_id = ?")
+        .bind(group)
+        .bind(user)
+        .fetch_optional(&state.store.read)
+        .await?;
     Ok(role.map(|r| r as u32))
 }
 
 async fn group_exists(state: &State, group: &str) -> Result<bool, ApiError> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT 1 FROM groups WHERE group_id = ?")
-            .bind(group)
-            .fetch_optional(&state.store.read)
-            .await?
-            .is_some(),
-    )
+    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM groups WHERE group_id = ?")
+        .bind(group)
+        .fetch_optional(&state.store.read)
+        .await?
+        .is_some())
 }
 
 /// Resolve the conversation `me` names, check `me` may use it, and list who takes part.
-async fn conversation(
-    state: &State,
-    me: &str,
-    ct: u32,
-    conv_id: &str,
-) -> Result<(String, Vec<String>), ApiError> {
+async fn conversation(state: &State, me: &str, ct: u32, conv_id: &str) -> Result<(String, Vec<String>), ApiError> {
     match ct {
         conv_type::C2C => {
             if !is_valid_user_id(conv_id) {
@@ -369,22 +270,15 @@ async fn conversation(
                 return Err(e(codes::ERR_SVR_GROUP_NOT_FOUND, "no such group"));
             }
             if member_role_of(state, conv_id, me).await?.is_none() {
-                return Err(e(
-                    codes::ERR_SVR_GROUP_PERMISSION_DENY,
-                    "not a member of this group",
-                ));
+                return Err(e(codes::ERR_SVR_GROUP_PERMISSION_DENY, "not a member of this group"));
             }
-            let members: Vec<String> =
-                sqlx::query_scalar("SELECT user_id FROM group_members WHERE group_id = ?")
-                    .bind(conv_id)
-                    .fetch_all(&state.store.read)
-                    .await?;
+            let members: Vec<String> = sqlx::query_scalar("SELECT user_id FROM group_members WHERE group_id = ?")
+                .bind(conv_id)
+                .fetch_all(&state.store.read)
+                .await?;
             Ok((conv_id.to_string(), members))
         }
-        _ => Err(e(
-            codes::ERR_INVALID_CONVERSATION,
-            "conversation type must be C2C (1) or group (2)",
-        )),
+        _ => Err(e(codes::ERR_INVALID_CONVERSATION, "conversation type must be C2C (1) or group (2)")),
     }
 }
 
@@ -395,9 +289,7 @@ fn filter_words(words: &[String], elems: &mut [Elem]) -> bool {
         if let Elem::Text(t) = el {
             for w in words.iter().filter(|w| !w.is_empty()) {
                 if t.text_elem_content.contains(w.as_str()) {
-                    t.text_elem_content = t
-                        .text_elem_content
-                        .replace(w.as_str(), &"*".repeat(w.chars().count()));
+                    t.text_elem_content = t.text_elem_content.replace(w.as_str(), &"*".repeat(w.chars().count()));
                     changed = true;
                 }
             }
@@ -407,16 +299,11 @@ fn filter_words(words: &[String], elems: &mut [Elem]) -> bool {
 }
 
 async fn sender_profile(state: &State, user: &str) -> Result<UserProfile, ApiError> {
-    let row = sqlx::query(
-        "SELECT nick_name, face_url, self_signature, gender FROM users WHERE user_id = ?",
-    )
-    .bind(user)
-    .fetch_optional(&state.store.read)
-    .await?;
-    let mut p = UserProfile {
-        user_profile_identifier: user.to_string(),
-        ..Default::default()
-    };
+    let row = sqlx::query("SELECT nick_name, face_url, self_signature, gender FROM users WHERE user_id = ?")
+        .bind(user)
+        .fetch_optional(&state.store.read)
+        .await?;
+    let mut p = UserProfile { user_profile_identifier: user.to_string(), ..Default::default() };
     if let Some(r) = row {
         p.user_profile_nick_name = r.get("nick_name");
         p.user_profile_face_url = r.get("face_url");
@@ -428,45 +315,28 @@ async fn sender_profile(state: &State, user: &str) -> Result<UserProfile, ApiErr
 
 async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Message) -> ApiResult {
     if msg.message_elem_array.is_empty() {
-        return Err(e(
-            codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
-            "message has no elements",
-        ));
+        return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "message has no elements"));
     }
     for el in &msg.message_elem_array {
         match el.elem_type() {
-            elem_type::GROUP_TIPS
-            | elem_type::GROUP_REPORT
-            | elem_type::FRIEND_CHANGE
-            | elem_type::PROFILE_CHANGE => {
+            elem_type::GROUP_TIPS | elem_type::GROUP_REPORT | elem_type::FRIEND_CHANGE | elem_type::PROFILE_CHANGE => {
                 return Err(e(
                     codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
                     "this element type cannot be sent by a client",
                 ));
             }
             t if !(0..=12).contains(&t) => {
-                return Err(e(
-                    codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
-                    "unknown element type",
-                ))
+                return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "unknown element type"))
             }
             _ => {}
         }
     }
     if !is_valid_msg_id(&msg.message_msg_id) {
-        return Err(e(
-            codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
-            "invalid message id",
-        ));
+        return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "invalid message id"));
     }
-    let body_len = serde_json::to_vec(&msg.message_elem_array)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
+    let body_len = serde_json::to_vec(&msg.message_elem_array).map(|v| v.len()).unwrap_or(usize::MAX);
     if body_len > MAX_BODY_BYTES {
-        return Err(e(
-            codes::ERR_SVR_COMM_BODY_SIZE_LIMIT,
-            "message body is too large",
-        ));
+        return Err(e(codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "message body is too large"));
     }
     let (conv_key, recipients) = conversation(state, me, ct, conv_id).await?;
     let profile = sender_profile(state, me).await?;
@@ -483,11 +353,7 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
         message_is_online_msg: msg.message_is_online_msg,
         message_status: msg_status::SEND_SUCC,
         message_msg_id: msg.message_msg_id,
-        message_rand: if msg.message_rand != 0 {
-            msg.message_rand
-        } else {
-            rand::thread_rng().gen::<u32>() as u64
-        },
+        message_rand: if msg.message_rand != 0 { msg.message_rand } else { rand::thread_rng().gen::<u32>() as u64 },
         message_cloud_custom_str: msg.message_cloud_custom_str,
         message_is_excluded_from_unread_count: msg.message_is_excluded_from_unread_count,
         message_group_at_user_array: msg.message_group_at_user_array,
@@ -505,13 +371,7 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
         for r in &recipients {
             let mut m = stored.clone();
             render_for(&mut m, r);
-            state.hub.push(
-                r,
-                Push {
-                    seq: 0,
-                    event: Event::NewMsg { msg: m },
-                },
-            );
+            state.hub.push(r, Push { seq: 0, event: Event::NewMsg { msg: m } });
         }
         let mut m = stored;
         render_for(&mut m, me);
@@ -565,27 +425,21 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
 }
 
 async fn sync(state: &Arc<State>, me: &str, after: u64) -> ApiResult {
-    let rows = sqlx::query(
-        "SELECT seq, event FROM inbox WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-    )
-    .bind(me)
-    .bind(after as i64)
-    .bind(SYNC_PAGE + 1)
-    .fetch_all(&state.store.read)
-    .await?;
+    let rows = sqlx::query("SELECT seq, event FROM inbox WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+        .bind(me)
+        .bind(after as i64)
+        .bind(SYNC_PAGE + 1)
+        .fetch_all(&state.store.read)
+        .await?;
     let more = rows.len() as i64 > SYNC_PAGE;
     let mut events = Vec::with_capacity(rows.len());
     for r in rows.iter().take(SYNC_PAGE as usize) {
         let seq = r.get::<i64, _>("seq") as u64;
-        let stored: StoredEvent = serde_json::from_str(r.get::<&str, _>("event"))
-            .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let stored: StoredEvent =
+            serde_json::from_str(r.get::<&str, _>("event")).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let event = match stored {
-            StoredEvent::Msg { id } => Event::NewMsg {
-                msg: load_msg(state, id).await?.render(me)?,
-            },
-            StoredEvent::Updated { id } => Event::MsgUpdated {
-                msg: load_msg(state, id).await?.render(me)?,
-            },
+            StoredEvent::Msg { id } => Event::NewMsg { msg: load_msg(state, id).await?.render(me)? },
+            StoredEvent::Updated { id } => Event::MsgUpdated { msg: load_msg(state, id).await?.render(me)? },
             StoredEvent::Receipt { receipt } => Event::Receipt { receipt },
             StoredEvent::Revoked { locator, msg_id } => Event::Revoked { locator, msg_id },
         };
@@ -622,21 +476,12 @@ async fn history(
         (false, true) => ("<=", "DESC"),
     };
     // Anchor 0 backwards means "from the newest message".
-    let anchor = if anchor == 0 && !forward {
-        i64::MAX
-    } else {
-        anchor as i64
-    };
+    let anchor = if anchor == 0 && !forward { i64::MAX } else { anchor as i64 };
     let sql = format!(
         "SELECT {MSG_COLUMNS} FROM messages WHERE conv_type = ? AND conv_key = ? AND seq {cmp} ? ORDER BY seq {order} LIMIT ?"
     );
-    let rows = sqlx::query(&sql)
-        .bind(ct as i64)
-        .bind(&conv_key)
-        .bind(anchor)
-        .bind(count)
-        .fetch_all(&state.store.read)
-        .await?;
+    let rows =
+        sqlx::query(&sql).bind(ct as i64).bind(&conv_key).bind(anchor).bind(count).fetch_all(&state.store.read).await?;
     let mut msgs = Vec::with_capacity(rows.len());
     for r in &rows {
         msgs.push(MsgRow::from_row(r).render(me)?);
@@ -699,9 +544,7 @@ async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &s
     }
     if sender != me {
         let allowed = ct == conv_type::GROUP
-            && member_role_of(state, conv_id, me)
-                .await?
-                .is_some_and(|r| r >= member_role::ADMIN);
+            && member_role_of(state, conv_id, me).await?.is_some_and(|r| r >= member_role::ADMIN);
         if !allowed {
             return Err(e(
                 codes::ERR_SVR_GROUP_REVOKE_MSG_DENY,
@@ -719,8 +562,8 @@ async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &s
             return Err(e(code, "the revoke time limit has passed"));
         }
     }
-    let body: Message = serde_json::from_str(row.get::<&str, _>("body"))
-        .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let body: Message =
+        serde_json::from_str(row.get::<&str, _>("body")).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let id: i64 = row.get("id");
     let msg_id = msg_id.to_string();
     state
@@ -748,19 +591,8 @@ async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &s
                         message_locator_rand: m.message_rand,
                         message_locator_unique_id: m.message_unique_id,
                     };
-                    let ev = StoredEvent::Revoked {
-                        locator: locator.clone(),
-                        msg_id: msg_id.clone(),
-                    };
-                    ctx.append_inbox(
-                        r,
-                        &ev,
-                        Event::Revoked {
-                            locator,
-                            msg_id: msg_id.clone(),
-                        },
-                    )
-                    .await?;
+                    let ev = StoredEvent::Revoked { locator: locator.clone(), msg_id: msg_id.clone() };
+                    ctx.append_inbox(r, &ev, Event::Revoked { locator, msg_id: msg_id.clone() }).await?;
                 }
                 Ok(())
             })
@@ -771,10 +603,7 @@ async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &s
 
 async fn get_profiles(state: &Arc<State>, ids: &[String]) -> ApiResult {
     if ids.len() > 100 {
-        return Err(e(
-            codes::ERR_SVR_PROFILE_INVALID_PARAMETERS,
-            "at most 100 users per request",
-        ));
+        return Err(e(codes::ERR_SVR_PROFILE_INVALID_PARAMETERS, "at most 100 users per request"));
     }
     let mut out = Vec::new();
     for id in ids {
@@ -791,10 +620,7 @@ async fn modify_profile(state: &Arc<State>, me: &str, item: UserProfileItem) -> 
         || too_long(&item.user_profile_item_face_url, 500)
         || too_long(&item.user_profile_item_self_signature, 500)
     {
-        return Err(e(
-            codes::ERR_SVR_PROFILE_INVALID_PARAMETERS,
-            "profile value too long",
-        ));
+        return Err(e(codes::ERR_SVR_PROFILE_INVALID_PARAMETERS, "profile value too long"));
     }
     let me = me.to_string();
     state
@@ -817,10 +643,7 @@ async fn modify_profile(state: &Arc<State>, me: &str, item: UserProfileItem) -> 
 }
 
 fn valid_custom_group_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 48
-        && id.bytes().all(|b| (0x21..=0x7e).contains(&b))
-        && !id.starts_with("@TGS#")
+    !id.is_empty() && id.len() <= 48 && id.bytes().all(|b| (0x21..=0x7e).contains(&b)) && !id.starts_with("@TGS#")
 }
 
 fn max_members(t: u32) -> u32 {
@@ -835,32 +658,20 @@ fn max_members(t: u32) -> u32 {
 
 async fn create_group(state: &Arc<State>, me: &str, p: CreateGroupParam) -> ApiResult {
     if p.create_group_param_group_name.is_empty() || p.create_group_param_group_name.len() > 30 {
-        return Err(e(
-            codes::ERR_SVR_GROUP_INVALID_PARAMETERS,
-            "group name must be 1 to 30 bytes",
-        ));
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "group name must be 1 to 30 bytes"));
     }
     if p.create_group_param_group_type > group_type::COMMUNITY {
-        return Err(e(
-            codes::ERR_SVR_GROUP_INVALID_PARAMETERS,
-            "unknown group type",
-        ));
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "unknown group type"));
     }
     if p.create_group_param_introduction.len() > 240
         || p.create_group_param_notification.len() > 300
         || p.create_group_param_face_url.len() > 100
     {
-        return Err(e(
-            codes::ERR_SVR_GROUP_INVALID_PARAMETERS,
-            "introduction, notification or face url too long",
-        ));
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "introduction, notification or face url too long"));
     }
     let gid = if p.create_group_param_group_id.is_empty() {
-        let suffix: String = rand::thread_rng()
-            .sample_iter(&rand::distributions::Alphanumeric)
-            .take(10)
-            .map(char::from)
-            .collect();
+        let suffix: String =
+            rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(10).map(char::from).collect();
         format!("@TGS#{suffix}")
     } else if valid_custom_group_id(&p.create_group_param_group_id) {
         p.create_group_param_group_id.clone()
@@ -880,17 +691,11 @@ async fn create_group(state: &Arc<State>, me: &str, p: CreateGroupParam) -> ApiR
     members.sort();
     members.dedup();
     if members.len() as u64 + 1 > u64::from(limit) {
-        return Err(e(
-            codes::ERR_SVR_GROUP_FULL_MEMBER_COUNT,
-            "too many members for this group type",
-        ));
+        return Err(e(codes::ERR_SVR_GROUP_FULL_MEMBER_COUNT, "too many members for this group type"));
     }
     for m in &members {
         if !user_exists(state, m).await? {
-            return Err(e(
-                codes::ERR_SVR_GROUP_ACCOUNT_NOT_FOUND,
-                format!("no such user: {m}"),
-            ));
+            return Err(e(codes::ERR_SVR_GROUP_ACCOUNT_NOT_FOUND, format!("no such user: {m}")));
         }
     }
     let me = me.to_string();
@@ -930,9 +735,7 @@ async fn create_group(state: &Arc<State>, me: &str, p: CreateGroupParam) -> ApiR
             })
         })
         .await?;
-    Ok(json!(CreateGroupResult {
-        create_group_result_groupid: gid
-    }))
+    Ok(json!(CreateGroupResult { create_group_result_groupid: gid }))
 }
 
 async fn joined_groups(state: &Arc<State>, me: &str) -> ApiResult {

@@ -11,11 +11,7 @@ use crate::{config, AppIdentity, Config};
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Parser)]
-#[command(
-    name = "confab-server",
-    version,
-    about = "Confab instant-messaging server"
-)]
+#[command(name = "confab-server", version, about = "Confab instant-messaging server")]
 struct Cli {
     #[command(subcommand)]
     cmd: Option<Cmd>,
@@ -68,26 +64,15 @@ pub fn main_entry() -> ExitCode {
 fn run() -> Result<(), BoxError> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let cli = Cli::parse();
     match cli.cmd {
-        Some(Cmd::Usersig {
-            data_dir,
-            user,
-            expire,
-        }) => {
-            let dir = data_dir
-                .or(cli.data_dir)
-                .unwrap_or_else(config::default_data_dir);
+        Some(Cmd::Usersig { data_dir, user, expire }) => {
+            let dir = data_dir.or(cli.data_dir).unwrap_or_else(config::default_data_dir);
             let id = AppIdentity::load_or_create(&dir, cli.sdk_app_id, cli.secret_key)?;
             let now = config::now_secs() as i64;
-            println!(
-                "{}",
-                crate::usersig::generate(id.sdk_app_id, &id.secret_key, &user, expire, now)
-            );
+            println!("{}", crate::usersig::generate(id.sdk_app_id, &id.secret_key, &user, expire, now));
             Ok(())
         }
         None => serve(cli),
@@ -95,9 +80,7 @@ fn run() -> Result<(), BoxError> {
 }
 
 fn serve(cli: Cli) -> Result<(), BoxError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let dir = cli.data_dir.unwrap_or_else(config::default_data_dir);
         let identity = AppIdentity::load_or_create(&dir, cli.sdk_app_id, cli.secret_key)
@@ -105,16 +88,10 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         let mut cfg = Config::new(dir, identity);
         cfg.revoke_window = Duration::from_secs(cli.revoke_window);
         cfg.idle_timeout = Duration::from_secs(cli.idle_timeout.max(1));
-        cfg.word_filter = cli
-            .word_filter
-            .split(',')
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .map(String::from)
-            .collect();
-        let listener = tokio::net::TcpListener::bind(&cli.listen)
-            .await
-            .map_err(|e| format!("bind {}: {e}", cli.listen))?;
+        cfg.word_filter =
+            cli.word_filter.split(',').map(str::trim).filter(|w| !w.is_empty()).map(String::from).collect();
+        let listener =
+            tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("bind {}: {e}", cli.listen))?;
         let running = crate::start(cfg, listener).await?;
         println!("listening on {}", running.url());
         use std::io::Write;

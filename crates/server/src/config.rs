@@ -21,25 +21,15 @@ impl AppIdentity {
     ) -> std::io::Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let path = data_dir.join("app.json");
-        let stored: Option<AppIdentity> = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+        let stored: Option<AppIdentity> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
         let mut id = match stored {
             Some(id) => id,
             None => {
                 let mut rng = rand::thread_rng();
-                let key: String = (0..32)
-                    .map(|_| format!("{:02x}", rng.gen::<u8>()))
-                    .collect();
-                let id = AppIdentity {
-                    sdk_app_id: 1_400_000_000 + rng.gen_range(0..99_999_999),
-                    secret_key: key,
-                };
+                let key: String = (0..32).map(|_| format!("{:02x}", rng.gen::<u8>())).collect();
+                let id = AppIdentity { sdk_app_id: 1_400_000_000 + rng.gen_range(0..99_999_999), secret_key: key };
                 let tmp = data_dir.join("app.json.tmp");
-                std::fs::write(
-                    &tmp,
-                    serde_json::to_vec_pretty(&id).map_err(std::io::Error::other)?,
-                )?;
+                std::fs::write(&tmp, serde_json::to_vec_pretty(&id).map_err(std::io::Error::other)?)?;
                 std::fs::rename(&tmp, &path)?;
                 id
             }
@@ -79,10 +69,7 @@ impl Config {
 }
 
 pub fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// The platform's data directory for the server (`~/.local/share/confab-server` on Linux).
@@ -94,9 +81,7 @@ pub fn default_data_dir() -> PathBuf {
     if let Some(a) = std::env::var_os("APPDATA") {
         return PathBuf::from(a).join("confab-server");
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     #[cfg(target_os = "macos")]
     return home.join("Library/Application Support/confab-server");
     #[cfg(not(target_os = "macos"))]

@@ -17,10 +17,7 @@ use crate::api::{self, Session};
 use crate::hub::Outbound;
 use crate::State;
 
-pub(crate) async fn ws_handler(
-    AxState(state): AxState<Arc<State>>,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocketUpgrade) -> Response {
     if !state.accepting.load(Ordering::SeqCst) || *state.shutdown.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "not accepting connections").into_response();
     }
@@ -122,10 +119,8 @@ async fn handle_text(
         Ok(f) => f,
         Err(e) => {
             // Answer with the id if there is one, so the client's request does not hang.
-            let id = serde_json::from_str::<Value>(text)
-                .ok()
-                .and_then(|v| v.get("id").and_then(Value::as_u64))
-                .unwrap_or(0);
+            let id =
+                serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("id").and_then(Value::as_u64)).unwrap_or(0);
             return ServerFrame::Response {
                 id,
                 code: codes::ERR_SVR_COMM_REQ_JSON_PARSE_FAILED,
@@ -136,17 +131,7 @@ async fn handle_text(
     };
     let id = frame.id;
     match api::handle(state, session, conn_id, out_tx, frame.req).await {
-        Ok(data) => ServerFrame::Response {
-            id,
-            code: 0,
-            desc: String::new(),
-            data,
-        },
-        Err(api::ApiError(code, desc)) => ServerFrame::Response {
-            id,
-            code,
-            desc,
-            data: Value::Null,
-        },
+        Ok(data) => ServerFrame::Response { id, code: 0, desc: String::new(), data },
+        Err(api::ApiError(code, desc)) => ServerFrame::Response { id, code, desc, data: Value::Null },
     }
 }

@@ -94,6 +94,15 @@ impl Hub {
         map.clear();
     }
 
+    /// Close every connection of one user.
+    pub fn close_user(&self, user: &str) {
+        if let Some(v) = self.lock().remove(user) {
+            for s in v {
+                let _ = s.tx.send(Outbound::Close);
+            }
+        }
+    }
+
     pub fn online_count(&self) -> usize {
         self.lock().values().map(Vec::len).sum()
     }

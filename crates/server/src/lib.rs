@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub accepting: AtomicBool,
     pub shutdown: watch::Receiver<bool>,
     pub accounts: accounts::Throttle,
+    /// Test hook: users whose logins are refused (as if the network were down for them).
+    pub refused_users: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// A running server. Dropping it does not stop it; call [`Running::shutdown`].
@@ -68,9 +70,18 @@ impl Running {
 
     /// Test hook: refuse (true) or allow (false) new WebSocket connections.
     pub fn refuse_connections(&self, refuse: bool) {
-        self.state
-            .accepting
-            .store(!refuse, std::sync::atomic::Ordering::SeqCst);
+        self.state.accepting.store(!refuse, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Test hook: drop `user`'s connections and refuse (true) or allow (false) their logins.
+    pub fn cut_off_user(&self, user: &str, cut: bool) {
+        let mut set = self.state.refused_users.lock().unwrap_or_else(|p| p.into_inner());
+        if cut {
+            set.insert(user.to_string());
+            self.state.hub.close_user(user);
+        } else {
+            set.remove(user);
+        }
     }
 
     pub fn online_sessions(&self) -> usize {
@@ -84,13 +95,7 @@ impl Running {
     /// A UserSig for `user` valid for `expire` seconds (what `confab-server usersig` prints).
     pub fn usersig(&self, user: &str, expire: i64) -> String {
         let id = &self.state.cfg.identity;
-        usersig::generate(
-            id.sdk_app_id,
-            &id.secret_key,
-            user,
-            expire,
-            config::now_secs() as i64,
-        )
+        usersig::generate(id.sdk_app_id, &id.secret_key, user, expire, config::now_secs() as i64)
     }
 }
 
@@ -116,6 +121,7 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         accepting: AtomicBool::new(true),
         shutdown: shutdown.clone(),
         accounts: accounts::Throttle::default(),
+        refused_users: Default::default(),
     });
     let app = Router::new()
         .route("/", get(conn::ws_handler))
@@ -135,11 +141,5 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         }
     });
     tracing::info!(%addr, "confab-server listening");
-    Ok(Running {
-        addr,
-        state,
-        stop,
-        task,
-        writer,
-    })
+    Ok(Running { addr, state, stop, task, writer })
 }

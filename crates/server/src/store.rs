@@ -67,22 +67,17 @@ pub struct WriteCtx {
 
 impl WriteCtx {
     /// Next message seq of a conversation (consecutive from 1).
-    pub async fn next_conv_seq(
-        &mut self,
-        conv_type: u32,
-        conv_key: &str,
-    ) -> Result<u64, StoreError> {
+    pub async fn next_conv_seq(&mut self, conv_type: u32, conv_key: &str) -> Result<u64, StoreError> {
         let key = (conv_type, conv_key.to_string());
         let next = match self.conv_seq.get(&key) {
             Some(s) => s + 1,
             None => {
-                let max: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(seq) FROM messages WHERE conv_type = ? AND conv_key = ?",
-                )
-                .bind(conv_type as i64)
-                .bind(conv_key)
-                .fetch_one(&mut self.conn)
-                .await?;
+                let max: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(seq) FROM messages WHERE conv_type = ? AND conv_key = ?")
+                        .bind(conv_type as i64)
+                        .bind(conv_key)
+                        .fetch_one(&mut self.conn)
+                        .await?;
                 max.unwrap_or(0) as u64 + 1
             }
         };
@@ -91,20 +86,14 @@ impl WriteCtx {
     }
 
     /// Append an event to a user's inbox and queue its live push (sent after commit).
-    pub async fn append_inbox(
-        &mut self,
-        user: &str,
-        stored: &StoredEvent,
-        live: Event,
-    ) -> Result<u64, StoreError> {
+    pub async fn append_inbox(&mut self, user: &str, stored: &StoredEvent, live: Event) -> Result<u64, StoreError> {
         let next = match self.inbox_seq.get(user) {
             Some(s) => s + 1,
             None => {
-                let max: Option<i64> =
-                    sqlx::query_scalar("SELECT MAX(seq) FROM inbox WHERE user_id = ?")
-                        .bind(user)
-                        .fetch_one(&mut self.conn)
-                        .await?;
+                let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM inbox WHERE user_id = ?")
+                    .bind(user)
+                    .fetch_one(&mut self.conn)
+                    .await?;
                 max.unwrap_or(0) as u64 + 1
             }
         };
@@ -116,13 +105,7 @@ impl WriteCtx {
             .execute(&mut self.conn)
             .await?;
         self.inbox_seq.insert(user.to_string(), next);
-        self.pushes.push((
-            user.to_string(),
-            Push {
-                seq: next,
-                event: live,
-            },
-        ));
+        self.pushes.push((user.to_string(), Push { seq: next, event: live }));
         Ok(next)
     }
 
@@ -141,10 +124,7 @@ pub struct Store {
 impl Store {
     /// Open (creating and migrating) the database at `path`, and start the writer task. The
     /// writer stops when every `Store` clone is dropped.
-    pub async fn open(
-        path: &Path,
-        hub: Arc<Hub>,
-    ) -> Result<(Store, tokio::task::JoinHandle<()>), StoreError> {
+    pub async fn open(path: &Path, hub: Arc<Hub>) -> Result<(Store, tokio::task::JoinHandle<()>), StoreError> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -154,17 +134,9 @@ impl Store {
             .foreign_keys(true);
         let mut conn = SqliteConnection::connect_with(&opts).await?;
         sqlx::migrate!("./migrations").run(&mut conn).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts.clone().read_only(true))
-            .await?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
         let (tx, rx) = mpsc::channel::<Job>(4096);
-        let ctx = WriteCtx {
-            conn,
-            conv_seq: HashMap::new(),
-            inbox_seq: HashMap::new(),
-            pushes: Vec::new(),
-        };
+        let ctx = WriteCtx { conn, conv_seq: HashMap::new(), inbox_seq: HashMap::new(), pushes: Vec::new() };
         let handle = tokio::spawn(writer_loop(ctx, rx, hub));
         Ok((Store { read, tx }, handle))
     }
@@ -173,22 +145,14 @@ impl Store {
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a mut WriteCtx) -> BoxFuture<'a, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: for<'a> FnOnce(&'a mut WriteCtx) -> BoxFuture<'a, Result<T, StoreError>> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let run: JobFn = Box::new(move |ctx| {
-            Box::pin(async move { f(ctx).await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
-        });
-        self.tx
-            .send(Job { run, reply })
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        let run: JobFn =
+            Box::new(move |ctx| Box::pin(async move { f(ctx).await.map(|v| Box::new(v) as Box<dyn Any + Send>) }));
+        self.tx.send(Job { run, reply }).await.map_err(|_| StoreError::Closed)?;
         let out = rx.await.map_err(|_| StoreError::Closed)??;
-        out.downcast::<T>()
-            .map(|b| *b)
-            .map_err(|_| StoreError::Corrupt("writer returned the wrong type".into()))
+        out.downcast::<T>().map(|b| *b).map_err(|_| StoreError::Corrupt("writer returned the wrong type".into()))
     }
 }
 
@@ -203,14 +167,11 @@ async fn writer_loop(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Arc<Hu
                 Err(_) => break,
             }
         }
-        let mut results: Vec<(oneshot::Sender<AnyResult>, AnyResult)> =
-            Vec::with_capacity(batch.len());
+        let mut results: Vec<(oneshot::Sender<AnyResult>, AnyResult)> = Vec::with_capacity(batch.len());
         if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut ctx.conn).await {
             tracing::error!(error = %e, "writer could not begin a transaction");
             for job in batch {
-                let _ = job.reply.send(Err(StoreError::Db(sqlx::Error::Protocol(
-                    "begin failed".into(),
-                ))));
+                let _ = job.reply.send(Err(StoreError::Db(sqlx::Error::Protocol("begin failed".into()))));
             }
             continue;
         }
@@ -221,11 +182,7 @@ async fn writer_loop(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Arc<Hu
                 Ok(_) => (job.run)(&mut ctx).await,
                 Err(e) => Err(e.into()),
             };
-            let end = if r.is_ok() {
-                "RELEASE job"
-            } else {
-                "ROLLBACK TO job"
-            };
+            let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job" };
             if r.is_err() {
                 ctx.pushes.truncate(pushes_before);
                 dirty = true;
@@ -260,9 +217,7 @@ async fn writer_loop(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Arc<Hu
                 ctx.conv_seq.clear();
                 ctx.inbox_seq.clear();
                 for (reply, _) in results {
-                    let _ = reply.send(Err(StoreError::Db(sqlx::Error::Protocol(
-                        "commit failed".into(),
-                    ))));
+                    let _ = reply.send(Err(StoreError::Db(sqlx::Error::Protocol("commit failed".into()))));
                 }
             }
         }
@@ -292,8 +247,7 @@ impl MsgRow {
 
     /// The message as `viewer` sees it: C2C conv id is the other party, status reflects revoke.
     pub fn render(&self, viewer: &str) -> Result<Message, StoreError> {
-        let mut m: Message =
-            serde_json::from_str(&self.body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut m: Message = serde_json::from_str(&self.body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         render_for(&mut m, viewer);
         if self.revoked {
             m.message_status = confab_protocol::enums::msg_status::REVOKED;

@@ -48,16 +48,9 @@ impl SigError {
     }
 }
 
-fn content(
-    identifier: &str,
-    sdk_app_id: u64,
-    time: i64,
-    expire: i64,
-    userbuf: Option<&str>,
-) -> String {
-    let mut s = format!(
-        "TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n"
-    );
+fn content(identifier: &str, sdk_app_id: u64, time: i64, expire: i64, userbuf: Option<&str>) -> String {
+    let mut s =
+        format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n");
     if let Some(b) = userbuf {
         s.push_str(&format!("TLS.userbuf:{b}\n"));
     }
@@ -98,10 +91,7 @@ fn decode_b64url(s: &str) -> Option<Vec<u8>> {
 
 /// Make a UserSig valid for `expire` seconds from `now` (unix seconds).
 pub fn generate(sdk_app_id: u64, key: &str, identifier: &str, expire: i64, now: i64) -> String {
-    let sig = STANDARD.encode(mac(
-        key,
-        &content(identifier, sdk_app_id, now, expire, None),
-    ));
+    let sig = STANDARD.encode(mac(key, &content(identifier, sdk_app_id, now, expire, None)));
     let doc = json!({
         "TLS.ver": "2.0",
         "TLS.identifier": identifier,
@@ -111,8 +101,7 @@ pub fn generate(sdk_app_id: u64, key: &str, identifier: &str, expire: i64, now: 
         "TLS.sig": sig,
     });
     let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
-    enc.write_all(doc.to_string().as_bytes())
-        .expect("writing to a Vec cannot fail");
+    enc.write_all(doc.to_string().as_bytes()).expect("writing to a Vec cannot fail");
     encode_b64url(&enc.finish().expect("writing to a Vec cannot fail"))
 }
 
@@ -124,13 +113,7 @@ pub struct Verified {
 }
 
 /// Verify `sig` for `identifier` under this app's key at time `now`.
-pub fn verify(
-    sdk_app_id: u64,
-    key: &str,
-    identifier: &str,
-    sig: &str,
-    now: i64,
-) -> Result<Verified, SigError> {
+pub fn verify(sdk_app_id: u64, key: &str, identifier: &str, sig: &str, now: i64) -> Result<Verified, SigError> {
     if sig.is_empty() {
         return Err(SigError::Empty);
     }
@@ -150,20 +133,13 @@ pub fn verify(
     let doc: Value = serde_json::from_slice(&raw).map_err(|_| SigError::CheckFailed)?;
     let get_i64 = |k: &str| -> Option<i64> {
         let v = doc.get(k)?;
-        v.as_i64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
     };
     let app = doc
         .get("TLS.sdkappid")
-        .and_then(|v| {
-            v.as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
+        .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
         .ok_or(SigError::CheckFailed)?;
-    let ident = doc
-        .get("TLS.identifier")
-        .and_then(Value::as_str)
-        .ok_or(SigError::CheckFailed)?;
+    let ident = doc.get("TLS.identifier").and_then(Value::as_str).ok_or(SigError::CheckFailed)?;
     let time = get_i64("TLS.time").ok_or(SigError::CheckFailed)?;
     let expire = get_i64("TLS.expire").ok_or(SigError::CheckFailed)?;
     let claimed = doc
@@ -199,39 +175,14 @@ mod tests {
     fn test_round_trip_and_each_refusal() {
         let now = 1_700_000_000;
         let sig = generate(1400000001, KEY, "alice", 86400, now);
-        assert!(sig
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "*-_".contains(c)));
-        assert_eq!(
-            verify(1400000001, KEY, "alice", &sig, now + 10)
-                .unwrap()
-                .expires_at,
-            now + 86400
-        );
-        assert_eq!(
-            verify(1400000001, KEY, "bob", &sig, now),
-            Err(SigError::MismatchId)
-        );
-        assert_eq!(
-            verify(1400000002, KEY, "alice", &sig, now),
-            Err(SigError::MismatchSdkAppId)
-        );
-        assert_eq!(
-            verify(1400000001, "other-key", "alice", &sig, now),
-            Err(SigError::CheckFailed)
-        );
-        assert_eq!(
-            verify(1400000001, KEY, "alice", &sig, now + 86401),
-            Err(SigError::Expired)
-        );
-        assert_eq!(
-            verify(1400000001, KEY, "alice", "", now),
-            Err(SigError::Empty)
-        );
-        assert_eq!(
-            verify(1400000001, KEY, "alice", "not*a*sig", now),
-            Err(SigError::CheckFailed)
-        );
+        assert!(sig.chars().all(|c| c.is_ascii_alphanumeric() || "*-_".contains(c)));
+        assert_eq!(verify(1400000001, KEY, "alice", &sig, now + 10).unwrap().expires_at, now + 86400);
+        assert_eq!(verify(1400000001, KEY, "bob", &sig, now), Err(SigError::MismatchId));
+        assert_eq!(verify(1400000002, KEY, "alice", &sig, now), Err(SigError::MismatchSdkAppId));
+        assert_eq!(verify(1400000001, "other-key", "alice", &sig, now), Err(SigError::CheckFailed));
+        assert_eq!(verify(1400000001, KEY, "alice", &sig, now + 86401), Err(SigError::Expired));
+        assert_eq!(verify(1400000001, KEY, "alice", "", now), Err(SigError::Empty));
+        assert_eq!(verify(1400000001, KEY, "alice", "not*a*sig", now), Err(SigError::CheckFailed));
     }
 
     #[test]
@@ -241,9 +192,7 @@ mod tests {
         // Re-pack the same JSON with a longer expiry but the old signature.
         let raw = {
             let mut out = Vec::new();
-            ZlibDecoder::new(decode_b64url(&sig).unwrap().as_slice())
-                .read_to_end(&mut out)
-                .unwrap();
+            ZlibDecoder::new(decode_b64url(&sig).unwrap().as_slice()).read_to_end(&mut out).unwrap();
             out
         };
         let mut doc: Value = serde_json::from_slice(&raw).unwrap();
@@ -251,10 +200,7 @@ mod tests {
         let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
         enc.write_all(doc.to_string().as_bytes()).unwrap();
         let forged = encode_b64url(&enc.finish().unwrap());
-        assert_eq!(
-            verify(1400000001, KEY, "alice", &forged, now + 100),
-            Err(SigError::CheckFailed)
-        );
+        assert_eq!(verify(1400000001, KEY, "alice", &forged, now + 100), Err(SigError::CheckFailed));
     }
 
     #[test]
