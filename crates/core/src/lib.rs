@@ -77,9 +77,20 @@ impl Default for SdkOptions {
 #[derive(Clone, Default)]
 pub struct Emitter {
     subs: Arc<Mutex<Vec<mpsc::UnboundedSender<SdkEvent>>>>,
+    /// `set_config_callback_log_level`: 0 (Off) forwards nothing to `TIMLogCallback`.
+    log_level: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Emitter {
+    /// A log line for `TIMLogCallback`, forwarded when its level reaches the configured one.
+    /// Lines never carry message content, user data or secrets.
+    pub fn log(&self, level: u32, line: impl Into<String>) {
+        let min = self.log_level.load(Ordering::Relaxed);
+        if min != 0 && level >= min {
+            self.emit(SdkEvent::Log { level, log: line.into() });
+        }
+    }
+
     pub fn emit(&self, e: SdkEvent) {
         let mut subs = self.subs.lock().unwrap_or_else(|p| p.into_inner());
         subs.retain(|s| s.send(e.clone()).is_ok());
@@ -255,10 +266,14 @@ impl Sdk {
             Ok(s) => {
                 *self.inner.session.lock().await = Some(s);
                 tracing::info!("logged in");
+                self.inner.emitter.log(confab_protocol::enums::log_level::INFO, "login succeeded");
                 Ok(())
             }
             Err(e) => {
                 store.close().await;
+                self.inner
+                    .emitter
+                    .log(confab_protocol::enums::log_level::WARN, format!("login failed: code {}", e.code()));
                 Err(e)
             }
         }
@@ -279,8 +294,9 @@ impl Sdk {
         if c.set_config_log_level.is_some() {
             cur.set_config_log_level = c.set_config_log_level;
         }
-        if c.set_config_callback_log_level.is_some() {
-            cur.set_config_callback_log_level = c.set_config_callback_log_level;
+        if let Some(l) = c.set_config_callback_log_level {
+            cur.set_config_callback_log_level = Some(l);
+            self.inner.emitter.log_level.store(l, Ordering::Relaxed);
         }
         if c.set_config_is_log_output_console.is_some() {
             cur.set_config_is_log_output_console = c.set_config_is_log_output_console;

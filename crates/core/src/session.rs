@@ -194,6 +194,7 @@ async fn supervisor(shared: Arc<Shared>, mut socket: Socket) {
             Closed::Kicked => return end(&shared, SdkEvent::KickedOffline),
             Closed::SigExpired => return end(&shared, SdkEvent::UserSigExpired),
             Closed::Lost => {
+                shared.emitter.log(confab_protocol::enums::log_level::WARN, "connection lost; reconnecting");
                 shared.emit(SdkEvent::NetworkStatus {
                     status: network_status::DISCONNECTED,
                     code: codes::ERR_SDK_NET_DISCONNECT,
