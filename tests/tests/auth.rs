@@ -146,3 +146,25 @@ async fn test_password_accounts() {
     }
     assert_eq!(c.call("ConfabSignIn", json!({"user_id": "erin", "password": "correct horse"})).await.code, 70050);
 }
+
+/// UserSigs made by Tencent's published generator (PyPI `tls-sig-api-v2`, installed by
+/// scripts/test.sh) log in, with and without a user buffer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_usersig_from_tencents_generator_is_accepted() {
+    let srv = TestServer::start().await;
+    let script = format!(
+        "import TLSSigAPIv2\napi = TLSSigAPIv2.TLSSigAPIv2({}, '{}')\nprint(api.gen_sig('alice', 3600))\nprint(api.gen_sig_with_userbuf('bob', 3600, b'room-7'))\n",
+        srv.identity.sdk_app_id, srv.identity.secret_key
+    );
+    let out = std::process::Command::new("python3").args(["-c", &script]).output().expect("python3 runs");
+    assert!(out.status.success(), "the tls-sig-api-v2 package is installed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let sigs: Vec<&str> = text.lines().collect();
+    let alice = TestClient::new(&srv, tempfile::tempdir().unwrap());
+    alice.login("alice", sigs[0]).await;
+    let bob = TestClient::new(&srv, tempfile::tempdir().unwrap());
+    bob.login("bob", sigs[1]).await;
+    // The same ticket for another identifier is refused.
+    let eve = TestClient::new(&srv, tempfile::tempdir().unwrap());
+    assert_eq!(eve.try_login("eve", sigs[0]).await.code, 70013);
+}

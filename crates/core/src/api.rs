@@ -15,7 +15,6 @@ use std::pin::Pin;
 
 use confab_protocol::codes::{self, TIM_ERR_CONV, TIM_ERR_JSON, TIM_ERR_PARAM, TIM_ERR_SDKUNINIT, TIM_SUCC};
 use confab_protocol::conv::{Draft, MsgGetMsgListParam};
-use confab_protocol::group::CreateGroupParam;
 use confab_protocol::wire::Request;
 use confab_protocol::{Message, SdkConfig, SetConfig, UserProfileItem};
 use serde::de::DeserializeOwned;
@@ -70,6 +69,17 @@ impl Invocation {
 
 /// Every API name `call` understands (TIM names, plus the Confab account calls).
 pub const APIS: &[&str] = &[
+    "TIMMsgCancelSend",
+    "TIMMsgFindByMsgLocatorList",
+    "TIMMsgImportMsgList",
+    "TIMMsgSaveMsg",
+    "TIMMsgDelete",
+    "TIMMsgListDelete",
+    "TIMMsgClearHistoryMessage",
+    "TIMMsgSetLocalCustomData",
+    "TIMMsgDownloadMergerMessage",
+    "TIMMsgSearchLocalMessages",
+    "TIMMsgBatchSend",
     "TIMInit",
     "TIMUninit",
     "TIMGetSDKVersion",
@@ -96,15 +106,28 @@ pub const APIS: &[&str] = &[
     "TIMProfileGetUserProfileList",
     "TIMProfileModifySelfUserProfile",
     "TIMGroupCreate",
+    "TIMGroupDelete",
+    "TIMGroupJoin",
+    "TIMGroupQuit",
+    "TIMGroupInviteMember",
+    "TIMGroupDeleteMember",
     "TIMGroupGetJoinedGroupList",
+    "TIMGroupGetGroupInfoList",
+    "TIMGroupModifyGroupInfo",
+    "TIMGroupGetMemberInfoList",
+    "TIMGroupModifyMemberInfo",
+    "TIMGroupGetPendencyList",
+    "TIMGroupReportPendencyReaded",
+    "TIMGroupHandlePendency",
+    "TIMMsgSetGroupReceiveMessageOpt",
     "ConfabRegister",
     "ConfabSignIn",
 ];
 
-struct Bad(i32, String);
+pub(crate) struct Bad(pub i32, pub String);
 
 /// A JSON parameter: a JSON value, or a string holding JSON; absent / null / "" is None.
-fn json_param<T: DeserializeOwned>(params: &Value, key: &str) -> Result<Option<T>, Bad> {
+pub(crate) fn json_param<T: DeserializeOwned>(params: &Value, key: &str) -> Result<Option<T>, Bad> {
     let v = match params.get(key) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
@@ -116,7 +139,7 @@ fn json_param<T: DeserializeOwned>(params: &Value, key: &str) -> Result<Option<T
     serde_json::from_value(v).map(Some).map_err(|e| Bad(TIM_ERR_JSON, format!("{key} has the wrong shape: {e}")))
 }
 
-fn str_param(params: &Value, key: &str) -> Result<String, Bad> {
+pub(crate) fn str_param(params: &Value, key: &str) -> Result<String, Bad> {
     match params.get(key) {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::String(s)) => Ok(s.clone()),
@@ -124,7 +147,7 @@ fn str_param(params: &Value, key: &str) -> Result<String, Bad> {
     }
 }
 
-fn u64_param(params: &Value, key: &str) -> Result<u64, Bad> {
+pub(crate) fn u64_param(params: &Value, key: &str) -> Result<u64, Bad> {
     match params.get(key) {
         None | Some(Value::Null) => Ok(0),
         Some(v) => v.as_u64().ok_or_else(|| Bad(TIM_ERR_PARAM, format!("{key} must be a non-negative integer"))),
@@ -334,8 +357,9 @@ impl Sdk {
                     need_id(&id)?;
                     msg::validate_outgoing(&m)?;
                     let m = msg::prepare(&s, ct, &id, m, msg_id.clone());
+                    crate::msg_ext::validate_merge(&m)?;
                     let (tx, rx) = tokio::sync::oneshot::channel();
-                    s.send_tx.send(msg::SendJob { msg: m, reply: tx }).map_err(|_| Error::NotLoggedIn)?;
+                    s.enqueue_send(m, tx)?;
                     Ok(rx)
                 })(
                 );
@@ -410,6 +434,112 @@ impl Sdk {
                 let ids: Vec<String> = json_param(p, "json_message_id_array")?.unwrap_or_default();
                 self.later(async move { reply(async { msg::find(&sdk.shared().await?, &ids).await }.await) })
             }
+            "TIMMsgCancelSend" => {
+                let (id, ct) = conv(p)?;
+                let msg_id = str_param(p, "message_id")?;
+                let _ = (id, ct);
+                self.later(async move {
+                    reply_empty(async { crate::msg_ext::cancel_send(&*sdk.shared().await?, &msg_id) }.await)
+                })
+            }
+            "TIMMsgFindByMsgLocatorList" => {
+                let (id, ct) = conv(p)?;
+                let key = if p.get("json_msg_Locator_array").is_some() {
+                    "json_msg_Locator_array"
+                } else {
+                    "json_msg_locator_array"
+                };
+                let locs: Vec<confab_protocol::MsgLocator> = json_param(p, key)?.unwrap_or_default();
+                self.later(async move {
+                    reply(async { crate::msg_ext::find_by_locators(&sdk.shared().await?, ct, &id, locs).await }.await)
+                })
+            }
+            "TIMMsgImportMsgList" | "TIMMsgSaveMsg" => {
+                let (id, ct) = conv(p)?;
+                let msgs: Vec<Message> = if api == "TIMMsgImportMsgList" {
+                    json_param(p, "json_msg_array")?.unwrap_or_default()
+                } else {
+                    json_param::<Message>(p, "json_msg_param")?.into_iter().collect()
+                };
+                self.later(async move {
+                    reply_empty(
+                        async {
+                            need_id(&id)?;
+                            if msgs.is_empty() {
+                                return Err(Error::InvalidParam("no message to import".into()));
+                            }
+                            crate::msg_ext::import(&sdk.shared().await?, ct, &id, msgs).await
+                        }
+                        .await,
+                    )
+                })
+            }
+            "TIMMsgDelete" => {
+                let (id, ct) = conv(p)?;
+                let param: confab_protocol::MsgDeleteParam = json_param(p, "json_msgdel_param")?.unwrap_or_default();
+                self.later(async move {
+                    reply_empty(async { crate::msg_ext::delete(&sdk.shared().await?, ct, &id, param).await }.await)
+                })
+            }
+            "TIMMsgListDelete" => {
+                let (id, ct) = conv(p)?;
+                let msgs: Vec<Message> = json_param(p, "json_msg_array")?.unwrap_or_default();
+                self.later(async move {
+                    reply_empty(async { crate::msg_ext::list_delete(&sdk.shared().await?, ct, &id, msgs).await }.await)
+                })
+            }
+            "TIMMsgClearHistoryMessage" => {
+                let (id, ct) = conv(p)?;
+                self.later(async move {
+                    reply_empty(async { crate::msg_ext::clear_history(&sdk.shared().await?, ct, &id).await }.await)
+                })
+            }
+            "TIMMsgSetLocalCustomData" => {
+                let m: Message = json_param(p, "json_msg_param")?
+                    .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_msg_param is required".into()))?;
+                self.later(async move {
+                    reply_empty(async { crate::msg_ext::set_local_custom_data(&sdk.shared().await?, m).await }.await)
+                })
+            }
+            "TIMMsgDownloadMergerMessage" => {
+                let m: Message = json_param(p, "json_single_msg")?
+                    .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_single_msg is required".into()))?;
+                self.later(async move {
+                    reply(
+                        async {
+                            sdk.shared().await?;
+                            crate::msg_ext::download_merger(&m)
+                        }
+                        .await,
+                    )
+                })
+            }
+            "TIMMsgSearchLocalMessages" => {
+                let param: confab_protocol::msg_ops::MessageSearchParam =
+                    json_param(p, "json_search_message_param")?.unwrap_or_default();
+                self.later(
+                    async move { reply(async { crate::msg_ext::search(&sdk.shared().await?, param).await }.await) },
+                )
+            }
+            "TIMMsgBatchSend" => {
+                let param: confab_protocol::msg_ops::MsgBatchSendParam = json_param(p, "json_batch_send_param")?
+                    .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_batch_send_param is required".into()))?;
+                self.later(async move {
+                    let s = match sdk.shared().await {
+                        Ok(s) => s,
+                        Err(e) => return Reply::err(&e),
+                    };
+                    let (r, results) = crate::msg_ext::batch_send(&s, param).await;
+                    match r {
+                        Ok(()) => Reply::ok(to_json(&results)),
+                        Err(e) => Reply {
+                            code: e.code(),
+                            desc: e.to_string(),
+                            json: if results.is_empty() { Value::String(String::new()) } else { to_json(&results) },
+                        },
+                    }
+                })
+            }
             "TIMProfileGetUserProfileList" => {
                 let v: Value = json_param(p, "json_get_user_profile_list_param")?.unwrap_or(Value::Null);
                 let ids: Vec<String> = v
@@ -433,16 +563,10 @@ impl Sdk {
                     )
                 })
             }
-            "TIMGroupCreate" => {
-                let param: CreateGroupParam = json_param(p, "json_group_create_param")?
-                    .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_group_create_param is required".into()))?;
-                self.later(async move {
-                    reply(async { sdk.shared().await?.link.request(Request::CreateGroup { param }).await }.await)
-                })
+            api if crate::group::GROUP_APIS.contains(&api) => {
+                let c = crate::group::parse(api, p)?;
+                self.later(crate::group::run(sdk, c))
             }
-            "TIMGroupGetJoinedGroupList" => self.later(async move {
-                reply(async { sdk.shared().await?.link.request(Request::JoinedGroups).await }.await)
-            }),
             _ => Invocation::sync(TIM_ERR_PARAM, format!("unknown API {api}")),
         })
     }

@@ -24,6 +24,8 @@ pub enum Error {
     LoginInProgress,
     #[error("this account was signed in on another device")]
     KickedOffline,
+    #[error("the send was cancelled")]
+    Cancelled,
     /// The server refused: its TIM code and description.
     #[error("{1}")]
     Server(i32, String),
@@ -43,6 +45,7 @@ impl Error {
             Error::Timeout => codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT,
             Error::LoginInProgress => codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
             Error::KickedOffline => codes::ERR_LOGIN_KICKED_OFF_BY_OTHER,
+            Error::Cancelled => codes::ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL,
             Error::Server(c, _) => *c,
         }
     }

@@ -13,8 +13,10 @@
 pub mod api;
 pub mod error;
 pub mod events;
+pub mod group;
 pub mod link;
 pub mod msg;
+pub mod msg_ext;
 pub mod session;
 pub mod store;
 

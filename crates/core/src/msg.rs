@@ -4,7 +4,7 @@ use std::sync::Arc;
 use confab_protocol::conv::MsgGetMsgListParam;
 use confab_protocol::enums::{conv_event, conv_type, elem_type, msg_status};
 use confab_protocol::wire::Request;
-use confab_protocol::{Elem, Message};
+use confab_protocol::Message;
 use rand::Rng;
 use serde_json::Value;
 
@@ -24,18 +24,6 @@ pub fn new_msg_id(me: &str, now: u64) -> String {
     }
     let r: u64 = rand::thread_rng().gen();
     format!("{:x}-{now}-{r:x}", h & 0xffff_ffff_ffff)
-}
-
-fn content_len(elems: &[Elem]) -> usize {
-    fn strings(v: &Value) -> usize {
-        match v {
-            Value::String(s) => s.len(),
-            Value::Array(a) => a.iter().map(strings).sum(),
-            Value::Object(o) => o.values().map(strings).sum(),
-            _ => 0,
-        }
-    }
-    elems.iter().map(|e| serde_json::to_value(e).map(|v| strings(&v)).unwrap_or(usize::MAX / 64)).sum()
 }
 
 /// Checks a client may make before sending (6016 / 6017 / 8001).
@@ -61,7 +49,7 @@ pub fn validate_outgoing(m: &Message) -> Result<()> {
     if sounds > 1 || files > 1 {
         return Err(Error::InvalidElem("at most one sound and one file element per message".into()));
     }
-    if content_len(&m.message_elem_array) > MAX_CONTENT_BYTES {
+    if confab_protocol::message::content_bytes(&m.message_elem_array) > MAX_CONTENT_BYTES {
         return Err(Error::BodyTooLarge);
     }
     Ok(())
@@ -95,6 +83,24 @@ pub fn prepare(shared: &Shared, ct: u32, conv_id: &str, mut m: Message, msg_id: 
 pub struct SendJob {
     pub msg: Message,
     pub reply: tokio::sync::oneshot::Sender<Result<Message>>,
+    pub cancel: Arc<CancelFlag>,
+}
+
+/// Set by TIMMsgCancelSend while a message waits in the queue.
+#[derive(Default)]
+pub struct CancelFlag {
+    cancelled: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl CancelFlag {
+    pub fn cancel(&self) {
+        self.cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// The send queue: takes jobs in call order, stores each as "sending", puts its frame on the
@@ -106,7 +112,12 @@ pub async fn send_queue(shared: Arc<Shared>, mut rx: tokio::sync::mpsc::Unbounde
         tokio::select! {
             job = rx.recv() => {
                 let Some(job) = job else { break };
-                let started = start_send(&shared, &job.msg).await;
+                let started = if job.cancel.is_cancelled() {
+                    Err(Error::Cancelled)
+                } else {
+                    start_send(&shared, &job.msg, &job.cancel).await
+                };
+                shared.dequeue_send(&job.msg.message_msg_id);
                 if matches!(started, Err(Error::Disconnected)) {
                     // The link stayed down for the whole wait: fail everything queued behind
                     // this message at once instead of waiting again for each of them.
@@ -138,7 +149,7 @@ pub async fn send_queue(shared: Arc<Shared>, mut rx: tokio::sync::mpsc::Unbounde
 
 /// Store the local echo ("sending") so the message survives whatever happens next.
 async fn store_echo(shared: &Arc<Shared>, m: &Message) -> Result<()> {
-    if m.message_is_online_msg {
+    if crate::group::not_stored(shared, m).await {
         return Ok(());
     }
     let (ct, id) = (m.message_conv_type, m.message_conv_id.clone());
@@ -150,9 +161,19 @@ async fn store_echo(shared: &Arc<Shared>, m: &Message) -> Result<()> {
     Ok(())
 }
 
-async fn start_send(shared: &Arc<Shared>, m: &Message) -> Result<tokio::sync::oneshot::Receiver<Result<Value>>> {
+async fn start_send(
+    shared: &Arc<Shared>,
+    m: &Message,
+    cancel: &CancelFlag,
+) -> Result<tokio::sync::oneshot::Receiver<Result<Value>>> {
     store_echo(shared, m).await?;
-    shared.link.wait_ready().await?;
+    tokio::select! {
+        r = shared.link.wait_ready() => r?,
+        _ = cancel.notify.notified() => return Err(Error::Cancelled),
+    }
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
     shared.link.start_raw(Request::SendMsg {
         conv_type: m.message_conv_type,
         conv_id: m.message_conv_id.clone(),
@@ -167,7 +188,7 @@ async fn finish_send(shared: &Arc<Shared>, m: Message, r: Result<Value>) -> Resu
             let mut server: Message = serde_json::from_value(v)
                 .map_err(|e| Error::Server(confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
             server.message_is_from_self = true;
-            if server.message_is_online_msg {
+            if server.message_is_online_msg || crate::group::not_stored(shared, &m).await {
                 return Ok(server);
             }
             let mut tx = shared.store.begin().await?;
@@ -181,12 +202,13 @@ async fn finish_send(shared: &Arc<Shared>, m: Message, r: Result<Value>) -> Resu
             Ok(merged)
         }
         Err(e) => {
-            if !m.message_is_online_msg {
+            if !crate::group::not_stored(shared, &m).await {
                 let mut tx = shared.store.begin().await?;
                 if let Some(mut local) = store::get_msg_in(&mut tx, &m.message_msg_id).await? {
                     // The push of this very message may have won the race: keep a success.
                     if local.message_status == msg_status::SENDING {
-                        local.message_status = msg_status::SEND_FAIL;
+                        local.message_status =
+                            if matches!(e, Error::Cancelled) { msg_status::CANCEL } else { msg_status::SEND_FAIL };
                         store::put_msg(&mut tx, &local).await?;
                     }
                 }

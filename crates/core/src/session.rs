@@ -47,9 +47,36 @@ pub struct Shared {
     login: LoginInfo,
     proc_tx: mpsc::UnboundedSender<ProcCmd>,
     pub send_tx: mpsc::UnboundedSender<crate::msg::SendJob>,
+    /// Sends not yet handed to the server, by message id (TIMMsgCancelSend can stop them).
+    queued: Mutex<std::collections::HashMap<String, Arc<crate::msg::CancelFlag>>>,
+    /// When TIMMsgListDelete last ran (it may run once per second).
+    pub last_list_delete: Mutex<Option<std::time::Instant>>,
 }
 
 impl Shared {
+    /// Queue a prepared message for sending; its outcome goes to `reply`.
+    pub fn enqueue_send(&self, msg: Message, reply: oneshot::Sender<Result<Message>>) -> Result<()> {
+        let cancel = Arc::new(crate::msg::CancelFlag::default());
+        self.queued.lock().unwrap_or_else(|p| p.into_inner()).insert(msg.message_msg_id.clone(), cancel.clone());
+        self.send_tx.send(crate::msg::SendJob { msg, reply, cancel }).map_err(|_| Error::NotLoggedIn)
+    }
+
+    /// The send queue hands a message to the server: it can no longer be cancelled.
+    pub fn dequeue_send(&self, msg_id: &str) {
+        self.queued.lock().unwrap_or_else(|p| p.into_inner()).remove(msg_id);
+    }
+
+    /// Cancel a queued send; false when there is none of that id.
+    pub fn cancel_queued(&self, msg_id: &str) -> bool {
+        match self.queued.lock().unwrap_or_else(|p| p.into_inner()).remove(msg_id) {
+            Some(flag) => {
+                flag.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn alive(&self) -> bool {
         !self.ended.load(Ordering::SeqCst)
     }
@@ -116,6 +143,8 @@ impl Session {
             login,
             proc_tx,
             send_tx,
+            queued: Mutex::new(std::collections::HashMap::new()),
+            last_list_delete: Mutex::new(None),
         });
         let session = Session { shared: shared.clone(), tasks: Mutex::new(Vec::new()) };
         session.spawn(processor(shared.clone(), proc_rx));
@@ -330,6 +359,7 @@ struct Effects {
     revoked: Vec<MsgLocator>,
     updated: Vec<Message>,
     conv: Option<(i32, u32, String)>,
+    group: crate::group::Effects,
 }
 
 async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
@@ -338,7 +368,10 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
     match p.event {
         Event::NewMsg { mut msg } => {
             msg.message_is_from_self = msg.message_sender == shared.me;
-            if msg.message_is_online_msg {
+            // What the server did not store (online-only messages, AVChatRoom messages and
+            // tips) is not stored here either.
+            if msg.message_is_online_msg || p.seq == 0 {
+                crate::group::on_new_msg(shared, &mut tx, &msg, &mut fx.group).await?;
                 fx.new_msgs.push(msg);
             } else {
                 let (ct, id) = (msg.message_conv_type, msg.message_conv_id.clone());
@@ -370,6 +403,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
                                 }
                             }
                         }
+                        crate::group::on_new_msg(shared, &mut tx, &msg, &mut fx.group).await?;
                         fx.conv = Some((if created { conv_event::ADD } else { conv_event::UPDATE }, ct, id));
                         fx.new_msgs.push(msg);
                     }
@@ -426,6 +460,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
     if let Some((ev, ct, id)) = fx.conv {
         shared.emit_conv(ev, ct, &id).await;
     }
+    crate::group::emit(shared, fx.group);
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use confab_protocol::conv::Draft;
 use confab_protocol::enums::{conv_type, msg_status};
-use confab_protocol::{ConvInfo, Message};
+use confab_protocol::{ConvInfo, Elem, Message};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
@@ -278,8 +278,95 @@ pub async fn get_msg_in(c: &mut SqliteConnection, msg_id: &str) -> Result<Option
     row.map(|r| row_msg(&r)).transpose()
 }
 
+/// The searchable text of a message: text, file names, custom descriptions and data, location
+/// descriptions, and the titles, abstracts and texts of merged messages (recursively).
+pub fn search_text(m: &Message) -> String {
+    fn walk(m: &Message, out: &mut Vec<String>, depth: usize) {
+        for e in &m.message_elem_array {
+            match e {
+                Elem::Text(t) => out.push(t.text_elem_content.clone()),
+                Elem::File(f) => out.push(f.file_elem_file_name.clone()),
+                Elem::Custom(c) => {
+                    out.push(c.custom_elem_desc.clone());
+                    out.push(c.custom_elem_data.clone());
+                }
+                Elem::Location(l) => out.push(l.location_elem_desc.clone()),
+                Elem::Merge(mg) => {
+                    out.push(mg.merge_elem_title.clone());
+                    out.extend(mg.merge_elem_abstract_array.iter().cloned());
+                    out.push(mg.merge_elem_compatible_text.clone());
+                    if depth < 100 {
+                        for inner in &mg.merge_elem_message_array {
+                            walk(inner, out, depth + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(m, &mut out, 0);
+    out.retain(|s| !s.is_empty());
+    out.join("\n")
+}
+
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff | 0x20000..=0x2fa1f)
+}
+
+/// Only the CJK characters of `text`, each as its own token ("北京 ok" -> "北 京").
+pub fn cjk_tokens(text: &str) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for c in text.chars() {
+        if is_cjk(c) {
+            if gap && !out.is_empty() {
+                // Keep non-adjacent characters from forming a phrase across a break.
+                out.push_str("0 ");
+            }
+            out.push(c);
+            out.push(' ');
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+/// Keep the search index in step with one message.
+async fn index_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error> {
+    sqlx::query("DELETE FROM msg_fts WHERE msg_id = ?").bind(&m.message_msg_id).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM msg_fts_cjk WHERE msg_id = ?").bind(&m.message_msg_id).execute(&mut *c).await?;
+    let searchable = !matches!(m.message_status, msg_status::DELETED | msg_status::REVOKED);
+    let text = search_text(m);
+    if searchable {
+        let mut types = String::from(" ");
+        for e in &m.message_elem_array {
+            types.push_str(&format!("{} ", e.elem_type()));
+        }
+        let cjk = cjk_tokens(&text);
+        sqlx::query("INSERT INTO msg_fts (msg_id, types, body_text) VALUES (?, ?, ?)")
+            .bind(&m.message_msg_id)
+            .bind(types)
+            .bind(text)
+            .execute(&mut *c)
+            .await?;
+        if !cjk.is_empty() {
+            sqlx::query("INSERT INTO msg_fts_cjk (msg_id, chars) VALUES (?, ?)")
+                .bind(&m.message_msg_id)
+                .bind(cjk)
+                .execute(&mut *c)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Insert or replace a message.
 pub async fn put_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error> {
+    index_msg(&mut *c, m).await?;
     let body = serde_json::to_string(m).map_err(corrupt)?;
     sqlx::query(
         "INSERT INTO messages (msg_id, conv_type, conv_id, seq, sort_time, sender, status, is_read, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

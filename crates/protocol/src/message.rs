@@ -167,6 +167,31 @@ impl Elem {
     }
 }
 
+/// The TIM body size of elements: the bytes of every string field, where a merge element
+/// counts its title, abstracts and compatible text but not the messages it carries (those
+/// travel as the merged record, outside the body limit).
+pub fn content_bytes(elems: &[Elem]) -> usize {
+    fn strings(v: &Value) -> usize {
+        match v {
+            Value::String(s) => s.len(),
+            Value::Array(a) => a.iter().map(strings).sum(),
+            Value::Object(o) => o.values().map(strings).sum(),
+            _ => 0,
+        }
+    }
+    elems
+        .iter()
+        .map(|e| match e {
+            Elem::Merge(m) => {
+                m.merge_elem_title.len()
+                    + m.merge_elem_abstract_array.iter().map(String::len).sum::<usize>()
+                    + m.merge_elem_compatible_text.len()
+            }
+            other => serde_json::to_value(other).map(|v| strings(&v)).unwrap_or(usize::MAX / 64),
+        })
+        .sum()
+}
+
 fn to_map<T: Serialize, E: serde::ser::Error>(v: &T) -> Result<Map<String, Value>, E> {
     match serde_json::to_value(v).map_err(E::custom)? {
         Value::Object(m) => Ok(m),
