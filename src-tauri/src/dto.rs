@@ -1,0 +1,79 @@
+//! The shell's own data types crossing the bridge (not TIM types: those travel as TIM JSON).
+//! TypeScript declarations are generated from these into `ui/src/bindings/shell.ts`
+//! (`cargo test -p confab-desktop` regenerates and checks it; see `bindings_are_current`).
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use ts_rs::TS;
+
+/// A command's error: the TIM code and its description.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CmdError {
+    pub code: i32,
+    pub message: String,
+}
+
+/// A raw TIM call's outcome: the synchronous `TIMResult` and outputs, then (when the call has
+/// a callback) the callback's code, description and JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TimReply {
+    pub result: i32,
+    pub desc: String,
+    #[ts(type = "Record<string, unknown>")]
+    pub outputs: Map<String, Value>,
+    pub code: Option<i32>,
+    #[ts(type = "unknown")]
+    pub json: Value,
+}
+
+/// A signed-in session, as kept by the UI to resume later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Session {
+    pub server_url: String,
+    pub user_id: String,
+    pub user_sig: String,
+    /// SDKAppIDs fit in a JS number.
+    #[ts(type = "number")]
+    pub sdk_app_id: u64,
+}
+
+/// A conversation's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ConvKey {
+    pub conv_id: String,
+    pub conv_type: u32,
+}
+
+/// The Tauri event name core events are emitted under, each as a JSON object in the
+/// headless-client form: `{"event": "TIM…Callback", "json": ..., ...}`.
+pub const EVENT_NAME: &str = "confab://event";
+
+/// The bindings file: every DTO above, generated.
+pub fn typescript_bindings() -> String {
+    let cfg = ts_rs::Config::default();
+    let mut out =
+        String::from("// Generated from src-tauri/src/dto.rs by `cargo test -p confab-desktop`; do not edit.\n\n");
+    for decl in [CmdError::decl(&cfg), TimReply::decl(&cfg), Session::decl(&cfg), ConvKey::decl(&cfg)] {
+        out.push_str("export ");
+        out.push_str(decl.as_str());
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!("export const EVENT_NAME = {EVENT_NAME:?};\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// `ui/src/bindings/shell.ts` must match the Rust types. Set `UPDATE_BINDINGS=1` to rewrite
+    /// it (CI never does, so drift fails the build).
+    #[test]
+    fn test_bindings_are_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings/shell.ts");
+        let want = super::typescript_bindings();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(have, want, "ui/src/bindings/shell.ts is stale: run UPDATE_BINDINGS=1 cargo test -p confab-desktop");
+    }
+}

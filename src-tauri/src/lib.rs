@@ -1,0 +1,81 @@
+//! confab-desktop: the Tauri shell. It owns the window, the OS integrations (notifications,
+//! single instance, window state) and one [`confab_core::Sdk`]; every command is a thin adapter
+//! over the SDK's JSON surface (`Sdk::call`), grouped one file per domain in [`commands`].
+//! Core events reach the webview through [`events`] as `confab://event`.
+//!
+//! No business rules live here: the UI asks the SDK, the SDK decides.
+pub mod bridge;
+pub mod commands;
+pub mod dto;
+pub mod events;
+pub mod notify;
+
+use std::sync::Mutex;
+
+use confab_core::{Sdk, SdkOptions};
+use tauri::Manager;
+
+/// Shell state shared by commands and the event forwarder.
+pub struct AppState {
+    pub sdk: Sdk,
+    /// The SDK's data dir (the app's data dir), given to `TIMInit`.
+    pub data_dir: String,
+    /// The conversation the user has open, for the notification rule.
+    pub open_conv: Mutex<Option<dto::ConvKey>>,
+}
+
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CONFAB_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(|app| {
+            let data_dir = match std::env::var_os("CONFAB_DESKTOP_DATA_DIR") {
+                Some(d) => std::path::PathBuf::from(d),
+                None => app.path().app_data_dir()?,
+            };
+            std::fs::create_dir_all(&data_dir)?;
+            let sdk = Sdk::new(SdkOptions { data_dir: data_dir.clone(), ..SdkOptions::default() });
+            events::forward(app.handle().clone(), sdk.subscribe());
+            app.manage(AppState {
+                sdk,
+                data_dir: data_dir.to_string_lossy().into_owned(),
+                open_conv: Mutex::new(None),
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::tim_call,
+            commands::auth::sign_in,
+            commands::auth::resume_session,
+            commands::auth::sign_out,
+            commands::conversation::conv_list,
+            commands::conversation::conv_create,
+            commands::conversation::conv_set_draft,
+            commands::conversation::conv_cancel_draft,
+            commands::conversation::conv_set_open,
+            commands::message::msg_send_text,
+            commands::message::msg_list,
+            commands::message::msg_report_read,
+            commands::message::msg_revoke,
+            commands::group::group_create,
+            commands::group::group_joined_list,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running the Confab desktop app");
+}

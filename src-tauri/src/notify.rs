@@ -1,0 +1,92 @@
+//! Desktop notifications for new messages: only for others' messages, and only when the
+//! window is unfocused or shows another conversation. Muted conversations (receive options)
+//! are not consulted yet: the core does not expose them on the message.
+use confab_protocol::enums::{conv_type, elem_type};
+use confab_protocol::Message;
+use tauri::AppHandle;
+use tauri_plugin_notification::NotificationExt;
+
+use crate::dto::ConvKey;
+
+/// The notification rule.
+pub fn should_notify(m: &Message, window_focused: bool, open: Option<&ConvKey>) -> bool {
+    if m.message_is_from_self {
+        return false;
+    }
+    let shown = open.is_some_and(|c| c.conv_id == m.message_conv_id && c.conv_type == m.message_conv_type);
+    !(window_focused && shown)
+}
+
+/// The notification's title and body. Text is cut to a short preview.
+pub fn summary(m: &Message) -> (String, String) {
+    let sender = m
+        .message_sender_profile
+        .as_ref()
+        .map(|p| p.user_profile_nick_name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| m.message_sender.clone());
+    let title =
+        if m.message_conv_type == conv_type::GROUP { format!("{sender} ({})", m.message_conv_id) } else { sender };
+    let body = m
+        .message_elem_array
+        .first()
+        .map(|e| {
+            let v = serde_json::to_value(e).unwrap_or_default();
+            match v.get("elem_type").and_then(|t| t.as_i64()).unwrap_or(-1) as i32 {
+                elem_type::TEXT => {
+                    let t = v.get("text_elem_content").and_then(|t| t.as_str()).unwrap_or_default();
+                    let mut s: String = t.chars().take(120).collect();
+                    if t.chars().count() > 120 {
+                        s.push('…');
+                    }
+                    s
+                }
+                elem_type::IMAGE => "[Image]".into(),
+                elem_type::SOUND => "[Voice]".into(),
+                elem_type::FILE => "[File]".into(),
+                elem_type::VIDEO => "[Video]".into(),
+                elem_type::FACE => "[Sticker]".into(),
+                elem_type::LOCATION => "[Location]".into(),
+                _ => "[Message]".into(),
+            }
+        })
+        .unwrap_or_default();
+    (title, body)
+}
+
+pub fn show(app: &AppHandle, m: &Message) {
+    let (title, body) = summary(m);
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!("notification failed: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(from_self: bool, conv: &str) -> Message {
+        serde_json::from_value(serde_json::json!({
+            "message_conv_id": conv, "message_conv_type": 1, "message_sender": "bob",
+            "message_is_from_self": from_self,
+            "message_elem_array": [{"elem_type": 0, "text_elem_content": "hello"}],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn test_notifies_unless_the_conversation_is_shown_in_a_focused_window() {
+        let open = ConvKey { conv_id: "bob".into(), conv_type: 1 };
+        let other = ConvKey { conv_id: "carol".into(), conv_type: 1 };
+        assert!(!should_notify(&msg(false, "bob"), true, Some(&open)));
+        assert!(should_notify(&msg(false, "bob"), false, Some(&open)));
+        assert!(should_notify(&msg(false, "bob"), true, Some(&other)));
+        assert!(should_notify(&msg(false, "bob"), true, None));
+        assert!(!should_notify(&msg(true, "bob"), false, None), "never for own messages");
+    }
+
+    #[test]
+    fn test_summary_is_sender_and_text() {
+        assert_eq!(summary(&msg(false, "bob")), ("bob".to_string(), "hello".to_string()));
+    }
+}

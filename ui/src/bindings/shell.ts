@@ -1,0 +1,15 @@
+// Generated from src-tauri/src/dto.rs by `cargo test -p confab-desktop`; do not edit.
+
+export type CmdError = { code: number, message: string, };
+
+export type TimReply = { result: number, desc: string, outputs: Record<string, unknown>, code: number | null, json: unknown, };
+
+export type Session = { server_url: string, user_id: string, user_sig: string, 
+/**
+ * SDKAppIDs fit in a JS number.
+ */
+sdk_app_id: number, };
+
+export type ConvKey = { conv_id: string, conv_type: number, };
+
+export const EVENT_NAME = "confab://event";
