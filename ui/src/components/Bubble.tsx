@@ -1,0 +1,80 @@
+import { openUrl } from "../lib/open";
+import { useI18n } from "../i18n";
+import { isEmojiOnly } from "../lib/emoji";
+import { linkify } from "../lib/links";
+import { elemPreview, isTips, messagePreview } from "../lib/preview";
+import { hm } from "../lib/time";
+import { ElemType, MsgStatus, type Message } from "../tim/types";
+import { Avatar } from "./Avatar";
+
+export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend }: {
+  m: Message; showSender: boolean; senderName: string; c2c: boolean;
+  onMenu: (x: number, y: number) => void; onResend: () => void;
+}) {
+  const { t } = useI18n();
+  if (m.message_status === MsgStatus.Revoked || isTips(m)) {
+    return <div className="center-line" data-testid="center-line">{messagePreview(m, t, senderName)}</div>;
+  }
+  const self = m.message_is_from_self;
+  const text = m.message_elem_array.map((e) => (e.elem_type === ElemType.Text ? e.text_elem_content ?? "" : "")).join("");
+  const big = m.message_elem_array.every((e) => e.elem_type === ElemType.Text) && isEmojiOnly(text);
+  const time = m.message_server_time || m.message_client_time;
+  const state =
+    m.message_status === MsgStatus.Sending ? "sending"
+    : m.message_status === MsgStatus.SendFail ? "failed"
+    : self && c2c && m.message_is_peer_read ? "read"
+    : "sent";
+  return (
+    <div className={"row" + (self ? " self" : "")} data-testid="msg-row" data-state={self ? state : undefined}>
+      {!self && <Avatar id={m.message_sender} name={senderName} size={32} />}
+      <div className="bubble-col">
+        {showSender && <div className="sender">{senderName}</div>}
+        <div
+          className={"bubble" + (big ? " big-emoji" : "")}
+          tabIndex={0}
+          onContextMenu={(e) => {
+            e.preventDefault();
+            onMenu(e.clientX, e.clientY);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
+              e.preventDefault();
+              const r = e.currentTarget.getBoundingClientRect();
+              onMenu(r.left + 8, r.bottom);
+            }
+          }}
+          data-testid="bubble"
+        >
+          {m.message_elem_array.map((e, i) =>
+            e.elem_type === ElemType.Text ? (
+              <span key={i} className="text">
+                {linkify(e.text_elem_content ?? "").map((r, j) =>
+                  r.href ? (
+                    <a key={j} href={r.href} onClick={(ev) => { ev.preventDefault(); openUrl(r.href!); }} rel="noreferrer">
+                      {r.text}
+                    </a>
+                  ) : (
+                    <span key={j}>{r.text}</span>
+                  ),
+                )}
+              </span>
+            ) : (
+              <span key={i} className="elem-placeholder">{elemPreview(e, t)}</span>
+            ),
+          )}
+        </div>
+        <div className="meta">
+          <span>{time ? hm(new Date(time * 1000)) : ""}</span>
+          {self && state === "sending" && <span className="status sending" aria-label={t("sending")}>⏳</span>}
+          {self && state === "sent" && <span className="status sent" title={t("delivered")} aria-label={t("delivered")}>✓</span>}
+          {self && state === "read" && <span className="status read" title={t("read")} data-testid="read-tick">✓✓ {t("read")}</span>}
+          {self && state === "failed" && (
+            <button type="button" className="status failed" onClick={onResend} data-testid="resend" title={t("resend")}>
+              ⚠ {t("sendFailed")} · {t("resend")}
+            </button>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,12 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+// The Tauri shell loads dist/ (custom-protocol builds) or this dev server on 5173.
+export default defineConfig({
+  plugins: [react()],
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: { target: "es2022", outDir: "dist", emptyOutDir: true },
+  test: { include: ["src/**/*.test.ts"] },
+});
