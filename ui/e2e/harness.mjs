@@ -1,0 +1,157 @@
+// End-to-end harness: a real confab-server, peers played by confab-cli, and the real desktop
+// app driven through tauri-driver + WebKitWebDriver. Run inside an X display (xvfb-run).
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { WebDriver } from "./webdriver.mjs";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = process.env.CONFAB_BIN_DIR ?? join(ROOT, "target/debug");
+export const SHOTS = process.env.CONFAB_SCREENSHOT_DIR ?? join(ROOT, "target/e2e-screenshots");
+
+const children = [];
+export function cleanup() {
+  for (const c of children.reverse()) if (c.exitCode === null) c.kill("SIGTERM");
+  children.length = 0;
+}
+process.on("exit", cleanup);
+
+export function freePort() {
+  return new Promise((ok, err) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", err);
+  });
+}
+
+function lines(stream, onLine) {
+  createInterface({ input: stream }).on("line", onLine);
+}
+
+/** A fresh confab-server on a free port; resolves to its ws:// URL. */
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), "confab-e2e-server-"));
+  const p = spawn(join(BIN, "confab-server"), ["--listen", "127.0.0.1:0", "--data-dir", dir], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(p);
+  return new Promise((ok, err) => {
+    const t = setTimeout(() => err(new Error("server did not start")), 20000);
+    lines(p.stdout, (l) => {
+      const m = /^listening on (ws:\/\/\S+)/.exec(l);
+      if (m) {
+        clearTimeout(t);
+        ok(m[1]);
+      }
+    });
+    p.on("exit", (c) => err(new Error(`server exited ${c}`)));
+  });
+}
+
+/** A peer: one confab-cli process speaking JSON lines. */
+export class Peer {
+  constructor(url) {
+    this.dir = mkdtempSync(join(tmpdir(), "confab-e2e-peer-"));
+    this.p = spawn(join(BIN, "confab-cli"), ["--server", url, "--data-dir", this.dir], { stdio: ["pipe", "pipe", "inherit"] });
+    children.push(this.p);
+    this.url = url;
+    this.nextId = 1;
+    this.waiting = new Map();
+    this.events = [];
+    this.eventWaiters = [];
+    lines(this.p.stdout, (l) => {
+      const v = JSON.parse(l);
+      if (v.event) {
+        this.events.push(v);
+        for (const w of [...this.eventWaiters]) if (w.pred(v)) {
+          this.eventWaiters.splice(this.eventWaiters.indexOf(w), 1);
+          w.ok(v);
+        }
+        return;
+      }
+      const w = this.waiting.get(v.id);
+      if (!w) return;
+      if (v.result !== undefined && v.result !== 0) w.err(new Error(`${w.api}: result ${v.result} ${v.desc ?? ""}`));
+      else if (v.result !== undefined) { if (!w.hasCallback) w.ok(v); }
+      else if (v.code !== undefined) v.code === 0 ? w.ok(v.json) : w.err(new Error(`${w.api}: code ${v.code} ${v.desc}`));
+    });
+  }
+
+  call(api, params = {}, hasCallback = true) {
+    const id = this.nextId++;
+    return new Promise((ok, err) => {
+      this.waiting.set(id, { ok, err, api, hasCallback });
+      this.p.stdin.write(JSON.stringify({ id, api, params }) + "\n");
+    });
+  }
+
+  /** Register (or sign in) with a password, then init and log in. */
+  async signUp(userId, password, register = true) {
+    const acc = await this.call(register ? "ConfabRegister" : "ConfabSignIn", { user_id: userId, password, server_url: this.url });
+    await this.call("TIMInit", { sdk_app_id: acc.sdk_app_id }, false);
+    await this.call("TIMLogin", { user_id: userId, user_sig: acc.user_sig });
+    this.userId = userId;
+    return acc;
+  }
+
+  sendText(convId, text, convType = 1) {
+    return this.call("TIMMsgSendMessage", {
+      conv_id: convId, conv_type: convType,
+      json_msg_param: { message_elem_array: [{ elem_type: 0, text_elem_content: text }] },
+    });
+  }
+
+  /** The first event (past or future) matching `pred`. */
+  waitEvent(pred, timeout = 15000) {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((ok, err) => {
+      const w = { pred, ok };
+      this.eventWaiters.push(w);
+      setTimeout(() => err(new Error("timed out waiting for a peer event")), timeout);
+    });
+  }
+
+  waitText(text, timeout) {
+    return this.waitEvent(
+      (e) => e.event === "TIMRecvNewMsgCallback" && e.json.some((m) => m.message_elem_array.some((el) => el.text_elem_content === text)),
+      timeout,
+    );
+  }
+}
+
+/** The desktop app under tauri-driver, with its own data, config and WebKit storage. */
+export async function startApp() {
+  const app = process.env.CONFAB_DESKTOP_BIN ?? join(BIN, "confab-desktop");
+  if (!existsSync(app)) throw new Error(`no app binary at ${app}: build with --features custom-protocol`);
+  const home = mkdtempSync(join(tmpdir(), "confab-e2e-app-"));
+  for (const d of ["data", "config", "cache"]) mkdirSync(join(home, d));
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driverBin = process.env.TAURI_DRIVER ?? (existsSync(join(homedir(), ".cargo/bin/tauri-driver")) ? join(homedir(), ".cargo/bin/tauri-driver") : "tauri-driver");
+  const env = {
+    ...process.env,
+    XDG_DATA_HOME: join(home, "data"),
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_CACHE_HOME: join(home, "cache"),
+    LANG: process.env.CONFAB_E2E_LANG ?? "en_US.UTF-8",
+  };
+  const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
+  children.push(driver);
+  const wd = await WebDriver.start(`http://127.0.0.1:${port}`, { "tauri:options": { application: app } });
+  return { wd, home, stop: async () => { await wd.quit(); driver.kill("SIGTERM"); } };
+}
+
+export async function shot(wd, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  writeFileSync(path, await wd.screenshot());
+  return path;
+}
+
+export { sleep };
