@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up a fresh Debian/Ubuntu machine, start a Confab server with embedded defaults, and show
-# two headless clients chatting through it. The server keeps running until Ctrl-C.
-# Usage: bash scripts/run.sh
+# Set up a fresh Debian/Ubuntu machine, start a Confab server with embedded defaults, show two
+# headless clients chatting through it, then open the Confab desktop app (sign up there with
+# the server address it prints). The server keeps running until Ctrl-C.
+# Usage: bash scripts/run.sh            (CONFAB_NO_DESKTOP=1 skips the desktop app)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,16 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need_pkgs=()
 command -v cc >/dev/null 2>&1 || need_pkgs+=(build-essential)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
+if [ -z "${CONFAB_NO_DESKTOP:-}" ]; then
+  pkg-config --exists webkit2gtk-4.1 2>/dev/null || need_pkgs+=(libwebkit2gtk-4.1-dev)
+  pkg-config --exists openssl 2>/dev/null || need_pkgs+=(libssl-dev)
+  pkg-config --exists librsvg-2.0 2>/dev/null || need_pkgs+=(librsvg2-dev)
+  pkg-config --exists ayatana-appindicator3-0.1 2>/dev/null || need_pkgs+=(libayatana-appindicator3-dev)
+  [ -e /usr/include/xdo.h ] || need_pkgs+=(libxdo-dev)
+  command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+  [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need_pkgs+=(fonts-noto-color-emoji)
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}"
@@ -18,6 +29,11 @@ if ! command -v cargo >/dev/null 2>&1; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo rustc
 fi
 
+if [ -z "${CONFAB_NO_DESKTOP:-}" ]; then
+  echo "== building the UI and the desktop app"
+  (cd ui && npm ci --no-audit --no-fund && npm run build)
+  cargo build --release --locked -p confab-desktop --features custom-protocol
+fi
 cargo build --release --locked -p confab-server -p confab-cli
 BIN=target/release
 DATA="${CONFAB_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/confab-server}"
@@ -66,5 +82,15 @@ PY
 }
 show bob "$DEMO/bob.out"
 show alice "$DEMO/alice.out"
+if [ -z "${CONFAB_NO_DESKTOP:-}" ]; then
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    echo "== starting the desktop app: sign up with server address $URL"
+    "$BIN/confab-desktop" &
+    APP_PID=$!
+    trap 'kill $SERVER_PID $APP_PID 2>/dev/null || true' EXIT
+  else
+    echo "No display: start the app later with $BIN/confab-desktop (server address $URL)"
+  fi
+fi
 echo "The server keeps running at $URL; press Ctrl-C to stop it."
 wait $SERVER_PID

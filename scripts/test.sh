@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Set up a fresh Debian/Ubuntu machine and run every test of the workspace.
+# Set up a fresh Debian/Ubuntu machine and run every test: the Rust workspace (cargo), the UI's
+# unit tests (Vitest) and the end-to-end tests of the real desktop app (tauri-driver +
+# WebKitWebDriver under Xvfb, against a real confab-server).
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# System packages: compilers, the WebKitGTK toolchain for the desktop shell, and what the
+# real-app tests run under (Xvfb, a session bus, WebKitWebDriver).
 need_pkgs=()
 command -v cc >/dev/null 2>&1 || need_pkgs+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+pkg-config --exists webkit2gtk-4.1 2>/dev/null || need_pkgs+=(libwebkit2gtk-4.1-dev)
+pkg-config --exists openssl 2>/dev/null || need_pkgs+=(libssl-dev)
+pkg-config --exists librsvg-2.0 2>/dev/null || need_pkgs+=(librsvg2-dev)
+pkg-config --exists ayatana-appindicator3-0.1 2>/dev/null || need_pkgs+=(libayatana-appindicator3-dev)
+[ -e /usr/include/xdo.h ] || need_pkgs+=(libxdo-dev)
+command -v Xvfb >/dev/null 2>&1 || need_pkgs+=(xvfb)
+command -v xauth >/dev/null 2>&1 || need_pkgs+=(xauth)
+command -v xvfb-run >/dev/null 2>&1 || need_pkgs+=(xvfb)
+command -v WebKitWebDriver >/dev/null 2>&1 || need_pkgs+=(webkit2gtk-driver)
+command -v dbus-run-session >/dev/null 2>&1 || need_pkgs+=(dbus-x11)
+command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need_pkgs+=(fonts-noto-color-emoji)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_if_needed apt-get update -qq
@@ -24,16 +41,32 @@ if ! command -v cargo >/dev/null 2>&1; then
     sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo rustc
   fi
 fi
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== Tencent's UserSig generator (compatibility tests)"
+python3 -c "import TLSSigAPIv2" 2>/dev/null || python3 -m pip install --quiet tls-sig-api-v2 || {
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip && python3 -m pip install --quiet --break-system-packages tls-sig-api-v2; }
 
 echo "== formatting check"
 cargo fmt --all --check || { echo "run 'cargo fmt --all'"; exit 1; }
 
+echo "== UI: dependencies, type check, unit tests, build"
+(cd ui && npm ci --no-audit --no-fund && npx vitest run && npm run build)
+
+# One build of everything; the desktop app is built serving ui/dist (custom-protocol), which
+# is what the end-to-end tests drive.
+FEATURES=(--features confab-desktop/custom-protocol)
+
 echo "== building"
-cargo build --workspace --all-targets --locked
+cargo build --workspace --all-targets --locked "${FEATURES[@]}"
 
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  cargo nextest run --workspace --locked --no-fail-fast "${FEATURES[@]}"
 else
-  cargo test --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --no-fail-fast "${FEATURES[@]}"
 fi
+
+echo "== end-to-end tests of the desktop app"
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
+(cd ui && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- npm run e2e)
