@@ -110,6 +110,23 @@ pub mod group_report_type {
     pub const QUIT: u32 = 8;
     pub const GRANT_ADMIN: u32 = 9;
     pub const CANCEL_ADMIN: u32 = 10;
+    pub const GROUP_RECYCLE: u32 = 11;
+    pub const INVITE_REQ: u32 = 12;
+    pub const INVITE_ACCEPT: u32 = 13;
+    pub const INVITE_REFUSE: u32 = 14;
+}
+/// `TIMGroupTipGroupChangeFlag` (`group_tips_group_change_info_flag`); 8 and up are 7.x values.
+pub mod group_tip_change_flag {
+    pub const UNKNOWN: u32 = 0;
+    pub const NAME: u32 = 1;
+    pub const INTRODUCTION: u32 = 2;
+    pub const NOTIFICATION: u32 = 3;
+    pub const FACE_URL: u32 = 4;
+    pub const OWNER: u32 = 5;
+    pub const CUSTOM: u32 = 6;
+    pub const ATTRIBUTE: u32 = 7;
+    pub const SHUTUP_ALL: u32 = 8;
+    pub const GROUP_ADD_OPT: u32 = 11;
 }
 pub mod group_pendency_type {
     pub const REQUEST_JOIN: u32 = 0;

@@ -138,6 +138,10 @@ pub struct GroupTipGroupChangeInfo {
     pub group_tips_group_change_info_flag: u32,
     pub group_tips_group_change_info_value: String,
     pub group_tips_group_change_info_key: String,
+    /// 7.x: the new value of a boolean setting (ShutupAll).
+    pub group_tips_group_change_info_bool_value: bool,
+    /// 7.x: the new value of an integer setting (GroupAddOpt).
+    pub group_tips_group_change_info_int_value: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -187,7 +191,8 @@ pub struct GroupReportElem {
     pub group_report_elem_platform: String,
 }
 
-/// `TIMGroupModifyGroupInfo` parameter (only what the spine needs; the groups issue extends).
+/// `TIMGroupModifyGroupInfo` parameter. Each value key counts only if its bit is in `modify_flag`
+/// (`TIMGroupModifyInfoFlag`); the owner bit 0x80000000 arrives as 2147483648 or -2147483648.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupModifyInfoParam {
@@ -203,6 +208,8 @@ pub struct GroupModifyInfoParam {
     pub group_modify_info_param_visible: u32,
     pub group_modify_info_param_searchable: u32,
     pub group_modify_info_param_is_shutup_all: bool,
+    #[serde(deserialize_with = "vec_or_empty_object")]
+    pub group_modify_info_param_custom_info: Vec<GroupInfoCustomString>,
     pub group_modify_info_param_owner: String,
 }
 

@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::conv::{MessageReceipt, MsgLocator};
-use crate::group::CreateGroupParam;
+use crate::group::{
+    CreateGroupParam, GroupDeleteMemberParam, GroupGetMemberInfoListParam, GroupHandlePendencyParam,
+    GroupInviteMemberParam, GroupModifyInfoParam, GroupModifyMemberInfoParam, GroupPendencyOption,
+};
 use crate::message::Message;
 use crate::profile::UserProfileItem;
 
@@ -88,6 +91,17 @@ pub enum Request {
         conv_id: String,
         msg_id: String,
     },
+    /// Hide messages of a conversation from my roaming history (at most 30).
+    DeleteMsgs {
+        conv_type: u32,
+        conv_id: String,
+        msg_ids: Vec<String>,
+    },
+    /// Hide everything currently in a conversation from my roaming history.
+    ClearHistory {
+        conv_type: u32,
+        conv_id: String,
+    },
     GetProfiles {
         user_ids: Vec<String>,
     },
@@ -98,6 +112,58 @@ pub enum Request {
         param: CreateGroupParam,
     },
     JoinedGroups,
+    /// Dismiss a group (`TIMGroupDelete`).
+    DeleteGroup {
+        group_id: String,
+    },
+    /// Apply to join (`TIMGroupJoin`). Answers `{"group_type", "pending"}`: pending is true when
+    /// the request waits for an owner or admin.
+    JoinGroup {
+        group_id: String,
+        #[serde(default)]
+        hello_msg: String,
+    },
+    QuitGroup {
+        group_id: String,
+    },
+    /// Answers an array of GroupInviteMemberResult.
+    InviteMembers {
+        param: GroupInviteMemberParam,
+    },
+    /// Kick members. Answers an array of GroupDeleteMemberResult.
+    DeleteMembers {
+        param: GroupDeleteMemberParam,
+    },
+    /// Answers an array of GetGroupInfoResult.
+    GroupInfo {
+        group_ids: Vec<String>,
+    },
+    ModifyGroupInfo {
+        param: GroupModifyInfoParam,
+    },
+    /// Answers a GroupGetMemberInfoListResult.
+    MemberInfoList {
+        param: GroupGetMemberInfoListParam,
+    },
+    ModifyMemberInfo {
+        param: GroupModifyMemberInfoParam,
+    },
+    /// Answers a GroupPendencyResult.
+    GroupPendencyList {
+        option: GroupPendencyOption,
+    },
+    /// Pendencies added up to `time` (seconds) count as read.
+    GroupPendencyRead {
+        time: u64,
+    },
+    HandleGroupPendency {
+        param: GroupHandlePendencyParam,
+    },
+    /// My receive option for a group (`TIMMsgSetGroupReceiveMessageOpt`).
+    SetGroupRecvOpt {
+        group_id: String,
+        opt: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
