@@ -2,8 +2,7 @@
 //! client says about who it is, what it may do or what a message looks like is trusted.
 use std::sync::Arc;
 
-use confab_protocol::enums::{conv_type, elem_type, group_type, member_role, msg_status};
-use confab_protocol::group::{CreateGroupParam, CreateGroupResult, GroupBaseInfo, GroupSelfInfo};
+use confab_protocol::enums::{conv_type, elem_type, member_role, msg_status};
 use confab_protocol::wire::{is_valid_msg_id, is_valid_user_id, Event, LoginResult, Push, Request, SyncResult};
 use confab_protocol::{codes, Elem, Message, MessageReceipt, MsgLocator, UserProfile, UserProfileItem};
 use rand::Rng;
@@ -12,6 +11,7 @@ use sqlx::Row;
 use tokio::sync::mpsc;
 
 use crate::config::now_secs;
+use crate::groups::{self, group_exists, member_role_of};
 use crate::hub::{Outbound, SessionEntry};
 use crate::store::{render_for, MsgRow, StoreError, StoredEvent, MSG_COLUMNS};
 use crate::{accounts, usersig, State};
@@ -19,7 +19,7 @@ use crate::{accounts, usersig, State};
 #[derive(Debug)]
 pub(crate) struct ApiError(pub i32, pub String);
 
-fn e(code: i32, desc: impl Into<String>) -> ApiError {
+pub(crate) fn e(code: i32, desc: impl Into<String>) -> ApiError {
     ApiError(code, desc.into())
 }
 
@@ -41,7 +41,7 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-type ApiResult = Result<Value, ApiError>;
+pub(crate) type ApiResult = Result<Value, ApiError>;
 
 /// The authenticated side of a connection.
 pub(crate) struct Session {
@@ -51,6 +51,8 @@ pub(crate) struct Session {
 
 /// Largest serialized element array the server stores (the SDK enforces 8 KB of content, 8001).
 const MAX_BODY_BYTES: usize = 12 * 1024;
+/// Largest stored element array, merged records included.
+const MAX_STORED_BYTES: usize = 512 * 1024;
 const HISTORY_MAX: u32 = 100;
 const SYNC_PAGE: i64 = 200;
 
@@ -99,10 +101,27 @@ pub(crate) async fn handle(
                 Request::Revoke { conv_type, conv_id, msg_id } => {
                     revoke(state, &me, conv_type, &conv_id, &msg_id).await
                 }
+                Request::DeleteMsgs { conv_type, conv_id, msg_ids } => {
+                    delete_msgs(state, &me, conv_type, &conv_id, msg_ids).await
+                }
+                Request::ClearHistory { conv_type, conv_id } => clear_history(state, &me, conv_type, &conv_id).await,
                 Request::GetProfiles { user_ids } => get_profiles(state, &user_ids).await,
                 Request::ModifySelfProfile { item } => modify_profile(state, &me, item).await,
-                Request::CreateGroup { param } => create_group(state, &me, param).await,
-                Request::JoinedGroups => joined_groups(state, &me).await,
+                r @ (Request::CreateGroup { .. }
+                | Request::JoinedGroups
+                | Request::DeleteGroup { .. }
+                | Request::JoinGroup { .. }
+                | Request::QuitGroup { .. }
+                | Request::InviteMembers { .. }
+                | Request::DeleteMembers { .. }
+                | Request::GroupInfo { .. }
+                | Request::ModifyGroupInfo { .. }
+                | Request::MemberInfoList { .. }
+                | Request::ModifyMemberInfo { .. }
+                | Request::GroupPendencyList { .. }
+                | Request::GroupPendencyRead { .. }
+                | Request::HandleGroupPendency { .. }
+                | Request::SetGroupRecvOpt { .. }) => groups::handle(state, &me, r).await,
                 Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
                     unreachable!("handled above")
                 }
@@ -224,26 +243,9 @@ fn c2c_key(a: &str, b: &str) -> String {
     }
 }
 
-async fn user_exists(state: &State, user: &str) -> Result<bool, ApiError> {
+pub(crate) async fn user_exists(state: &State, user: &str) -> Result<bool, ApiError> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM users WHERE user_id = ?")
         .bind(user)
-        .fetch_optional(&state.store.read)
-        .await?
-        .is_some())
-}
-
-async fn member_role_of(state: &State, group: &str, user: &str) -> Result<Option<u32>, ApiError> {
-    let role: Option<i64> = sqlx::query_scalar("SELECT role FROM group_members WHERE group_id = ? AND user_id = ?")
-        .bind(group)
-        .bind(user)
-        .fetch_optional(&state.store.read)
-        .await?;
-    Ok(role.map(|r| r as u32))
-}
-
-async fn group_exists(state: &State, group: &str) -> Result<bool, ApiError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT 1 FROM groups WHERE group_id = ?")
-        .bind(group)
         .fetch_optional(&state.store.read)
         .await?
         .is_some())
@@ -334,11 +336,21 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
     if !is_valid_msg_id(&msg.message_msg_id) {
         return Err(e(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "invalid message id"));
     }
+    // The TIM body limit counts content; merged records ride outside it but the whole stored
+    // message is capped too.
     let body_len = serde_json::to_vec(&msg.message_elem_array).map(|v| v.len()).unwrap_or(usize::MAX);
-    if body_len > MAX_BODY_BYTES {
+    if confab_protocol::message::content_bytes(&msg.message_elem_array) > MAX_BODY_BYTES || body_len > MAX_STORED_BYTES
+    {
         return Err(e(codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "message body is too large"));
     }
-    let (conv_key, recipients) = conversation(state, me, ct, conv_id).await?;
+    let (conv_key, mut recipients) = conversation(state, me, ct, conv_id).await?;
+    // Group rules of sending: mutes, receive options, and AVChatRoom's online-only delivery.
+    let mut online_only = false;
+    if ct == conv_type::GROUP {
+        let gate = groups::send_gate(state, conv_id, me).await?;
+        recipients = gate.recipients;
+        online_only = gate.online_only;
+    }
     let profile = sender_profile(state, me).await?;
     let now = now_secs();
     let mut stored = Message {
@@ -366,7 +378,7 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
         ..Default::default()
     };
     let changed = filter_words(&state.cfg.word_filter, &mut stored.message_elem_array);
-    if stored.message_is_online_msg {
+    if stored.message_is_online_msg || online_only {
         // Online-only: not stored, not sequenced, delivered to whoever is online now.
         for r in &recipients {
             let mut m = stored.clone();
@@ -477,11 +489,24 @@ async fn history(
     };
     // Anchor 0 backwards means "from the newest message".
     let anchor = if anchor == 0 && !forward { i64::MAX } else { anchor as i64 };
+    // What this user deleted from roaming never comes back.
     let sql = format!(
-        "SELECT {MSG_COLUMNS} FROM messages WHERE conv_type = ? AND conv_key = ? AND seq {cmp} ? ORDER BY seq {order} LIMIT ?"
+        "SELECT {MSG_COLUMNS} FROM messages WHERE conv_type = ? AND conv_key = ? AND seq {cmp} ?
+           AND id NOT IN (SELECT msg_rowid FROM hidden_messages WHERE user_id = ?)
+           AND seq > COALESCE((SELECT up_to_seq FROM cleared_history WHERE user_id = ? AND conv_type = ? AND conv_key = ?), 0)
+         ORDER BY seq {order} LIMIT ?"
     );
-    let rows =
-        sqlx::query(&sql).bind(ct as i64).bind(&conv_key).bind(anchor).bind(count).fetch_all(&state.store.read).await?;
+    let rows = sqlx::query(&sql)
+        .bind(ct as i64)
+        .bind(&conv_key)
+        .bind(anchor)
+        .bind(me)
+        .bind(me)
+        .bind(ct as i64)
+        .bind(&conv_key)
+        .bind(count)
+        .fetch_all(&state.store.read)
+        .await?;
     let mut msgs = Vec::with_capacity(rows.len());
     for r in &rows {
         msgs.push(MsgRow::from_row(r).render(me)?);
@@ -601,6 +626,61 @@ async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &s
     Ok(Value::Null)
 }
 
+async fn delete_msgs(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_ids: Vec<String>) -> ApiResult {
+    if msg_ids.is_empty() || msg_ids.len() > 30 {
+        return Err(e(codes::ERR_INVALID_PARAMETERS, "delete 1 to 30 messages at a time"));
+    }
+    let (conv_key, _) = conversation(state, me, ct, conv_id).await?;
+    let me = me.to_string();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                for id in &msg_ids {
+                    sqlx::query(
+                        "INSERT OR IGNORE INTO hidden_messages (user_id, msg_rowid)
+                         SELECT ?, id FROM messages WHERE msg_id = ? AND conv_type = ? AND conv_key = ?",
+                    )
+                    .bind(&me)
+                    .bind(id)
+                    .bind(ct as i64)
+                    .bind(&conv_key)
+                    .execute(&mut ctx.conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(Value::Null)
+}
+
+async fn clear_history(state: &Arc<State>, me: &str, ct: u32, conv_id: &str) -> ApiResult {
+    let (conv_key, _) = conversation(state, me, ct, conv_id).await?;
+    let me = me.to_string();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO cleared_history (user_id, conv_type, conv_key, up_to_seq)
+                     SELECT ?, ?, ?, COALESCE(MAX(seq), 0) FROM messages WHERE conv_type = ? AND conv_key = ?
+                     ON CONFLICT (user_id, conv_type, conv_key) DO UPDATE SET up_to_seq = excluded.up_to_seq",
+                )
+                .bind(&me)
+                .bind(ct as i64)
+                .bind(&conv_key)
+                .bind(ct as i64)
+                .bind(&conv_key)
+                .execute(&mut ctx.conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(Value::Null)
+}
+
 async fn get_profiles(state: &Arc<State>, ids: &[String]) -> ApiResult {
     if ids.len() > 100 {
         return Err(e(codes::ERR_SVR_PROFILE_INVALID_PARAMETERS, "at most 100 users per request"));
@@ -640,132 +720,4 @@ async fn modify_profile(state: &Arc<State>, me: &str, item: UserProfileItem) -> 
         })
         .await?;
     Ok(Value::Null)
-}
-
-fn valid_custom_group_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 48 && id.bytes().all(|b| (0x21..=0x7e).contains(&b)) && !id.starts_with("@TGS#")
-}
-
-fn max_members(t: u32) -> u32 {
-    match t {
-        group_type::PRIVATE => 200,
-        group_type::PUBLIC => 2000,
-        group_type::CHAT_ROOM => 6000,
-        group_type::COMMUNITY => 100_000,
-        _ => u32::MAX,
-    }
-}
-
-async fn create_group(state: &Arc<State>, me: &str, p: CreateGroupParam) -> ApiResult {
-    if p.create_group_param_group_name.is_empty() || p.create_group_param_group_name.len() > 30 {
-        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "group name must be 1 to 30 bytes"));
-    }
-    if p.create_group_param_group_type > group_type::COMMUNITY {
-        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "unknown group type"));
-    }
-    if p.create_group_param_introduction.len() > 240
-        || p.create_group_param_notification.len() > 300
-        || p.create_group_param_face_url.len() > 100
-    {
-        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "introduction, notification or face url too long"));
-    }
-    let gid = if p.create_group_param_group_id.is_empty() {
-        let suffix: String =
-            rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(10).map(char::from).collect();
-        format!("@TGS#{suffix}")
-    } else if valid_custom_group_id(&p.create_group_param_group_id) {
-        p.create_group_param_group_id.clone()
-    } else {
-        return Err(e(
-            codes::ERR_SVR_GROUP_INVALID_GROUPID,
-            "group id must be printable ASCII, at most 48 bytes, not starting with @TGS#",
-        ));
-    };
-    let limit = max_members(p.create_group_param_group_type);
-    let mut members: Vec<String> = p
-        .create_group_param_group_member_array
-        .iter()
-        .map(|m| m.group_member_info_identifier.clone())
-        .filter(|m| m != me)
-        .collect();
-    members.sort();
-    members.dedup();
-    if members.len() as u64 + 1 > u64::from(limit) {
-        return Err(e(codes::ERR_SVR_GROUP_FULL_MEMBER_COUNT, "too many members for this group type"));
-    }
-    for m in &members {
-        if !user_exists(state, m).await? {
-            return Err(e(codes::ERR_SVR_GROUP_ACCOUNT_NOT_FOUND, format!("no such user: {m}")));
-        }
-    }
-    let me = me.to_string();
-    let g = gid.clone();
-    state
-        .store
-        .write(move |ctx| {
-            Box::pin(async move {
-                let now = now_secs() as i64;
-                let r = sqlx::query("INSERT OR IGNORE INTO groups (group_id, group_type, name, owner, notification, introduction, face_url, add_option, max_members, create_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    .bind(&g)
-                    .bind(p.create_group_param_group_type as i64)
-                    .bind(&p.create_group_param_group_name)
-                    .bind(&me)
-                    .bind(&p.create_group_param_notification)
-                    .bind(&p.create_group_param_introduction)
-                    .bind(&p.create_group_param_face_url)
-                    .bind(p.create_group_param_add_option.unwrap_or(2) as i64)
-                    .bind(limit as i64)
-                    .bind(now)
-                    .execute(&mut ctx.conn)
-                    .await?;
-                if r.rows_affected() == 0 {
-                    return Err(StoreError::Refused(codes::ERR_SVR_GROUP_GROUPID_IN_USED, "group id already in use".into()));
-                }
-                let owner_row = std::iter::once((me.clone(), member_role::OWNER));
-                for (u, role) in owner_row.chain(members.into_iter().map(|m| (m, member_role::NORMAL))) {
-                    sqlx::query("INSERT INTO group_members (group_id, user_id, role, join_time) VALUES (?, ?, ?, ?)")
-                        .bind(&g)
-                        .bind(&u)
-                        .bind(role as i64)
-                        .bind(now)
-                        .execute(&mut ctx.conn)
-                        .await?;
-                }
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(json!(CreateGroupResult { create_group_result_groupid: gid }))
-}
-
-async fn joined_groups(state: &Arc<State>, me: &str) -> ApiResult {
-    let rows = sqlx::query(
-        "SELECT g.group_id, g.name, g.group_type, g.face_url, g.info_seq, g.shutup_all, m.role, m.join_time, m.msg_flag,
-                (SELECT MAX(seq) FROM messages WHERE conv_type = 2 AND conv_key = g.group_id) AS latest
-         FROM group_members m JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = ? ORDER BY g.group_id",
-    )
-    .bind(me)
-    .fetch_all(&state.store.read)
-    .await?;
-    let out: Vec<GroupBaseInfo> = rows
-        .iter()
-        .map(|r| GroupBaseInfo {
-            group_base_info_group_id: r.get("group_id"),
-            group_base_info_group_name: r.get("name"),
-            group_base_info_group_type: r.get::<i64, _>("group_type") as u32,
-            group_base_info_face_url: r.get("face_url"),
-            group_base_info_info_seq: r.get::<i64, _>("info_seq") as u64,
-            group_base_info_lastest_seq: r.get::<Option<i64>, _>("latest").unwrap_or(0) as u64,
-            group_base_info_readed_seq: 0,
-            group_base_info_msg_flag: r.get::<i64, _>("msg_flag") as u32,
-            group_base_info_is_shutup_all: r.get::<i64, _>("shutup_all") != 0,
-            group_base_info_self_info: GroupSelfInfo {
-                group_self_info_join_time: r.get::<i64, _>("join_time") as u64,
-                group_self_info_role: r.get::<i64, _>("role") as u32,
-                group_self_info_unread_num: 0,
-                group_self_info_msg_flag: r.get::<i64, _>("msg_flag") as u32,
-            },
-        })
-        .collect();
-    Ok(json!(out))
 }

@@ -8,6 +8,7 @@ mod api;
 pub mod cli;
 pub mod config;
 mod conn;
+mod groups;
 pub mod hub;
 pub mod store;
 pub mod usersig;
