@@ -1,0 +1,457 @@
+//! Group calls (seed 004): the SDK-side checks (85xx codes), the server requests, and what
+//! applying group tips and group reports does to the local store.
+//!
+//! The server enforces every rule; the SDK only rejects what the C SDK rejects before sending
+//! (name / introduction / notification / face URL / name card lengths, custom group ids, the
+//! member count of a new group, an empty invite list, the owner role at creation).
+//!
+//! The type of each group this device knows is cached in the local `kv` table
+//! (`group_type:<id>`), from create / join / joined list / info list answers: messages of an
+//! AVChatRoom are never stored locally, not even the sender's own echo.
+use confab_protocol::codes::{self, TIM_ERR_PARAM};
+use confab_protocol::enums::{
+    conv_event, conv_type, group_member_modify_flag as mflag, group_modify_info_flag as gflag,
+    group_report_type as report, group_tip_change_flag as change, group_tip_type as tip, group_type, member_role,
+    recv_msg_opt,
+};
+use confab_protocol::group::{
+    CreateGroupParam, GetGroupInfoResult, GroupBaseInfo, GroupDeleteMemberParam, GroupGetMemberInfoListParam,
+    GroupHandlePendencyParam, GroupInviteMemberParam, GroupModifyInfoParam, GroupModifyMemberInfoParam,
+    GroupPendencyOption, GroupTipsElem,
+};
+use confab_protocol::wire::Request;
+use confab_protocol::{ConvInfo, Elem, Message};
+use serde_json::Value;
+use sqlx::SqliteConnection;
+
+use crate::api::{json_param, str_param, u64_param, Bad, Reply};
+use crate::error::{Error, Result};
+use crate::session::Shared;
+use crate::{store, Sdk, SdkEvent};
+
+/// Every group call this module answers, by TIM name.
+pub const GROUP_APIS: &[&str] = &[
+    "TIMGroupCreate",
+    "TIMGroupDelete",
+    "TIMGroupJoin",
+    "TIMGroupQuit",
+    "TIMGroupInviteMember",
+    "TIMGroupDeleteMember",
+    "TIMGroupGetJoinedGroupList",
+    "TIMGroupGetGroupInfoList",
+    "TIMGroupModifyGroupInfo",
+    "TIMGroupGetMemberInfoList",
+    "TIMGroupModifyMemberInfo",
+    "TIMGroupGetPendencyList",
+    "TIMGroupReportPendencyReaded",
+    "TIMGroupHandlePendency",
+    "TIMMsgSetGroupReceiveMessageOpt",
+];
+
+/// A parsed group call (parsing is the synchronous part of the C API).
+pub(crate) enum GroupCall {
+    Create(CreateGroupParam),
+    Delete(String),
+    Join(String, String),
+    Quit(String),
+    Invite(GroupInviteMemberParam),
+    DeleteMember(GroupDeleteMemberParam),
+    JoinedList,
+    InfoList(Vec<String>),
+    ModifyInfo(GroupModifyInfoParam),
+    MemberList(GroupGetMemberInfoListParam),
+    ModifyMember(GroupModifyMemberInfoParam),
+    PendencyList(GroupPendencyOption),
+    PendencyRead(u64),
+    HandlePendency(GroupHandlePendencyParam),
+    SetRecvOpt(String, u32),
+}
+
+fn required<T>(v: Option<T>, key: &str) -> std::result::Result<T, Bad> {
+    v.ok_or_else(|| Bad(TIM_ERR_PARAM, format!("{key} is required")))
+}
+
+/// Parameters by their C names: `json_group_create_param`, `group_id`, `hello_msg`,
+/// `json_group_invite_param`, `json_group_delete_param`, `json_group_getinfo_param` (array of
+/// group ids), `json_group_modifyinfo_param`, `json_group_getmeminfos_param`,
+/// `json_group_modifymeminfo_param`, `json_group_getpendence_list_param`, `time_stamp`,
+/// `json_group_handle_pendency_param`, and `group_id` + `opt` for the receive option.
+pub(crate) fn parse(api: &str, p: &Value) -> std::result::Result<GroupCall, Bad> {
+    Ok(match api {
+        "TIMGroupCreate" => {
+            GroupCall::Create(required(json_param(p, "json_group_create_param")?, "json_group_create_param")?)
+        }
+        "TIMGroupDelete" => GroupCall::Delete(str_param(p, "group_id")?),
+        "TIMGroupJoin" => GroupCall::Join(str_param(p, "group_id")?, str_param(p, "hello_msg")?),
+        "TIMGroupQuit" => GroupCall::Quit(str_param(p, "group_id")?),
+        "TIMGroupInviteMember" => {
+            GroupCall::Invite(required(json_param(p, "json_group_invite_param")?, "json_group_invite_param")?)
+        }
+        "TIMGroupDeleteMember" => {
+            GroupCall::DeleteMember(required(json_param(p, "json_group_delete_param")?, "json_group_delete_param")?)
+        }
+        "TIMGroupGetJoinedGroupList" => GroupCall::JoinedList,
+        "TIMGroupGetGroupInfoList" => {
+            GroupCall::InfoList(required(json_param(p, "json_group_getinfo_param")?, "json_group_getinfo_param")?)
+        }
+        "TIMGroupModifyGroupInfo" => GroupCall::ModifyInfo(required(
+            json_param(p, "json_group_modifyinfo_param")?,
+            "json_group_modifyinfo_param",
+        )?),
+        "TIMGroupGetMemberInfoList" => GroupCall::MemberList(required(
+            json_param(p, "json_group_getmeminfos_param")?,
+            "json_group_getmeminfos_param",
+        )?),
+        "TIMGroupModifyMemberInfo" => GroupCall::ModifyMember(required(
+            json_param(p, "json_group_modifymeminfo_param")?,
+            "json_group_modifymeminfo_param",
+        )?),
+        "TIMGroupGetPendencyList" => {
+            GroupCall::PendencyList(json_param(p, "json_group_getpendence_list_param")?.unwrap_or_default())
+        }
+        "TIMGroupReportPendencyReaded" => GroupCall::PendencyRead(u64_param(p, "time_stamp")?),
+        "TIMGroupHandlePendency" => GroupCall::HandlePendency(required(
+            json_param(p, "json_group_handle_pendency_param")?,
+            "json_group_handle_pendency_param",
+        )?),
+        "TIMMsgSetGroupReceiveMessageOpt" => {
+            GroupCall::SetRecvOpt(str_param(p, "group_id")?, u64_param(p, "opt")?.min(u64::from(u32::MAX)) as u32)
+        }
+        other => return Err(Bad(TIM_ERR_PARAM, format!("unknown API {other}"))),
+    })
+}
+
+fn sdk_err(code: i32, desc: impl Into<String>) -> Error {
+    Error::Server(code, desc.into())
+}
+
+fn need_group_id(id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::InvalidParam("group_id is empty".into()));
+    }
+    Ok(())
+}
+
+/// The member limit of a group type, as the SDK checks it at creation (8507).
+fn type_limit(t: u32) -> u64 {
+    match t {
+        group_type::PRIVATE => 200,
+        group_type::PUBLIC => 2000,
+        group_type::CHAT_ROOM => 6000,
+        group_type::COMMUNITY => 100_000,
+        _ => u64::MAX,
+    }
+}
+
+fn check_profile_fields(
+    name: Option<&str>,
+    intro: Option<&str>,
+    notice: Option<&str>,
+    face: Option<&str>,
+) -> Result<()> {
+    if let Some(n) = name {
+        if n.is_empty() || n.len() > 30 {
+            return Err(sdk_err(codes::ERR_SDK_GROUP_INVALID_NAME, "the group name must be 1 to 30 bytes"));
+        }
+    }
+    if intro.is_some_and(|v| v.len() > 240) {
+        return Err(sdk_err(codes::ERR_SDK_GROUP_INVALID_INTRODUCTION, "the introduction is longer than 240 bytes"));
+    }
+    if notice.is_some_and(|v| v.len() > 300) {
+        return Err(sdk_err(codes::ERR_SDK_GROUP_INVALID_NOTIFICATION, "the notification is longer than 300 bytes"));
+    }
+    if face.is_some_and(|v| v.len() > 100) {
+        return Err(sdk_err(codes::ERR_SDK_GROUP_INVALID_FACE_URL, "the face url is longer than 100 bytes"));
+    }
+    Ok(())
+}
+
+fn check_create(p: &CreateGroupParam) -> Result<()> {
+    let t = p.create_group_param_group_type;
+    if t > group_type::COMMUNITY {
+        return Err(Error::InvalidParam(format!("unknown group type {t}")));
+    }
+    let id = &p.create_group_param_group_id;
+    if !id.is_empty() {
+        let shape = id.len() <= 48 && id.bytes().all(|b| (0x21..=0x7e).contains(&b));
+        let prefix_ok = if t == group_type::COMMUNITY {
+            id.starts_with("@TGS#_") && id.len() > 6
+        } else {
+            !id.starts_with("@TGS#")
+        };
+        if !shape || !prefix_ok {
+            return Err(sdk_err(
+                codes::ERR_SDK_GROUP_INVALID_ID,
+                "a custom group id is printable ASCII, at most 48 bytes, and does not start with @TGS# \
+                 (a Community id starts with @TGS#_)",
+            ));
+        }
+    }
+    check_profile_fields(
+        Some(&p.create_group_param_group_name),
+        Some(&p.create_group_param_introduction),
+        Some(&p.create_group_param_notification),
+        Some(&p.create_group_param_face_url),
+    )?;
+    if p.create_group_param_group_member_array.iter().any(|m| m.group_member_info_member_role == member_role::OWNER) {
+        return Err(sdk_err(codes::ERR_SDK_GROUP_INVITE_SUPER_DENY, "nobody can be added with the owner role"));
+    }
+    if p.create_group_param_group_member_array.len() as u64 + 1 > type_limit(t) {
+        return Err(sdk_err(codes::ERR_SDK_GROUP_MEMBER_COUNT_LIMIT, "too many members for this group type"));
+    }
+    Ok(())
+}
+
+fn check_modify_info(p: &GroupModifyInfoParam) -> Result<()> {
+    need_group_id(&p.group_modify_info_param_group_id)?;
+    let flag = p.group_modify_info_param_modify_flag;
+    if flag & gflag::OWNER != 0 {
+        if flag != gflag::OWNER {
+            return Err(Error::InvalidParam("the owner flag (0x80000000) must be used alone".into()));
+        }
+        if p.group_modify_info_param_owner.is_empty() {
+            return Err(Error::InvalidParam("group_modify_info_param_owner is empty".into()));
+        }
+        return Ok(());
+    }
+    let has = |bit: u32| flag & bit != 0;
+    check_profile_fields(
+        has(gflag::NAME).then_some(p.group_modify_info_param_group_name.as_str()),
+        has(gflag::INTRODUCTION).then_some(p.group_modify_info_param_introduction.as_str()),
+        has(gflag::NOTIFICATION).then_some(p.group_modify_info_param_notification.as_str()),
+        has(gflag::FACE_URL).then_some(p.group_modify_info_param_face_url.as_str()),
+    )
+}
+
+fn check_modify_member(p: &GroupModifyMemberInfoParam) -> Result<()> {
+    need_group_id(&p.group_modify_member_info_group_id)?;
+    if p.group_modify_member_info_identifier.is_empty() {
+        return Err(Error::InvalidParam("group_modify_member_info_identifier is empty".into()));
+    }
+    let flag = p.group_modify_member_info_modify_flag;
+    if flag & mflag::NAME_CARD != 0 && p.group_modify_member_info_name_card.len() > 50 {
+        return Err(sdk_err(codes::ERR_SDK_GROUP_INVALID_NAME_CARD, "the name card is longer than 50 bytes"));
+    }
+    Ok(())
+}
+
+fn type_key(gid: &str) -> String {
+    format!("group_type:{gid}")
+}
+
+async fn cache_types(s: &Shared, items: &[(String, u32)]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut c = s.store.pool.acquire().await?;
+    for (gid, t) in items {
+        store::kv_set(&mut c, &type_key(gid), &t.to_string()).await?;
+    }
+    Ok(())
+}
+
+async fn forget_type(c: &mut SqliteConnection, gid: &str) -> Result<()> {
+    sqlx::query("DELETE FROM kv WHERE key = ?").bind(type_key(gid)).execute(c).await?;
+    Ok(())
+}
+
+/// The type of a group as this device last learned it.
+pub async fn cached_type(s: &Shared, gid: &str) -> Option<u32> {
+    s.store.kv_get(&type_key(gid)).await.ok().flatten().and_then(|v| v.parse().ok())
+}
+
+/// Messages that are never stored locally: online-only ones, and those of an AVChatRoom.
+pub async fn not_stored(s: &Shared, m: &Message) -> bool {
+    if m.message_is_online_msg {
+        return true;
+    }
+    m.message_conv_type == conv_type::GROUP
+        && matches!(cached_type(s, &m.message_conv_id).await, Some(group_type::AV_CHAT_ROOM | group_type::B_CHAT_ROOM))
+}
+
+fn parse_answer<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| sdk_err(codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))
+}
+
+/// The asynchronous part of a group call: `None` for calls that answer `""`.
+async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
+    let s = sdk.shared().await?;
+    let link = &s.link;
+    Ok(match c {
+        GroupCall::Create(p) => {
+            check_create(&p)?;
+            let t = p.create_group_param_group_type;
+            let v = link.request(Request::CreateGroup { param: p }).await?;
+            if let Some(gid) = v.get("create_group_result_groupid").and_then(Value::as_str) {
+                cache_types(&s, &[(gid.to_string(), t)]).await?;
+            }
+            Some(v)
+        }
+        GroupCall::Delete(gid) => {
+            need_group_id(&gid)?;
+            link.request(Request::DeleteGroup { group_id: gid }).await?;
+            None
+        }
+        GroupCall::Join(gid, hello_msg) => {
+            need_group_id(&gid)?;
+            let v = link.request(Request::JoinGroup { group_id: gid.clone(), hello_msg }).await?;
+            if let Some(t) = v.get("group_type").and_then(Value::as_u64) {
+                cache_types(&s, &[(gid, t as u32)]).await?;
+            }
+            None
+        }
+        GroupCall::Quit(gid) => {
+            need_group_id(&gid)?;
+            link.request(Request::QuitGroup { group_id: gid }).await?;
+            None
+        }
+        GroupCall::Invite(param) => {
+            need_group_id(&param.group_invite_member_param_group_id)?;
+            if param.group_invite_member_param_identifier_array.is_empty() {
+                return Err(sdk_err(codes::ERR_SDK_GROUP_INVITE_NO_MEMBER, "the invite list is empty"));
+            }
+            Some(link.request(Request::InviteMembers { param }).await?)
+        }
+        GroupCall::DeleteMember(param) => {
+            need_group_id(&param.group_delete_member_param_group_id)?;
+            if param.group_delete_member_param_identifier_array.is_empty() {
+                return Err(Error::InvalidParam("group_delete_member_param_identifier_array is empty".into()));
+            }
+            Some(link.request(Request::DeleteMembers { param }).await?)
+        }
+        GroupCall::JoinedList => {
+            let v = link.request(Request::JoinedGroups).await?;
+            let list: Vec<GroupBaseInfo> = parse_answer(v.clone())?;
+            let types: Vec<(String, u32)> =
+                list.iter().map(|g| (g.group_base_info_group_id.clone(), g.group_base_info_group_type)).collect();
+            cache_types(&s, &types).await?;
+            Some(v)
+        }
+        GroupCall::InfoList(ids) => {
+            if ids.is_empty() {
+                return Err(Error::InvalidParam("json_group_getinfo_param names no group".into()));
+            }
+            let v = link.request(Request::GroupInfo { group_ids: ids }).await?;
+            let list: Vec<GetGroupInfoResult> = parse_answer(v.clone())?;
+            let types: Vec<(String, u32)> = list
+                .iter()
+                .filter_map(|r| r.get_groups_info_result_info.as_ref())
+                .map(|g| (g.group_detial_info_group_id.clone(), g.group_detial_info_group_type))
+                .collect();
+            cache_types(&s, &types).await?;
+            Some(v)
+        }
+        GroupCall::ModifyInfo(param) => {
+            check_modify_info(&param)?;
+            link.request(Request::ModifyGroupInfo { param }).await?;
+            None
+        }
+        GroupCall::MemberList(param) => {
+            need_group_id(&param.group_get_members_info_list_param_group_id)?;
+            Some(link.request(Request::MemberInfoList { param }).await?)
+        }
+        GroupCall::ModifyMember(param) => {
+            check_modify_member(&param)?;
+            link.request(Request::ModifyMemberInfo { param }).await?;
+            None
+        }
+        GroupCall::PendencyList(option) => Some(link.request(Request::GroupPendencyList { option }).await?),
+        GroupCall::PendencyRead(time) => {
+            link.request(Request::GroupPendencyRead { time }).await?;
+            None
+        }
+        GroupCall::HandlePendency(param) => {
+            link.request(Request::HandleGroupPendency { param }).await?;
+            None
+        }
+        GroupCall::SetRecvOpt(gid, opt) => {
+            need_group_id(&gid)?;
+            if opt > recv_msg_opt::NOT_NOTIFY {
+                return Err(Error::InvalidParam(format!("unknown receive option {opt}")));
+            }
+            link.request(Request::SetGroupRecvOpt { group_id: gid, opt }).await?;
+            None
+        }
+    })
+}
+
+/// Run a parsed group call; its callback's arguments.
+pub(crate) async fn run(sdk: Sdk, c: GroupCall) -> Reply {
+    match call(&sdk, c).await {
+        Ok(Some(v)) => Reply::ok(v),
+        Ok(None) => Reply::empty(),
+        Err(e) => Reply::err(&e),
+    }
+}
+
+// ---- applying group tips and reports ----
+
+/// What applying group tips and reports should tell the application, after the commit.
+#[derive(Default)]
+pub struct Effects {
+    tips: Vec<GroupTipsElem>,
+    /// Group conversations that ended for this user (dismissed, kicked, quit).
+    gone: Vec<ConvInfo>,
+}
+
+/// Apply the group side of a new message (inside the processor's transaction): tips keep the
+/// group conversation's name in step; a report that this user left the group (dismissed,
+/// kicked, quit) removes the group conversation.
+pub(crate) async fn on_new_msg(
+    shared: &Shared,
+    tx: &mut SqliteConnection,
+    m: &Message,
+    fx: &mut Effects,
+) -> Result<()> {
+    for el in &m.message_elem_array {
+        match el {
+            Elem::GroupTips(t) => {
+                let gid = &t.group_tips_elem_group_id;
+                if !t.group_tips_elem_group_name.is_empty() {
+                    sqlx::query("UPDATE conversations SET show_name = ? WHERE conv_type = ? AND conv_id = ?")
+                        .bind(&t.group_tips_elem_group_name)
+                        .bind(conv_type::GROUP as i64)
+                        .bind(gid)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if t.group_tips_elem_tip_type == tip::GROUP_INFO_CHANGE {
+                    for c in &t.group_tips_elem_group_change_info_array {
+                        if c.group_tips_group_change_info_flag == change::FACE_URL {
+                            sqlx::query("UPDATE conversations SET face_url = ? WHERE conv_type = ? AND conv_id = ?")
+                                .bind(&c.group_tips_group_change_info_value)
+                                .bind(conv_type::GROUP as i64)
+                                .bind(gid)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                }
+                fx.tips.push((**t).clone());
+            }
+            Elem::GroupReport(r)
+                if matches!(r.group_report_elem_report_type, report::DELETE | report::BE_KICKED | report::QUIT) =>
+            {
+                let gid = &r.group_report_elem_group_id;
+                if let Some(info) = shared.store.conv_info(conv_type::GROUP, gid).await? {
+                    store::delete_conv(&mut *tx, conv_type::GROUP, gid).await?;
+                    fx.gone.push(info);
+                }
+                forget_type(&mut *tx, gid).await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Emit what [`on_new_msg`] collected: `TIMGroupTipsEventCallback` once per tips element, and a
+/// conversation Del for each group conversation that ended.
+pub(crate) fn emit(shared: &Shared, fx: Effects) {
+    for t in fx.tips {
+        shared.emit(SdkEvent::GroupTips(t));
+    }
+    for c in fx.gone {
+        shared.emit(SdkEvent::ConvEvent { event: conv_event::DEL, convs: Some(vec![c]) });
+    }
+}
