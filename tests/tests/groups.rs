@@ -799,11 +799,11 @@ async fn test_mute_member_and_mute_all() {
     alice
         .ok(
             "TIMGroupModifyMemberInfo",
-            modify_member(&gid, "carol", 0x4, json!({"group_modify_member_info_shutup_time": 1})),
+            modify_member(&gid, "carol", 0x4, json!({"group_modify_member_info_shutup_time": 2})),
         )
         .await;
     assert_eq!(carol.call("TIMMsgSendMessage", send_params(&gid, "muted")).await.code, 10017);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     carol.send_text(&gid, 2, "the minute passed").await;
     // Mute all: only the owner and admins talk.
     alice
@@ -1349,4 +1349,133 @@ async fn test_group_receive_message_option() {
     let x = srv.client("x").await;
     assert_eq!(x.call("TIMMsgSetGroupReceiveMessageOpt", json!({"group_id": gid, "opt": 1})).await.code, 10007);
     assert_eq!(bob.call("TIMMsgSetGroupReceiveMessageOpt", json!({"group_id": gid, "opt": 7})).await.code, 6017);
+}
+
+/// The real `confab-cli` program administering a group over JSON lines.
+struct Cli {
+    _child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    out: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    seen: Vec<Value>,
+    next_id: u64,
+}
+
+impl Cli {
+    fn spawn(srv: &TestServer, dir: &std::path::Path) -> Cli {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_confab-cli-under-test"))
+            .args(["--server", &srv.url(), "--data-dir"])
+            .arg(dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn confab-cli");
+        let stdin = child.stdin.take().unwrap();
+        let out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        Cli { _child: child, stdin, out, seen: Vec::new(), next_id: 1 }
+    }
+
+    async fn expect(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(&pred) {
+            return self.seen.remove(i);
+        }
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let line = tokio::time::timeout_at(deadline, self.out.next_line())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+                .unwrap()
+                .expect("cli stdout closed");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if pred(&v) {
+                return v;
+            }
+            self.seen.push(v);
+        }
+    }
+
+    /// Call an API; answers the callback line (or the result line when the call has none).
+    async fn call(&mut self, api: &str, params: Value) -> Value {
+        use tokio::io::AsyncWriteExt;
+        let id = self.next_id;
+        self.next_id += 1;
+        let line = format!("{}\n", json!({"id": id, "api": api, "params": params}));
+        self.stdin.write_all(line.as_bytes()).await.unwrap();
+        self.stdin.flush().await.unwrap();
+        let first = self.expect(api, |v| v["id"] == id && v.get("result").is_some()).await;
+        if first["result"] != 0 || api == "TIMInit" {
+            return first;
+        }
+        self.expect(api, |v| v["id"] == id && v.get("code").is_some()).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_cli_administers_a_group() {
+    let srv = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::spawn(&srv, dir.path());
+    assert_eq!(cli.call("TIMInit", json!({"sdk_app_id": srv.identity.sdk_app_id})).await["result"], 0);
+    assert_eq!(cli.call("TIMLogin", json!({"user_id": "alice", "user_sig": srv.usersig("alice")})).await["code"], 0);
+    let bob = srv.client("bob").await;
+    let carol = srv.client("carol").await;
+    let v = cli
+        .call(
+            "TIMGroupCreate",
+            json!({"json_group_create_param": {"create_group_param_group_id": "cli-group",
+                   "create_group_param_group_name": "cli", "create_group_param_group_type": PUBLIC,
+                   "create_group_param_add_option": 1,
+                   "create_group_param_group_member_array": [{"group_member_info_identifier": "carol"}]}}),
+        )
+        .await;
+    assert_eq!(v["json"]["create_group_result_groupid"], "cli-group");
+    // bob applies; the CLI sees the request as a system message, lists and approves it.
+    bob.ok("TIMGroupJoin", json!({"group_id": "cli-group", "hello_msg": "from bob"})).await;
+    let ev = cli
+        .expect("the join request", |v| {
+            v["event"] == "TIMRecvNewMsgCallback" && v["json"][0]["message_elem_array"][0]["elem_type"] == 8
+        })
+        .await;
+    assert_eq!(ev["json"][0]["message_elem_array"][0]["group_report_elem_report_type"], report::ADD_REQUEST);
+    assert_eq!(ev["json"][0]["message_sender"], SYSTEM_SENDER);
+    let list = cli.call("TIMGroupGetPendencyList", json!({"json_group_getpendence_list_param": {}})).await;
+    let p = list["json"]["group_pendency_result_pendency_array"][0].clone();
+    assert_eq!(p["group_pendency_form_identifier"], "bob");
+    let r = cli
+        .call(
+            "TIMGroupHandlePendency",
+            json!({"json_group_handle_pendency_param": {"group_handle_pendency_param_is_accept": true,
+                                                        "group_handle_pendency_param_pendency": p}}),
+        )
+        .await;
+    assert_eq!((r["code"].clone(), r["json"].clone()), (json!(0), json!("")));
+    wait_report(&bob, report::ADD_ACCEPT, "cli-group").await;
+    let ev = cli.expect("the join tip", |v| v["event"] == "TIMGroupTipsEventCallback").await;
+    assert_eq!(ev["json"]["elem_type"], elem_type::GROUP_TIPS);
+    assert_eq!(ev["json"]["group_tips_elem_tip_type"], tip::INVITE);
+    assert_eq!(ev["json"]["group_tips_elem_user_array"], json!(["bob"]));
+    // Mute bob, make carol the owner with the flag as a C++ caller sends it.
+    let r = cli
+        .call(
+            "TIMGroupModifyMemberInfo",
+            json!({"json_group_modifymeminfo_param": modify_member("cli-group", "bob", 0x4,
+                   json!({"group_modify_member_info_shutup_time": 600}))["json_group_modifymeminfo_param"]}),
+        )
+        .await;
+    assert_eq!(r["code"], 0);
+    assert_eq!(bob.call("TIMMsgSendMessage", send_params("cli-group", "hi")).await.code, 10017);
+    let r = cli
+        .call(
+            "TIMGroupModifyGroupInfo",
+            json!({"json_group_modifyinfo_param": "{\"group_modify_info_param_group_id\":\"cli-group\",\"group_modify_info_param_modify_flag\":-2147483648,\"group_modify_info_param_owner\":\"carol\"}"}),
+        )
+        .await;
+    assert_eq!(r["code"], 0);
+    assert_eq!(role_in(&members(&carol, "cli-group").await, "carol"), Some(400));
+    let r = cli.call("TIMGroupDelete", json!({"group_id": "cli-group"})).await;
+    assert_eq!(r["code"], 10007, "alice is no longer the owner");
+    let r = cli.call("TIMGroupQuit", json!({"group_id": "cli-group"})).await;
+    assert_eq!(r["code"], 0);
 }

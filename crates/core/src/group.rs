@@ -20,7 +20,7 @@ use confab_protocol::group::{
     GroupPendencyOption, GroupTipsElem,
 };
 use confab_protocol::wire::Request;
-use confab_protocol::{ConvInfo, Elem, Message};
+use confab_protocol::{Elem, Message};
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
@@ -386,23 +386,18 @@ pub(crate) async fn run(sdk: Sdk, c: GroupCall) -> Reply {
 
 // ---- applying group tips and reports ----
 
-/// What applying group tips and reports should tell the application, after the commit.
+/// What applying group tips and reports leaves to do after the commit.
 #[derive(Default)]
 pub struct Effects {
     tips: Vec<GroupTipsElem>,
-    /// Group conversations that ended for this user (dismissed, kicked, quit).
-    gone: Vec<ConvInfo>,
+    /// Groups this user left (dismissed, kicked, quit): their conversations end.
+    gone: Vec<String>,
 }
 
 /// Apply the group side of a new message (inside the processor's transaction): tips keep the
 /// group conversation's name in step; a report that this user left the group (dismissed,
-/// kicked, quit) removes the group conversation.
-pub(crate) async fn on_new_msg(
-    shared: &Shared,
-    tx: &mut SqliteConnection,
-    m: &Message,
-    fx: &mut Effects,
-) -> Result<()> {
+/// kicked, quit) ends the group conversation (after the commit, see [`finish`]).
+pub(crate) async fn on_new_msg(tx: &mut SqliteConnection, m: &Message, fx: &mut Effects) -> Result<()> {
     for el in &m.message_elem_array {
         match el {
             Elem::GroupTips(t) => {
@@ -433,11 +428,8 @@ pub(crate) async fn on_new_msg(
                 if matches!(r.group_report_elem_report_type, report::DELETE | report::BE_KICKED | report::QUIT) =>
             {
                 let gid = &r.group_report_elem_group_id;
-                if let Some(info) = shared.store.conv_info(conv_type::GROUP, gid).await? {
-                    store::delete_conv(&mut *tx, conv_type::GROUP, gid).await?;
-                    fx.gone.push(info);
-                }
                 forget_type(&mut *tx, gid).await?;
+                fx.gone.push(gid.clone());
             }
             _ => {}
         }
@@ -445,13 +437,26 @@ pub(crate) async fn on_new_msg(
     Ok(())
 }
 
-/// Emit what [`on_new_msg`] collected: `TIMGroupTipsEventCallback` once per tips element, and a
-/// conversation Del for each group conversation that ended.
-pub(crate) fn emit(shared: &Shared, fx: Effects) {
+/// After the commit of what [`on_new_msg`] saw: `TIMGroupTipsEventCallback` once per tips
+/// element; the conversations of groups this user left are deleted (conversation Del). This
+/// runs outside the processor's transaction, which holds the store's write lock.
+pub(crate) async fn finish(shared: &Shared, fx: Effects) {
     for t in fx.tips {
         shared.emit(SdkEvent::GroupTips(t));
     }
-    for c in fx.gone {
-        shared.emit(SdkEvent::ConvEvent { event: conv_event::DEL, convs: Some(vec![c]) });
+    for gid in fx.gone {
+        let ended = async {
+            let Some(info) = shared.store.conv_info(conv_type::GROUP, &gid).await? else {
+                return Ok::<_, Error>(None);
+            };
+            let mut c = shared.store.pool.acquire().await?;
+            store::delete_conv(&mut c, conv_type::GROUP, &gid).await?;
+            Ok(Some(info))
+        };
+        match ended.await {
+            Ok(Some(info)) => shared.emit(SdkEvent::ConvEvent { event: conv_event::DEL, convs: Some(vec![info]) }),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not end a group conversation"),
+        }
     }
 }

@@ -371,7 +371,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
             // What the server did not store (online-only messages, AVChatRoom messages and
             // tips) is not stored here either.
             if msg.message_is_online_msg || p.seq == 0 {
-                crate::group::on_new_msg(shared, &mut tx, &msg, &mut fx.group).await?;
+                crate::group::on_new_msg(&mut tx, &msg, &mut fx.group).await?;
                 fx.new_msgs.push(msg);
             } else {
                 let (ct, id) = (msg.message_conv_type, msg.message_conv_id.clone());
@@ -403,7 +403,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
                                 }
                             }
                         }
-                        crate::group::on_new_msg(shared, &mut tx, &msg, &mut fx.group).await?;
+                        crate::group::on_new_msg(&mut tx, &msg, &mut fx.group).await?;
                         fx.conv = Some((if created { conv_event::ADD } else { conv_event::UPDATE }, ct, id));
                         fx.new_msgs.push(msg);
                     }
@@ -460,7 +460,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
     if let Some((ev, ct, id)) = fx.conv {
         shared.emit_conv(ev, ct, &id).await;
     }
-    crate::group::emit(shared, fx.group);
+    crate::group::finish(shared, fx.group).await;
     Ok(())
 }
 
