@@ -40,7 +40,7 @@ fn main() {
             rng ^= rng << 17;
             rng
         };
-        let batch = 5000;
+        let batch = 2000;
         for start in (0..n).step_by(batch) {
             let msgs: Vec<Value> = (start..(start + batch).min(n))
                 .map(|i| {
@@ -53,7 +53,8 @@ fn main() {
                            "message_server_time": 1_600_000_000 + i as u64, "message_elem_array": [{"elem_type": 0, "text_elem_content": text}]})
                 })
                 .collect();
-            c.ok("TIMMsgImportMsgList", json!({"conv_id": "bob", "conv_type": 1, "json_msg_array": msgs})).await;
+            let inv = c.sdk.call("TIMMsgImportMsgList", &json!({"conv_id": "bob", "conv_type": 1, "json_msg_array": msgs})).await;
+            assert_eq!(inv.callback.unwrap().await.code, 0);
         }
         println!("imported {n} messages in {:.1} s", t0.elapsed().as_secs_f64());
         let shared = c.sdk.shared().await.unwrap();

@@ -352,3 +352,41 @@ async fn test_local_search() {
     // Too many keywords.
     assert_eq!(search(json!({"msg_search_param_keyword_array": ["a", "b", "c", "d", "e", "f"]})).await.code, 6017);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_c2c_receive_options() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    srv.client("carol").await;
+    alice.send_text("bob", 1, "before").await;
+    bob.recv_texts(1).await;
+    // bob stops receiving from alice: the server does not deliver, the conversation shows it.
+    bob.ok("TIMMsgSetC2CReceiveMessageOpt", json!({"json_identifier_array": ["alice"], "opt": 1})).await;
+    let opts = bob.ok("TIMMsgGetC2CReceiveMessageOpt", json!({"json_identifier_array": ["alice", "carol"]})).await;
+    assert_eq!(opts[0]["msg_recv_msg_opt_result_identifier"], "alice");
+    assert_eq!(opts[0]["msg_recv_msg_opt_result_opt"], 1);
+    assert_eq!(opts[1]["msg_recv_msg_opt_result_opt"], 0);
+    assert_eq!(bob.conv("alice").await.unwrap()["conv_recv_opt"], 1);
+    let _ = bob.drain().await;
+    let sent = alice.send_text("bob", 1, "ignored").await;
+    assert_eq!(sent["message_status"], 2, "the sender's send still succeeds");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(!bob.drain().await.iter().any(|e| matches!(e, SdkEvent::RecvNewMsg(_))), "not delivered");
+    // Receive without notification: delivered again, and marked so in the conversation.
+    bob.ok("TIMMsgSetC2CReceiveMessageOpt", json!({"json_identifier_array": ["alice"], "opt": 2})).await;
+    alice.send_text("bob", 1, "quietly").await;
+    assert_eq!(bob.recv_texts(1).await, vec!["quietly"]);
+    assert_eq!(bob.conv("alice").await.unwrap()["conv_recv_opt"], 2);
+    // Limits: 30 users per call, 5 calls per second.
+    let many: Vec<String> = (0..31).map(|i| format!("u{i}")).collect();
+    assert_eq!(
+        bob.call("TIMMsgSetC2CReceiveMessageOpt", json!({"json_identifier_array": many, "opt": 0})).await.code,
+        6017
+    );
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        codes.push(bob.call("TIMMsgGetC2CReceiveMessageOpt", json!({"json_identifier_array": ["alice"]})).await.code);
+    }
+    assert!(codes.contains(&7008), "rate limited within a second: {codes:?}");
+}

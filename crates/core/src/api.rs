@@ -69,6 +69,8 @@ impl Invocation {
 
 /// Every API name `call` understands (TIM names, plus the Confab account calls).
 pub const APIS: &[&str] = &[
+    "TIMMsgSetC2CReceiveMessageOpt",
+    "TIMMsgGetC2CReceiveMessageOpt",
     "TIMMsgCancelSend",
     "TIMMsgFindByMsgLocatorList",
     "TIMMsgImportMsgList",
@@ -433,6 +435,19 @@ impl Sdk {
             "TIMMsgFindMessages" => {
                 let ids: Vec<String> = json_param(p, "json_message_id_array")?.unwrap_or_default();
                 self.later(async move { reply(async { msg::find(&sdk.shared().await?, &ids).await }.await) })
+            }
+            "TIMMsgSetC2CReceiveMessageOpt" => {
+                let ids: Vec<String> = json_param(p, "json_identifier_array")?.unwrap_or_default();
+                let opt = u64_param(p, "opt")?.min(u64::from(u32::MAX)) as u32;
+                self.later(async move {
+                    reply_empty(async { crate::msg_ext::set_c2c_recv_opt(&sdk.shared().await?, ids, opt).await }.await)
+                })
+            }
+            "TIMMsgGetC2CReceiveMessageOpt" => {
+                let ids: Vec<String> = json_param(p, "json_identifier_array")?.unwrap_or_default();
+                self.later(async move {
+                    reply(async { crate::msg_ext::get_c2c_recv_opt(&sdk.shared().await?, ids).await }.await)
+                })
             }
             "TIMMsgCancelSend" => {
                 let (id, ct) = conv(p)?;

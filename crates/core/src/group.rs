@@ -369,7 +369,8 @@ async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
             if opt > recv_msg_opt::NOT_NOTIFY {
                 return Err(Error::InvalidParam(format!("unknown receive option {opt}")));
             }
-            link.request(Request::SetGroupRecvOpt { group_id: gid, opt }).await?;
+            link.request(Request::SetGroupRecvOpt { group_id: gid.clone(), opt }).await?;
+            crate::msg_ext::remember_recv_opt(&s, confab_protocol::enums::conv_type::GROUP, &gid, opt).await?;
             None
         }
     })

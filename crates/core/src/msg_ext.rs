@@ -19,6 +19,40 @@ use crate::msg;
 use crate::session::Shared;
 use crate::store;
 
+/// Cache a conversation's receive option (shown as `conv_recv_opt`) and announce the change.
+pub async fn remember_recv_opt(shared: &Shared, ct: u32, id: &str, opt: u32) -> Result<()> {
+    let mut c = shared.store.pool.acquire().await?;
+    store::kv_set(&mut c, &store::recv_opt_key(ct, id), &opt.to_string()).await?;
+    drop(c);
+    shared.emit_conv(conv_event::UPDATE, ct, id).await;
+    Ok(())
+}
+
+/// TIMMsgSetC2CReceiveMessageOpt: up to 30 users, enforced by the server.
+pub async fn set_c2c_recv_opt(shared: &Arc<Shared>, ids: Vec<String>, opt: u32) -> Result<()> {
+    if ids.is_empty() || ids.len() > 30 {
+        return Err(Error::InvalidParam("give 1 to 30 user ids".into()));
+    }
+    if opt > confab_protocol::enums::recv_msg_opt::NOT_NOTIFY {
+        return Err(Error::InvalidParam(format!("unknown receive option {opt}")));
+    }
+    shared.rate_limit_recv_opt()?;
+    shared.link.request(Request::SetC2CRecvOpt { user_ids: ids.clone(), opt }).await?;
+    for id in &ids {
+        remember_recv_opt(shared, conv_type::C2C, id, opt).await?;
+    }
+    Ok(())
+}
+
+/// TIMMsgGetC2CReceiveMessageOpt.
+pub async fn get_c2c_recv_opt(shared: &Arc<Shared>, ids: Vec<String>) -> Result<Value> {
+    if ids.is_empty() || ids.len() > 30 {
+        return Err(Error::InvalidParam("give 1 to 30 user ids".into()));
+    }
+    shared.rate_limit_recv_opt()?;
+    shared.link.request(Request::GetC2CRecvOpt { user_ids: ids }).await
+}
+
 /// TIMMsgCancelSend: only a message not yet handed to the server can be cancelled.
 pub fn cancel_send(shared: &Shared, msg_id: &str) -> Result<()> {
     if shared.cancel_queued(msg_id) {

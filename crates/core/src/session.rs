@@ -51,6 +51,8 @@ pub struct Shared {
     queued: Mutex<std::collections::HashMap<String, Arc<crate::msg::CancelFlag>>>,
     /// When TIMMsgListDelete last ran (it may run once per second).
     pub last_list_delete: Mutex<Option<std::time::Instant>>,
+    /// Recent C2C receive-option calls (at most 5 per second).
+    recv_opt_calls: Mutex<std::collections::VecDeque<std::time::Instant>>,
 }
 
 impl Shared {
@@ -75,6 +77,22 @@ impl Shared {
             }
             None => false,
         }
+    }
+
+    /// The C2C receive-option calls may run 5 times per second (7008 beyond).
+    pub fn rate_limit_recv_opt(&self) -> Result<()> {
+        let mut q = self.recv_opt_calls.lock().unwrap_or_else(|p| p.into_inner());
+        while q.front().is_some_and(|t| t.elapsed() >= std::time::Duration::from_secs(1)) {
+            q.pop_front();
+        }
+        if q.len() >= 5 {
+            return Err(Error::Server(
+                codes::ERR_SDK_COMM_API_CALL_FREQUENCY_LIMIT,
+                "at most 5 calls per second".into(),
+            ));
+        }
+        q.push_back(std::time::Instant::now());
+        Ok(())
     }
 
     pub fn alive(&self) -> bool {
@@ -145,6 +163,7 @@ impl Session {
             send_tx,
             queued: Mutex::new(std::collections::HashMap::new()),
             last_list_delete: Mutex::new(None),
+            recv_opt_calls: Mutex::new(std::collections::VecDeque::new()),
         });
         let session = Session { shared: shared.clone(), tasks: Mutex::new(Vec::new()) };
         session.spawn(processor(shared.clone(), proc_rx));

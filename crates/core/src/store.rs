@@ -201,6 +201,12 @@ impl LocalStore {
             active = active.max(d.draft_edit_time);
         }
         let show: String = r.get("show_name");
+        let recv_opt = self.kv_get(&recv_opt_key(ct, id)).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let group_type = if ct == conv_type::GROUP {
+            self.kv_get(&format!("group_type:{id}")).await?.and_then(|v| v.parse().ok()).unwrap_or(0)
+        } else {
+            0
+        };
         Ok(Some(ConvInfo {
             conv_id: id.to_string(),
             conv_type: ct,
@@ -213,6 +219,8 @@ impl LocalStore {
             conv_show_name: if show.is_empty() { id.to_string() } else { show },
             conv_face_url: r.get("face_url"),
             conv_c2c_read_timestamp: if ct == conv_type::C2C { peer_read as u64 } else { 0 },
+            conv_recv_opt: recv_opt,
+            conv_group_type: group_type,
             ..Default::default()
         }))
     }
@@ -221,6 +229,10 @@ impl LocalStore {
         let n: Option<i64> = sqlx::query_scalar("SELECT SUM(unread) FROM conversations").fetch_one(&self.pool).await?;
         Ok(n.unwrap_or(0) as u64)
     }
+}
+
+pub fn recv_opt_key(ct: u32, id: &str) -> String {
+    format!("recv_opt:{ct}:{id}")
 }
 
 /// Fill `message_is_peer_read` from the conversation's peer read mark.

@@ -102,6 +102,15 @@ pub enum Request {
         conv_type: u32,
         conv_id: String,
     },
+    /// How I receive one-to-one messages from each of `user_ids` (0, 1 or 2).
+    SetC2CRecvOpt {
+        user_ids: Vec<String>,
+        opt: u32,
+    },
+    /// Answers `[GetC2CRecvMsgOptResult]`.
+    GetC2CRecvOpt {
+        user_ids: Vec<String>,
+    },
     GetProfiles {
         user_ids: Vec<String>,
     },

@@ -105,6 +105,8 @@ pub(crate) async fn handle(
                     delete_msgs(state, &me, conv_type, &conv_id, msg_ids).await
                 }
                 Request::ClearHistory { conv_type, conv_id } => clear_history(state, &me, conv_type, &conv_id).await,
+                Request::SetC2CRecvOpt { user_ids, opt } => set_c2c_recv_opt(state, &me, user_ids, opt).await,
+                Request::GetC2CRecvOpt { user_ids } => get_c2c_recv_opt(state, &me, &user_ids).await,
                 Request::GetProfiles { user_ids } => get_profiles(state, &user_ids).await,
                 Request::ModifySelfProfile { item } => modify_profile(state, &me, item).await,
                 r @ (Request::CreateGroup { .. }
@@ -344,6 +346,18 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
         return Err(e(codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "message body is too large"));
     }
     let (conv_key, mut recipients) = conversation(state, me, ct, conv_id).await?;
+    if ct == conv_type::C2C && conv_id != me {
+        // A peer who chose "do not receive" from me is not delivered to (the message is still
+        // stored for my own history).
+        let opt: Option<i64> = sqlx::query_scalar("SELECT opt FROM c2c_recv_opts WHERE user_id = ? AND peer = ?")
+            .bind(conv_id)
+            .bind(me)
+            .fetch_optional(&state.store.read)
+            .await?;
+        if opt == Some(i64::from(confab_protocol::enums::recv_msg_opt::NOT_RECEIVE)) {
+            recipients.retain(|r| r != conv_id);
+        }
+    }
     // Group rules of sending: mutes, receive options, and AVChatRoom's online-only delivery.
     let mut online_only = false;
     if ct == conv_type::GROUP {
@@ -679,6 +693,49 @@ async fn clear_history(state: &Arc<State>, me: &str, ct: u32, conv_id: &str) -> 
         })
         .await?;
     Ok(Value::Null)
+}
+
+async fn set_c2c_recv_opt(state: &Arc<State>, me: &str, ids: Vec<String>, opt: u32) -> ApiResult {
+    if ids.is_empty() || ids.len() > 30 || opt > 2 || !ids.iter().all(|u| is_valid_user_id(u)) {
+        return Err(e(codes::ERR_INVALID_PARAMETERS, "1 to 30 valid user ids and an option of 0, 1 or 2"));
+    }
+    let me = me.to_string();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                for u in &ids {
+                    sqlx::query(
+                        "INSERT INTO c2c_recv_opts (user_id, peer, opt) VALUES (?, ?, ?)
+                         ON CONFLICT (user_id, peer) DO UPDATE SET opt = excluded.opt",
+                    )
+                    .bind(&me)
+                    .bind(u)
+                    .bind(opt as i64)
+                    .execute(&mut ctx.conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(Value::Null)
+}
+
+async fn get_c2c_recv_opt(state: &Arc<State>, me: &str, ids: &[String]) -> ApiResult {
+    if ids.is_empty() || ids.len() > 30 {
+        return Err(e(codes::ERR_INVALID_PARAMETERS, "1 to 30 user ids"));
+    }
+    let mut out = Vec::new();
+    for u in ids {
+        let opt: Option<i64> = sqlx::query_scalar("SELECT opt FROM c2c_recv_opts WHERE user_id = ? AND peer = ?")
+            .bind(me)
+            .bind(u)
+            .fetch_optional(&state.store.read)
+            .await?;
+        out.push(json!({"msg_recv_msg_opt_result_identifier": u, "msg_recv_msg_opt_result_opt": opt.unwrap_or(0)}));
+    }
+    Ok(Value::Array(out))
 }
 
 async fn get_profiles(state: &Arc<State>, ids: &[String]) -> ApiResult {
