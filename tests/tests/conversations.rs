@@ -115,3 +115,35 @@ async fn test_set_config_version_server_time_and_log_callback() {
     c.ok("TIMUninit", json!({})).await;
     assert_eq!(c.call("TIMConvGetConvList", json!({})).await.code, -1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_system_conversation_holds_group_reports() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let carol = srv.client("carol").await;
+    let gid = alice
+        .ok("TIMGroupCreate", json!({"json_group_create_param": {"create_group_param_group_name": "work", "create_group_param_group_type": 1}}))
+        .await["create_group_result_groupid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    alice
+        .ok("TIMGroupInviteMember", json!({"json_group_invite_param": {"group_invite_member_param_group_id": gid, "group_invite_member_param_identifier_array": ["carol"]}}))
+        .await;
+    // carol is told in the system conversation (type 3, id "").
+    eventually("carol has the system conversation", || async {
+        carol.convs().await.iter().any(|c| c["conv_type"] == 3 && c["conv_id"] == "")
+    })
+    .await;
+    let list =
+        carol.messages("", 3, json!({"msg_getmsglist_param_count": 10, "msg_getmsglist_param_is_remble": true})).await;
+    let report = list.iter().find(|m| m["message_elem_array"][0]["elem_type"] == 8).expect("a group report");
+    assert_eq!(report["message_sender"], "@TIM#SYSTEM");
+    assert_eq!(report["message_elem_array"][0]["group_report_elem_group_id"], json!(gid));
+    assert_eq!(report["message_elem_array"][0]["group_report_elem_report_type"], 7, "invited");
+    carol.ok("TIMMsgReportReaded", json!({"conv_id": "", "conv_type": 3})).await;
+    assert!(carol.convs().await.iter().filter(|c| c["conv_type"] == 3).all(|c| c["conv_unread_num"] == 0));
+    // It cannot be sent to.
+    let r = carol.call("TIMMsgSendMessage", json!({"conv_id": "", "conv_type": 3, "json_msg_param": {"message_elem_array": [{"elem_type": 0, "text_elem_content": "x"}]}})).await;
+    assert_eq!(r.code, -5);
+}

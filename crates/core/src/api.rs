@@ -214,9 +214,15 @@ impl Sdk {
 
     async fn dispatch(&self, api: &str, p: &Value) -> Result<Invocation, Bad> {
         let sdk = self.clone();
+        // The system conversation (type 3, id "") holds group reports: it can be read, marked
+        // read and deleted locally, but not sent to.
+        let system_ok = matches!(api, "TIMMsgGetMsgList" | "TIMMsgReportReaded" | "TIMConvDelete" | "TIMMsgDelete");
         let conv = |p: &Value| -> Result<(String, u32), Bad> {
             let id = str_param(p, "conv_id")?;
             let ct = u64_param(p, "conv_type")? as u32;
+            if system_ok && ct == confab_protocol::enums::conv_type::SYSTEM {
+                return Ok((id, ct));
+            }
             if !Sdk::valid_conv_type(ct) {
                 return Err(Bad(TIM_ERR_CONV, "conv_type must be 1 (C2C) or 2 (group)".into()));
             }
@@ -382,7 +388,9 @@ impl Sdk {
                 self.later(async move {
                     reply(
                         async {
-                            need_id(&id)?;
+                            if ct != confab_protocol::enums::conv_type::SYSTEM {
+                                need_id(&id)?;
+                            }
                             let s = sdk.shared().await?;
                             let peer_read = s
                                 .store
@@ -403,7 +411,9 @@ impl Sdk {
                 self.later(async move {
                     reply_empty(
                         async {
-                            need_id(&id)?;
+                            if ct != confab_protocol::enums::conv_type::SYSTEM {
+                                need_id(&id)?;
+                            }
                             msg::report_read(&sdk.shared().await?, ct, &id, m).await
                         }
                         .await,

@@ -268,7 +268,8 @@ pub async fn get_list(shared: &Arc<Shared>, ct: u32, id: &str, p: MsgGetMsgListP
         return shared.store.page_by_time(ct, id, begin, end, forward, count).await;
     }
     let local = shared.store.page(ct, id, anchor.clone(), forward, inclusive, count).await?;
-    if !p.msg_getmsglist_param_is_remble || !shared.alive() || complete(&local, count, anchor_seq, forward, inclusive) {
+    let roaming = p.msg_getmsglist_param_is_remble && ct != conv_type::SYSTEM;
+    if !roaming || !shared.alive() || complete(&local, count, anchor_seq, forward, inclusive) {
         return Ok(local);
     }
     if anchor.is_some() && anchor_seq == 0 {
