@@ -297,7 +297,7 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
     }
     let single = !conv_id.is_empty() && ct != 0;
     let mut sql = String::from(
-        "SELECT m.body, m.conv_type, m.conv_id FROM msg_fts f JOIN messages m ON m.msg_id = f.msg_id WHERE 1 = 1",
+        "SELECT m.body, m.conv_type, m.conv_id FROM msg_fts f JOIN messages m ON m.rowid = f.rowid WHERE 1 = 1",
     );
     let mut binds: Vec<Value> = Vec::new();
     if !keywords.is_empty() {
@@ -306,10 +306,10 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
         for k in &keywords {
             // MATCH may not sit under OR, so every indexed keyword is a subquery.
             if k.chars().count() >= 3 {
-                parts.push("f.msg_id IN (SELECT msg_id FROM msg_fts WHERE body_text MATCH ?)".to_string());
+                parts.push("f.rowid IN (SELECT rowid FROM msg_fts WHERE body_text MATCH ?)".to_string());
                 binds.push(Value::String(format!("\"{}\"", k.replace('"', "\"\""))));
             } else if k.chars().all(store::is_cjk) {
-                parts.push("f.msg_id IN (SELECT msg_id FROM msg_fts_cjk WHERE chars MATCH ?)".to_string());
+                parts.push("f.rowid IN (SELECT rowid FROM msg_fts_cjk WHERE chars MATCH ?)".to_string());
                 binds.push(Value::String(format!("\"{}\"", store::cjk_tokens(k).trim())));
             } else {
                 parts.push("f.body_text LIKE ? ESCAPE '\\'".to_string());

@@ -347,38 +347,41 @@ pub fn cjk_tokens(text: &str) -> String {
     out
 }
 
-/// Keep the search index in step with one message.
+/// Keep the search index in step with one message (rows keyed by the message's rowid).
 async fn index_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error> {
-    sqlx::query("DELETE FROM msg_fts WHERE msg_id = ?").bind(&m.message_msg_id).execute(&mut *c).await?;
-    sqlx::query("DELETE FROM msg_fts_cjk WHERE msg_id = ?").bind(&m.message_msg_id).execute(&mut *c).await?;
-    let searchable = !matches!(m.message_status, msg_status::DELETED | msg_status::REVOKED);
+    let rowid: i64 = sqlx::query_scalar("SELECT rowid FROM messages WHERE msg_id = ?")
+        .bind(&m.message_msg_id)
+        .fetch_one(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM msg_fts WHERE rowid = ?").bind(rowid).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM msg_fts_cjk WHERE rowid = ?").bind(rowid).execute(&mut *c).await?;
+    if matches!(m.message_status, msg_status::DELETED | msg_status::REVOKED) {
+        return Ok(());
+    }
     let text = search_text(m);
-    if searchable {
-        let mut types = String::from(" ");
-        for e in &m.message_elem_array {
-            types.push_str(&format!("{} ", e.elem_type()));
-        }
-        let cjk = cjk_tokens(&text);
-        sqlx::query("INSERT INTO msg_fts (msg_id, types, body_text) VALUES (?, ?, ?)")
-            .bind(&m.message_msg_id)
-            .bind(types)
-            .bind(text)
+    let mut types = String::from(" ");
+    for e in &m.message_elem_array {
+        types.push_str(&format!("{} ", e.elem_type()));
+    }
+    let cjk = cjk_tokens(&text);
+    sqlx::query("INSERT INTO msg_fts (rowid, types, body_text) VALUES (?, ?, ?)")
+        .bind(rowid)
+        .bind(types)
+        .bind(text)
+        .execute(&mut *c)
+        .await?;
+    if !cjk.is_empty() {
+        sqlx::query("INSERT INTO msg_fts_cjk (rowid, chars) VALUES (?, ?)")
+            .bind(rowid)
+            .bind(cjk)
             .execute(&mut *c)
             .await?;
-        if !cjk.is_empty() {
-            sqlx::query("INSERT INTO msg_fts_cjk (msg_id, chars) VALUES (?, ?)")
-                .bind(&m.message_msg_id)
-                .bind(cjk)
-                .execute(&mut *c)
-                .await?;
-        }
     }
     Ok(())
 }
 
 /// Insert or replace a message.
 pub async fn put_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error> {
-    index_msg(&mut *c, m).await?;
     let body = serde_json::to_string(m).map_err(corrupt)?;
     sqlx::query(
         "INSERT INTO messages (msg_id, conv_type, conv_id, seq, sort_time, sender, status, is_read, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -394,9 +397,9 @@ pub async fn put_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error>
     .bind(m.message_status as i64)
     .bind(m.message_is_read as i64)
     .bind(body)
-    .execute(c)
+    .execute(&mut *c)
     .await?;
-    Ok(())
+    index_msg(c, m).await
 }
 
 pub async fn add_unread(c: &mut SqliteConnection, ct: u32, id: &str, n: i64) -> Result<(), Error> {
