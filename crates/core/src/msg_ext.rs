@@ -349,59 +349,91 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
         sql.push_str(" AND m.sort_time >= ?");
         binds.push(Value::from(end.saturating_sub(p.msg_search_param_search_time_period)));
     }
-    sql.push_str(" ORDER BY m.sort_time DESC, m.seq DESC");
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = match b {
-            Value::String(s) => q.bind(s.clone()),
-            Value::Number(n) => q.bind(n.as_i64().unwrap_or(i64::MAX)),
-            _ => q,
-        };
-    }
-    let rows = q.fetch_all(&shared.store.pool).await?;
-    // Group per conversation, in order of each conversation's newest hit.
-    let mut items: Vec<MessageSearchResultItem> = Vec::new();
-    for r in &rows {
-        let m: Message = serde_json::from_str(r.get::<&str, _>("body")).map_err(|e| Error::Store(e.to_string()))?;
-        let (rct, rid) = (r.get::<i64, _>("conv_type") as u32, r.get::<String, _>("conv_id"));
-        match items
-            .iter_mut()
-            .find(|i| i.msg_search_result_item_conv_type == rct && i.msg_search_result_item_conv_id == rid)
-        {
-            Some(i) => i.msg_search_result_item_message_array.push(m),
-            None => items.push(MessageSearchResultItem {
-                msg_search_result_item_conv_id: rid,
-                msg_search_result_item_conv_type: rct,
-                msg_search_result_item_total_message_count: 0,
-                msg_search_result_item_message_array: vec![m],
-            }),
+    // `sql` selects the matching messages; counting, grouping and paging happen in SQL so that
+    // a frequent keyword over a large store never loads every hit.
+    fn bind_all<'q>(
+        mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+        binds: &'q [Value],
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        for b in binds {
+            q = match b {
+                Value::String(s) => q.bind(s.as_str()),
+                Value::Number(n) => q.bind(n.as_i64().unwrap_or(i64::MAX)),
+                _ => q,
+            };
         }
+        q
     }
-    for i in &mut items {
-        i.msg_search_result_item_total_message_count = i.msg_search_result_item_message_array.len() as u32;
-    }
-    let (size, index) = (p.msg_search_param_page_size as usize, p.msg_search_param_page_index as usize);
+    let parse = |r: &sqlx::sqlite::SqliteRow| -> Result<Message> {
+        serde_json::from_str(r.get::<&str, _>("body")).map_err(|e| Error::Store(e.to_string()))
+    };
+    let (size, index) = (p.msg_search_param_page_size as i64, p.msg_search_param_page_index as i64);
+    let limit = if size > 0 { format!(" LIMIT {size} OFFSET {}", index * size) } else { String::new() };
     if single {
-        let total = items.first().map(|i| i.msg_search_result_item_total_message_count).unwrap_or(0);
-        if let (Some(i), true) = (items.first_mut(), size > 0) {
-            let page: Vec<Message> =
-                i.msg_search_result_item_message_array.iter().skip(index * size).take(size).cloned().collect();
-            i.msg_search_result_item_message_array = page;
-        }
-        Ok(MessageSearchResult {
-            msg_search_result_total_count: total,
+        let total: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) FROM ({sql})")), &binds)
+            .fetch_one(&shared.store.pool)
+            .await?
+            .get(0);
+        let rows = bind_all(sqlx::query(&format!("{sql} ORDER BY m.sort_time DESC, m.seq DESC{limit}")), &binds)
+            .fetch_all(&shared.store.pool)
+            .await?;
+        let msgs = rows.iter().map(parse).collect::<Result<Vec<_>>>()?;
+        let items = if total > 0 {
+            vec![MessageSearchResultItem {
+                msg_search_result_item_conv_id: conv_id,
+                msg_search_result_item_conv_type: ct,
+                msg_search_result_item_total_message_count: total as u32,
+                msg_search_result_item_message_array: msgs,
+            }]
+        } else {
+            Vec::new()
+        };
+        return Ok(MessageSearchResult {
+            msg_search_result_total_count: total as u32,
             msg_search_result_item_array: items,
             ..Default::default()
-        })
-    } else {
-        let total = items.len() as u32;
-        let page = if size > 0 { items.into_iter().skip(index * size).take(size).collect() } else { items };
-        Ok(MessageSearchResult {
-            msg_search_result_total_count: total,
-            msg_search_result_item_array: page,
-            ..Default::default()
-        })
+        });
     }
+    // All conversations: one item per conversation, newest hit first; each item carries up to
+    // PER_CONV of its newest matching messages.
+    const PER_CONV: i64 = 20;
+    let grouped = format!(
+        "SELECT conv_type, conv_id, COUNT(*) AS n, MAX(sort_time) AS t FROM ({}) GROUP BY conv_type, conv_id",
+        sql.replacen("SELECT m.body, m.conv_type, m.conv_id", "SELECT m.conv_type, m.conv_id, m.sort_time", 1)
+    );
+    let total: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) FROM ({grouped})")), &binds)
+        .fetch_one(&shared.store.pool)
+        .await?
+        .get(0);
+    let convs = bind_all(sqlx::query(&format!("{grouped} ORDER BY t DESC{limit}")), &binds)
+        .fetch_all(&shared.store.pool)
+        .await?;
+    let mut items = Vec::with_capacity(convs.len());
+    for c in &convs {
+        let (rct, rid, n) = (c.get::<i64, _>("conv_type"), c.get::<String, _>("conv_id"), c.get::<i64, _>("n"));
+        let mut conv_binds = binds.clone();
+        conv_binds.push(Value::from(rct));
+        conv_binds.push(Value::String(rid.clone()));
+        let rows = bind_all(
+            sqlx::query(&format!(
+                "{sql} AND m.conv_type = ? AND m.conv_id = ? ORDER BY m.sort_time DESC, m.seq DESC LIMIT {PER_CONV}"
+            )),
+            &conv_binds,
+        )
+        .fetch_all(&shared.store.pool)
+        .await?;
+        items.push(MessageSearchResultItem {
+            msg_search_result_item_conv_id: rid,
+            msg_search_result_item_conv_type: rct as u32,
+            msg_search_result_item_total_message_count: n as u32,
+            msg_search_result_item_message_array: rows.iter().map(parse).collect::<Result<Vec<_>>>()?,
+        });
+    }
+    Ok(MessageSearchResult {
+        msg_search_result_total_count: total as u32,
+        msg_search_result_item_array: items,
+        ..Default::default()
+    })
 }
 
 /// TIMMsgBatchSend: one message to many users, a result per user; 6003 when none succeeded.

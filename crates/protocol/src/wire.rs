@@ -173,6 +173,11 @@ pub enum Request {
         group_id: String,
         opt: u32,
     },
+    /// A signed, expiring download path (`/media/d/...`) for an uploaded content id. Answered
+    /// only to the uploader and to participants of a conversation whose messages reference it.
+    MediaUrl {
+        content_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

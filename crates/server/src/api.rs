@@ -124,6 +124,7 @@ pub(crate) async fn handle(
                 | Request::GroupPendencyRead { .. }
                 | Request::HandleGroupPendency { .. }
                 | Request::SetGroupRecvOpt { .. }) => groups::handle(state, &me, r).await,
+                Request::MediaUrl { content_id } => crate::media::signed_url(state, &me, &content_id).await,
                 Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
                     unreachable!("handled above")
                 }
@@ -237,7 +238,7 @@ async fn logout(state: &Arc<State>, me: &str, conn_id: u64) -> Result<(), ApiErr
     Ok(())
 }
 
-fn c2c_key(a: &str, b: &str) -> String {
+pub(crate) fn c2c_key(a: &str, b: &str) -> String {
     if a <= b {
         format!("{a}\n{b}")
     } else {
@@ -346,6 +347,7 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
         return Err(e(codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "message body is too large"));
     }
     let (conv_key, mut recipients) = conversation(state, me, ct, conv_id).await?;
+    let media_ids = crate::media::check_elems(state, me, &msg.message_elem_array).await?;
     if ct == conv_type::C2C && conv_id != me {
         // A peer who chose "do not receive" from me is not delivered to (the message is still
         // stored for my own history).
@@ -433,6 +435,14 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
                     .execute(&mut ctx.conn)
                     .await?
                     .last_insert_rowid();
+                for cid in &media_ids {
+                    sqlx::query("INSERT OR IGNORE INTO media_refs (content_id, conv_type, conv_key) VALUES (?, ?, ?)")
+                        .bind(cid)
+                        .bind(ct as i64)
+                        .bind(&conv_key)
+                        .execute(&mut ctx.conn)
+                        .await?;
+                }
                 for r in &recipients {
                     let mut m = stored.clone();
                     render_for(&mut m, r);

@@ -10,6 +10,7 @@ pub mod config;
 mod conn;
 mod groups;
 pub mod hub;
+mod media;
 pub mod store;
 pub mod usersig;
 
@@ -130,6 +131,8 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/register", post(accounts::http_register))
         .route("/api/login", post(accounts::http_login))
+        .route("/media/upload/{kind}/{content_id}", get(media::upload_status).put(media::upload_chunk))
+        .route("/media/d/{content_id}", get(media::download))
         .with_state(state.clone());
     let addr = listener.local_addr()?;
     let mut sd = shutdown;
