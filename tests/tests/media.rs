@@ -12,7 +12,7 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<t
 async fn raw_login(srv: &TestServer, user: &str) -> Ws {
     let (mut ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
     let login = json!({"id": 1, "type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
-                       "user_sig": srv.usersig(user), "platform": 0, "instance_id": format!("raw-{user}")});
+                       "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")});
     let r = raw_call(&mut ws, login).await;
     assert_eq!(r["code"], 0, "{r}");
     ws
@@ -165,4 +165,299 @@ async fn test_media_server_upload_resume_and_participant_download() {
     )
     .await;
     assert_eq!(r["code"], 0, "{r}");
+}
+
+// ---- sending media from local paths ----
+
+use confab_core::SdkEvent;
+use confab_tests::TestClient;
+use image::{Rgb, RgbImage};
+
+/// Left half red, right half blue (in stored orientation).
+fn two_tone(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, _| if x < w / 2 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) })
+}
+
+fn png(img: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
+
+fn encoded(img: &RgbImage, f: image::ImageFormat) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img.clone()).to_rgba8().write_to(&mut std::io::Cursor::new(&mut out), f).unwrap();
+    out
+}
+
+/// A two-frame animated GIF whose first frame is `img` (the second is green).
+fn animated_gif(img: &RgbImage) -> Vec<u8> {
+    use image::{Delay, Frame, RgbaImage};
+    let mut out = Vec::new();
+    {
+        let mut enc = image::codecs::gif::GifEncoder::new(&mut out);
+        enc.set_repeat(image::codecs::gif::Repeat::Infinite).unwrap();
+        let first = image::DynamicImage::ImageRgb8(img.clone()).to_rgba8();
+        let second = RgbaImage::from_pixel(img.width(), img.height(), image::Rgba([20, 200, 20, 255]));
+        for f in [first, second] {
+            enc.encode_frame(Frame::from_parts(f, 0, 0, Delay::from_numer_denom_ms(100, 1))).unwrap();
+        }
+    }
+    out
+}
+
+fn jpeg(img: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(img).unwrap();
+    out
+}
+
+/// A JPEG with an EXIF APP1 segment carrying `orientation`.
+fn jpeg_with_orientation(img: &RgbImage, orientation: u16) -> Vec<u8> {
+    let plain = jpeg(img);
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one IFD entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes());
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = 0xFFFF_FFFFu32;
+    for &b in data {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+        }
+    }
+    !c
+}
+
+/// A tiny PNG whose header claims 65000 x 65000 pixels (a decompression bomb).
+fn png_bomb() -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut c = kind.to_vec();
+        c.extend_from_slice(data);
+        out.extend_from_slice(&c);
+        out.extend_from_slice(&crc32(&c).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&65000u32.to_be_bytes());
+    ihdr.extend_from_slice(&65000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IEND", &[]);
+    out
+}
+
+async fn send_elem(c: &TestClient, to: &str, elem: Value) -> confab_core::api::Reply {
+    c.call(
+        "TIMMsgSendMessage",
+        json!({"conv_id": to, "conv_type": 1, "json_msg_param": {"message_elem_array": [elem]}}),
+    )
+    .await
+}
+
+/// Fetch a content id through a signed path issued to `ws`'s user.
+async fn fetch_cid(srv: &TestServer, ws: &mut Ws, id: u64, cid: &str) -> Vec<u8> {
+    let r = raw_call(ws, json!({"id": id, "type": "media_url", "content_id": cid})).await;
+    assert_eq!(r["code"], 0, "{r}");
+    let (s, body) = fetch(srv, r["data"]["url"].as_str().unwrap(), None).await;
+    assert_eq!(s, 200);
+    body
+}
+
+fn dims(e: &Value, tier: &str) -> (i64, i64) {
+    (
+        e[format!("image_elem_{tier}_pic_width")].as_i64().unwrap(),
+        e[format!("image_elem_{tier}_pic_height")].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_image_tiers_follow_the_rules() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let mut bob_raw = raw_login(&srv, "bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    // (name, bytes, orig dims, large dims, thumb dims)
+    let cases: Vec<(&str, Vec<u8>, (i64, i64), (i64, i64), (i64, i64))> = vec![
+        ("landscape.png", png(&two_tone(1600, 1200)), (1600, 1200), (960, 720), (264, 198)),
+        ("portrait.jpg", jpeg(&two_tone(600, 1000)), (600, 1000), (600, 1000), (198, 330)),
+        ("panorama.png", png(&two_tone(4000, 300)), (4000, 300), (4000, 300), (2640, 198)),
+        ("tiny.png", png(&two_tone(100, 50)), (100, 50), (100, 50), (100, 50)),
+        ("photo.bmp", encoded(&two_tone(800, 600), image::ImageFormat::Bmp), (800, 600), (800, 600), (264, 198)),
+        ("photo.webp", encoded(&two_tone(300, 200), image::ImageFormat::WebP), (300, 200), (300, 200), (297, 198)),
+        ("anim.gif", animated_gif(&two_tone(400, 300)), (400, 300), (400, 300), (264, 198)),
+        ("exif6.jpg", jpeg_with_orientation(&two_tone(1000, 800), 6), (800, 1000), (720, 900), (198, 248)),
+    ];
+    let mut rid = 100;
+    for (name, bytes, orig, large, thumb) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let r = send_elem(&alice, "bob", json!({"elem_type": 1, "image_elem_orig_path": path.to_str().unwrap()})).await;
+        assert_eq!(r.code, 0, "{name}: {}", r.desc);
+        let e = &r.json["message_elem_array"][0];
+        assert_eq!(dims(e, "orig"), orig, "{name} orig");
+        assert_eq!(dims(e, "large"), large, "{name} large");
+        assert_eq!(dims(e, "thumb"), thumb, "{name} thumb");
+        assert_eq!(e["image_elem_orig_pic_size"], bytes.len() as i64);
+        assert_eq!(e["image_elem_orig_path"], path.to_str().unwrap(), "the sender keeps its path");
+        // The receiver gets the same fields (but not the sender's local path).
+        let got = bob.wait_for(name, |ev| matches!(ev, SdkEvent::RecvNewMsg(_))).await;
+        let SdkEvent::RecvNewMsg(msgs) = got else { unreachable!() };
+        let re = serde_json::to_value(&msgs[0].message_elem_array[0]).unwrap();
+        for k in ["orig", "large", "thumb"] {
+            assert_eq!(dims(&re, k), dims(e, k), "{name} {k} at the receiver");
+            assert_eq!(re[format!("image_elem_{k}_id")], e[format!("image_elem_{k}_id")]);
+            assert_eq!(re[format!("image_elem_{k}_pic_size")], e[format!("image_elem_{k}_pic_size")]);
+            assert!(!re[format!("image_elem_{k}_url")].as_str().unwrap().is_empty());
+        }
+        assert_eq!(re["image_elem_orig_path"], "");
+        // Every tier downloads, decodes to its announced size, and shows the right pixels.
+        for k in ["orig", "large", "thumb"] {
+            rid += 1;
+            let body = fetch_cid(&srv, &mut bob_raw, rid, re[format!("image_elem_{k}_id")].as_str().unwrap()).await;
+            assert_eq!(body.len() as i64, re[format!("image_elem_{k}_pic_size")].as_i64().unwrap());
+            if k == "orig" {
+                assert!(body == bytes);
+                continue;
+            }
+            let img = image::load_from_memory(&body).unwrap().to_rgb8();
+            assert_eq!((img.width() as i64, img.height() as i64), dims(&re, k), "{name} {k} pixels");
+            let (w, h) = (img.width(), img.height());
+            let (first, second) = if name == "exif6.jpg" {
+                // Rotated 90° clockwise: the stored left half is now the top half.
+                (img.get_pixel(w / 2, h / 8).0, img.get_pixel(w / 2, h * 7 / 8).0)
+            } else {
+                (img.get_pixel(w / 8, h / 2).0, img.get_pixel(w * 7 / 8, h / 2).0)
+            };
+            assert!(first[0] > 150 && first[2] < 100, "{name} {k}: red first, got {first:?}");
+            assert!(second[2] > 150 && second[0] < 100, "{name} {k}: blue second, got {second:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_limits_and_bad_files_give_their_codes() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("empty.png"), b"").unwrap();
+    std::fs::write(p("text.png"), b"this is not an image at all").unwrap();
+    std::fs::write(p("bomb.png"), png_bomb()).unwrap();
+    std::fs::create_dir(p("adir")).unwrap();
+    std::fs::File::create(p("big.png")).unwrap().set_len(28 * 1024 * 1024 + 1).unwrap();
+    std::fs::File::create(p("big.bin")).unwrap().set_len(100 * 1024 * 1024 + 1).unwrap();
+    std::fs::File::create(p("big.amr")).unwrap().set_len(28 * 1024 * 1024 + 1).unwrap();
+    let cases = [
+        (json!({"elem_type": 1, "image_elem_orig_path": p("missing.png")}), 7004),
+        (json!({"elem_type": 9, "video_elem_video_path": p("missing.mp4")}), 7004),
+        (json!({"elem_type": 1, "image_elem_orig_path": p("empty.png")}), 7006),
+        (json!({"elem_type": 1, "image_elem_orig_path": p("adir")}), 7007),
+        (json!({"elem_type": 1, "image_elem_orig_path": p("big.png")}), 7005),
+        (json!({"elem_type": 1, "image_elem_orig_path": p("text.png")}), 6031),
+        (json!({"elem_type": 1, "image_elem_orig_path": p("bomb.png")}), 7005),
+        (json!({"elem_type": 2, "sound_elem_file_path": p("big.amr"), "sound_elem_file_time": 3}), 7005),
+        (json!({"elem_type": 4, "file_elem_file_path": p("big.bin")}), 7005),
+        (json!({"elem_type": 4, "file_elem_file_path": p("missing.bin")}), 7004),
+        (json!({"elem_type": 9, "video_elem_video_path": p("big.bin"), "video_elem_image_path": p("x.jpg")}), 7005),
+    ];
+    for (elem, code) in cases {
+        let t = std::time::Instant::now();
+        let r = send_elem(&alice, "bob", elem.clone()).await;
+        assert_eq!(r.code, code, "{elem}: {}", r.desc);
+        assert!(t.elapsed() < std::time::Duration::from_secs(10), "{elem} took {:?}", t.elapsed());
+    }
+    // Nothing was half-sent: bob has received nothing, alice's copies failed.
+    alice.send_text("bob", 1, "after").await;
+    assert_eq!(bob.recv_texts(1).await, vec!["after".to_string()]);
+    let mine = alice.messages("bob", 1, json!({"msg_getmsglist_param_count": 20})).await;
+    let failed = mine.iter().filter(|m| m["message_status"] == 3).count();
+    assert_eq!(failed, 11, "{mine:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_file_sound_video_send_with_monotonic_progress() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let mut bob_raw = raw_login(&srv, "bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    let sound: Vec<u8> = (0..50_000u32).map(|i| (i % 7) as u8).collect();
+    let video: Vec<u8> = (0..900_000u32).map(|i| (i % 13) as u8).collect();
+    let snap = jpeg(&two_tone(320, 180));
+    for (n, b) in [("report.pdf", &file), ("voice.amr", &sound), ("clip.mp4", &video), ("snap.jpg", &snap)] {
+        std::fs::write(dir.path().join(n), b).unwrap();
+    }
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+
+    let r = send_elem(&alice, "bob", json!({"elem_type": 4, "file_elem_file_path": p("report.pdf")})).await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let e = &r.json["message_elem_array"][0];
+    assert_eq!(e["file_elem_file_name"], "report.pdf");
+    assert_eq!(e["file_elem_file_size"], file.len() as i64);
+    // Progress: several events, monotonic, ending at the total.
+    let mut cur = Vec::new();
+    for ev in alice.drain().await {
+        if let SdkEvent::MsgElemUploadProgress { cur_size, total_size, index, .. } = ev {
+            assert_eq!((index, total_size), (0, file.len() as u64));
+            cur.push(cur_size);
+        }
+    }
+    assert!(cur.len() >= 3, "{cur:?}");
+    assert!(cur.windows(2).all(|w| w[0] < w[1]), "{cur:?}");
+    assert_eq!(*cur.last().unwrap(), file.len() as u64);
+    let got = fetch_cid(&srv, &mut bob_raw, 1, e["file_elem_file_id"].as_str().unwrap()).await;
+    assert!(got == file);
+
+    let r = send_elem(
+        &alice,
+        "bob",
+        json!({"elem_type": 2, "sound_elem_file_path": p("voice.amr"), "sound_elem_file_time": 4}),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let e = &r.json["message_elem_array"][0];
+    assert_eq!((e["sound_elem_file_size"].as_i64(), e["sound_elem_file_time"].as_i64()), (Some(50_000), Some(4)));
+    assert!(fetch_cid(&srv, &mut bob_raw, 2, e["sound_elem_file_id"].as_str().unwrap()).await == sound);
+
+    let r = send_elem(
+        &alice,
+        "bob",
+        json!({"elem_type": 9, "video_elem_video_path": p("clip.mp4"), "video_elem_video_duration": 12,
+               "video_elem_image_path": p("snap.jpg")}),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let e = &r.json["message_elem_array"][0];
+    assert_eq!(e["video_elem_video_size"], video.len() as u64);
+    assert_eq!(e["video_elem_video_type"], "mp4");
+    assert_eq!((e["video_elem_image_width"].as_u64(), e["video_elem_image_height"].as_u64()), (Some(320), Some(180)));
+    assert!(fetch_cid(&srv, &mut bob_raw, 3, e["video_elem_video_id"].as_str().unwrap()).await == video);
+    assert!(fetch_cid(&srv, &mut bob_raw, 4, e["video_elem_image_id"].as_str().unwrap()).await == snap);
+    // Bob received the three messages with their ids.
+    let mut n = 0;
+    while n < 3 {
+        if let SdkEvent::RecvNewMsg(m) = bob.wait_for("media", |ev| matches!(ev, SdkEvent::RecvNewMsg(_))).await {
+            n += m.len();
+        }
+    }
 }

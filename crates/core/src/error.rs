@@ -26,6 +26,20 @@ pub enum Error {
     KickedOffline,
     #[error("the send was cancelled")]
     Cancelled,
+    #[error("file not found")]
+    FileNotFound,
+    #[error("file is too large")]
+    FileTooLarge,
+    #[error("file is empty")]
+    FileEmpty,
+    #[error("file cannot be opened")]
+    FileOpen,
+    #[error("not an image")]
+    NotImage,
+    #[error("upload failed: {0}")]
+    Upload(String),
+    #[error("download failed: {0}")]
+    Download(String),
     /// The server refused: its TIM code and description.
     #[error("{1}")]
     Server(i32, String),
@@ -46,6 +60,13 @@ impl Error {
             Error::LoginInProgress => codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
             Error::KickedOffline => codes::ERR_LOGIN_KICKED_OFF_BY_OTHER,
             Error::Cancelled => codes::ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL,
+            Error::FileNotFound => codes::ERR_SDK_COMM_FILE_NOT_FOUND,
+            Error::FileTooLarge => codes::ERR_SDK_COMM_FILE_TOO_LARGE,
+            Error::FileEmpty => codes::ERR_SDK_COMM_FILE_SIZE_EMPTY,
+            Error::FileOpen => codes::ERR_SDK_COMM_FILE_OPEN_FAILED,
+            Error::NotImage => codes::ERR_IMAGE_UPLOAD_FAILED_NOTIMAGE,
+            Error::Upload(_) => codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+            Error::Download(_) => codes::ERR_FILE_TRANS_DOWNLOAD_FAILED,
             Error::Server(c, _) => *c,
         }
     }

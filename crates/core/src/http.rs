@@ -102,6 +102,9 @@ pub async fn request<R: tokio::io::AsyncRead + Unpin>(
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.as_ref().map(|b| b.1).unwrap_or(0)));
     let s = reader.get_mut();
     tokio::time::timeout(IO_TIMEOUT, s.write_all(head.as_bytes())).await.map_err(|_| HttpError::Timeout)??;
+    // A server may answer (a refusal) before reading the whole body and close: then the
+    // write fails, and its answer is still worth reading.
+    let mut write_err = None;
     if let Some((mut src, len)) = body {
         let mut buf = vec![0u8; 64 * 1024];
         let mut sent = 0u64;
@@ -111,14 +114,30 @@ pub async fn request<R: tokio::io::AsyncRead + Unpin>(
             if n == 0 {
                 return Err(HttpError::Io(std::io::ErrorKind::UnexpectedEof.into()));
             }
-            tokio::time::timeout(IO_TIMEOUT, s.write_all(&buf[..n])).await.map_err(|_| HttpError::Timeout)??;
+            match tokio::time::timeout(IO_TIMEOUT, s.write_all(&buf[..n])).await {
+                Err(_) => return Err(HttpError::Timeout),
+                Ok(Err(e)) => {
+                    write_err = Some(e);
+                    break;
+                }
+                Ok(Ok(())) => {}
+            }
             sent += n as u64;
             progress(sent);
         }
     }
-    s.flush().await?;
+    if write_err.is_none() {
+        if let Err(e) = s.flush().await {
+            write_err = Some(e);
+        }
+    }
     let mut line = String::new();
-    tokio::time::timeout(IO_TIMEOUT, reader.read_line(&mut line)).await.map_err(|_| HttpError::Timeout)??;
+    match tokio::time::timeout(IO_TIMEOUT, reader.read_line(&mut line)).await {
+        Ok(Ok(n)) if n > 0 => {}
+        Ok(Err(e)) => return Err(HttpError::Io(write_err.unwrap_or(e))),
+        Ok(Ok(_)) => return Err(write_err.map(HttpError::Io).unwrap_or(HttpError::Malformed)),
+        Err(_) => return Err(HttpError::Timeout),
+    }
     let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or(HttpError::Malformed)?;
     let mut headers = Vec::new();
     loop {

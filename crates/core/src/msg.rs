@@ -111,11 +111,11 @@ pub async fn send_queue(shared: Arc<Shared>, mut rx: tokio::sync::mpsc::Unbounde
     loop {
         tokio::select! {
             job = rx.recv() => {
-                let Some(job) = job else { break };
+                let Some(mut job) = job else { break };
                 let started = if job.cancel.is_cancelled() {
                     Err(Error::Cancelled)
                 } else {
-                    start_send(&shared, &job.msg, &job.cancel).await
+                    start_send(&shared, &mut job.msg, &job.cancel).await
                 };
                 shared.dequeue_send(&job.msg.message_msg_id);
                 if matches!(started, Err(Error::Disconnected)) {
@@ -163,10 +163,18 @@ async fn store_echo(shared: &Arc<Shared>, m: &Message) -> Result<()> {
 
 async fn start_send(
     shared: &Arc<Shared>,
-    m: &Message,
+    m: &mut Message,
     cancel: &CancelFlag,
 ) -> Result<tokio::sync::oneshot::Receiver<Result<Value>>> {
     store_echo(shared, m).await?;
+    if crate::media::needs_upload(m) {
+        // Media first: the message goes out only once every upload is committed.
+        tokio::select! {
+            r = crate::media::upload_elems(shared, m) => r?,
+            _ = cancel.notify.notified() => return Err(Error::Cancelled),
+        }
+        store_echo(shared, m).await?;
+    }
     tokio::select! {
         r = shared.link.wait_ready() => r?,
         _ = cancel.notify.notified() => return Err(Error::Cancelled),
@@ -177,7 +185,7 @@ async fn start_send(
     shared.link.start_raw(Request::SendMsg {
         conv_type: m.message_conv_type,
         conv_id: m.message_conv_id.clone(),
-        msg: m.clone(),
+        msg: crate::media::wire_copy(m),
     })
 }
 

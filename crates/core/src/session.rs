@@ -63,6 +63,11 @@ impl Shared {
         self.send_tx.send(crate::msg::SendJob { msg, reply, cancel }).map_err(|_| Error::NotLoggedIn)
     }
 
+    /// Who this session is logged in as (media requests carry the UserSig).
+    pub fn login_info(&self) -> &LoginInfo {
+        &self.login
+    }
+
     /// The send queue hands a message to the server: it can no longer be cancelled.
     pub fn dequeue_send(&self, msg_id: &str) {
         self.queued.lock().unwrap_or_else(|p| p.into_inner()).remove(msg_id);
@@ -485,6 +490,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
 
 /// Keep the local-only fields of `local`, take everything the server decides from `server`.
 pub fn merge_server_fields(local: Message, mut server: Message) -> Message {
+    crate::media::restore_paths(&local, &mut server);
     server.message_custom_int = local.message_custom_int;
     server.message_custom_str = local.message_custom_str;
     server.message_is_read = local.message_is_read || server.message_is_from_self;
