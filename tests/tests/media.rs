@@ -461,3 +461,199 @@ async fn test_media_file_sound_video_send_with_monotonic_progress() {
         }
     }
 }
+
+// ---- TIMMsgDownloadElemToPath ----
+
+/// Call TIMMsgDownloadElemToPath; returns the callback and the progress values.
+async fn download(c: &TestClient, param: Value, path: &str) -> (confab_core::api::Reply, Vec<(u64, u64)>) {
+    let inv = c.sdk.call("TIMMsgDownloadElemToPath", &json!({"json_download_elem_param": param, "path": path})).await;
+    assert_eq!(inv.result, 0, "{}", inv.desc);
+    let mut prog = Vec::new();
+    if let Some(mut rx) = inv.progress {
+        while let Some(v) = rx.recv().await {
+            prog.push((
+                v["msg_download_elem_result_current_size"].as_u64().unwrap(),
+                v["msg_download_elem_result_total_size"].as_u64().unwrap(),
+            ));
+        }
+    }
+    let r = tokio::time::timeout(confab_tests::WAIT, inv.callback.unwrap()).await.expect("download callback");
+    (r, prog)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_download_elem_to_path_every_kind_and_tier() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let eve = srv.client("eve").await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let photo = png(&two_tone(1600, 1200));
+    let file: Vec<u8> = (0..2_000_000u32).map(|i| (i % 241) as u8).collect();
+    let sound: Vec<u8> = (0..40_000u32).map(|i| (i % 5) as u8).collect();
+    let video: Vec<u8> = (0..700_000u32).map(|i| (i % 11) as u8).collect();
+    let snap = jpeg(&two_tone(320, 180));
+    for (n, b) in [("a.png", &photo), ("f.bin", &file), ("s.amr", &sound), ("v.mp4", &video), ("v.jpg", &snap)] {
+        std::fs::write(p(n), b).unwrap();
+    }
+    let sent = [
+        json!({"elem_type": 1, "image_elem_orig_path": p("a.png")}),
+        json!({"elem_type": 4, "file_elem_file_path": p("f.bin")}),
+        json!({"elem_type": 2, "sound_elem_file_path": p("s.amr"), "sound_elem_file_time": 2}),
+        json!({"elem_type": 9, "video_elem_video_path": p("v.mp4"), "video_elem_image_path": p("v.jpg")}),
+    ];
+    for e in &sent {
+        let r = send_elem(&alice, "bob", e.clone()).await;
+        assert_eq!(r.code, 0, "{}", r.desc);
+    }
+    // Bob takes the elements from his own copies of the messages.
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        if let SdkEvent::RecvNewMsg(m) = bob.wait_for("media", |ev| matches!(ev, SdkEvent::RecvNewMsg(_))).await {
+            got.extend(m.into_iter().map(|m| serde_json::to_value(&m.message_elem_array[0]).unwrap()));
+        }
+    }
+    let by_type = |t: i64| got.iter().find(|e| e["elem_type"] == t).unwrap_or_else(|| panic!("type {t} in {got:?}"));
+    let (img, fil, snd, vid) = (by_type(1), by_type(4), by_type(2), by_type(9));
+    let param = |t: u32, id: &Value, url: &Value| json!({"msg_download_elem_param_type": t, "msg_download_elem_param_id": id, "msg_download_elem_param_url": url});
+    let downloads = bob.sdk.download_dir();
+    // Every image tier: the right size and pixels.
+    for k in ["orig", "large", "thumb"] {
+        let prm = param(1, &img[format!("image_elem_{k}_id")], &img[format!("image_elem_{k}_url")]);
+        let (r, prog) = download(&bob, prm, &format!("pics/{k}.img")).await;
+        assert_eq!(r.code, 0, "{k}: {}", r.desc);
+        let size = img[format!("image_elem_{k}_pic_size")].as_u64().unwrap();
+        assert_eq!(r.json["msg_download_elem_result_total_size"], size);
+        assert_eq!(r.json["msg_download_elem_result_current_size"], size);
+        assert!(prog.windows(2).all(|w| w[0].0 <= w[1].0), "{prog:?}");
+        assert_eq!(prog.last().copied(), Some((size, size)));
+        let bytes = std::fs::read(downloads.join(format!("pics/{k}.img"))).unwrap();
+        if k == "orig" {
+            assert!(bytes == photo);
+        }
+        let pic = image::load_from_memory(&bytes).unwrap().to_rgb8();
+        assert_eq!((pic.width() as i64, pic.height() as i64), dims(img, k));
+        let (l, r) = (pic.get_pixel(pic.width() / 8, 5).0, pic.get_pixel(pic.width() * 7 / 8, 5).0);
+        assert!(l[0] > 150 && r[2] > 150, "{k}: {l:?} {r:?}");
+    }
+    // File (several progress steps), sound, video and its snapshot; an absolute path inside
+    // the folder works too.
+    let (r, prog) = download(&bob, param(1, &fil["file_elem_file_id"], &fil["file_elem_url"]), "f.bin").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert!(prog.len() >= 3 && prog.windows(2).all(|w| w[0].0 < w[1].0), "{prog:?}");
+    assert_eq!(prog.last().copied(), Some((file.len() as u64, file.len() as u64)));
+    assert!(std::fs::read(downloads.join("f.bin")).unwrap() == file);
+    let abs = downloads.join("voice.amr");
+    let (r, _) =
+        download(&bob, param(3, &snd["sound_elem_file_id"], &snd["sound_elem_url"]), abs.to_str().unwrap()).await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert!(std::fs::read(&abs).unwrap() == sound);
+    let (r, _) = download(&bob, param(2, &json!(""), &vid["video_elem_video_url"]), "v/clip.mp4").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert!(std::fs::read(downloads.join("v/clip.mp4")).unwrap() == video);
+    let (r, _) =
+        download(&bob, param(0, &vid["video_elem_image_id"], &vid["video_elem_image_url"]), "v/snap.jpg").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert!(std::fs::read(downloads.join("v/snap.jpg")).unwrap() == snap);
+    // Nothing half-written is left next to the results.
+    let leftovers: Vec<_> = std::fs::read_dir(&downloads)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty());
+
+    // An interrupted download resumes: half of it is already in the part file.
+    let cid = fil["file_elem_file_id"].as_str().unwrap();
+    std::fs::write(downloads.join(format!(".again.bin.{}.part", &cid[..16])), &file[..1_000_000]).unwrap();
+    let (r, prog) = download(&bob, param(1, &fil["file_elem_file_id"], &json!("")), "again.bin").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert_eq!(prog.first().map(|p| p.0), Some(1_000_000), "resumed from the part file");
+    assert!(std::fs::read(downloads.join("again.bin")).unwrap() == file);
+
+    // Paths leaving the download folder are refused; nothing is written there.
+    let outside = dir.path().join("stolen.bin");
+    for bad in ["../escape.bin", "a/../../escape.bin", outside.to_str().unwrap(), ""] {
+        let (r, _) = download(&bob, param(1, &fil["file_elem_file_id"], &json!("")), bad).await;
+        assert_eq!(r.code, 6017, "{bad}: {}", r.desc);
+    }
+    assert!(!outside.exists());
+    // An outsider cannot fetch, even with the element's id and URL.
+    let (r, _) = download(&eve, param(1, &fil["file_elem_file_id"], &fil["file_elem_url"]), "x.bin").await;
+    assert_eq!(r.code, 6006, "{}", r.desc);
+    assert!(!eve.sdk.download_dir().join("x.bin").exists());
+}
+
+/// The CLI prints `{"id", "progress"}` lines for a download, then the callback line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_cli_prints_download_progress() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    srv.client("bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..1_500_000u32).map(|i| (i % 239) as u8).collect();
+    let src = dir.path().join("big.bin");
+    std::fs::write(&src, &data).unwrap();
+    let r = send_elem(&alice, "bob", json!({"elem_type": 4, "file_elem_file_path": src.to_str().unwrap()})).await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let id = r.json["message_elem_array"][0]["file_elem_file_id"].clone();
+    let cli_dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_confab-cli-under-test"))
+        .args(["--server", &srv.url(), "--data-dir"])
+        .arg(cli_dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let reqs = [
+        json!({"id": 1, "api": "TIMInit", "params": {"sdk_app_id": srv.identity.sdk_app_id}}),
+        json!({"id": 2, "api": "TIMLogin", "params": {"user_id": "bob", "user_sig": srv.usersig("bob")}}),
+    ];
+    let mut lines: Vec<Value> = Vec::new();
+    for r in &reqs {
+        stdin.write_all(format!("{r}\n").as_bytes()).await.unwrap();
+        loop {
+            let v = next_json(&mut out).await;
+            // TIMInit answers only its result line; TIMLogin also its callback.
+            if v["id"] == r["id"] && (v.get("code").is_some() || (v["id"] == 1 && v.get("result").is_some())) {
+                assert_eq!(v.get("code").unwrap_or(&v["result"]), 0, "{v}");
+                break;
+            }
+        }
+    }
+    let dl = json!({"id": 3, "api": "TIMMsgDownloadElemToPath", "params": {
+        "json_download_elem_param": {"msg_download_elem_param_type": 1, "msg_download_elem_param_id": id}, "path": "big.bin"}});
+    stdin.write_all(format!("{dl}\n").as_bytes()).await.unwrap();
+    loop {
+        let v = next_json(&mut out).await;
+        if v["id"] == 3 {
+            let done = v.get("code").is_some();
+            lines.push(v);
+            if done {
+                break;
+            }
+        }
+    }
+    let progress: Vec<u64> =
+        lines.iter().filter_map(|v| v["progress"]["msg_download_elem_result_current_size"].as_u64()).collect();
+    assert!(progress.len() >= 2, "{lines:?}");
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(*progress.last().unwrap(), data.len() as u64);
+    let last = lines.last().unwrap();
+    assert_eq!(last["code"], 0, "{last}");
+    assert_eq!(last["json"]["msg_download_elem_result_total_size"], data.len() as u64);
+    assert!(std::fs::read(cli_dir.path().join("downloads/big.bin")).unwrap() == data);
+    drop(stdin);
+    let _ = tokio::time::timeout(confab_tests::WAIT, child.wait()).await;
+}
+
+async fn next_json(out: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>) -> Value {
+    let l = tokio::time::timeout(confab_tests::WAIT, out.next_line()).await.expect("cli output in time").unwrap();
+    serde_json::from_str(&l.expect("cli output")).unwrap()
+}

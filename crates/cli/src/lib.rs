@@ -99,7 +99,14 @@ pub async fn run(args: Args) -> std::io::Result<()> {
         let _ = out_tx.send(Value::Object(first));
         if let Some(cb) = inv.callback {
             let tx = out_tx.clone();
+            let mut progress = inv.progress;
             callbacks.spawn(async move {
+                // Progress lines first (`{"id", "progress"}`), then the callback's line.
+                if let Some(rx) = progress.as_mut() {
+                    while let Some(p) = rx.recv().await {
+                        let _ = tx.send(json!({"id": id, "progress": p}));
+                    }
+                }
                 let r = cb.await;
                 let _ = tx.send(json!({"id": id, "code": r.code, "desc": r.desc, "json": r.json}));
             });

@@ -50,20 +50,29 @@ pub struct Invocation {
     pub desc: String,
     pub outputs: Map<String, Value>,
     pub callback: Option<BoxFuture<Reply>>,
+    /// For calls whose callback also reports progress (TIMMsgDownloadElemToPath): the progress
+    /// JSON values, in order; the stream ends before the callback's final reply.
+    pub progress: Option<tokio::sync::mpsc::UnboundedReceiver<Value>>,
 }
 
 impl Invocation {
     fn sync(result: i32, desc: impl Into<String>) -> Invocation {
-        Invocation { result, desc: desc.into(), outputs: Map::new(), callback: None }
+        Invocation { result, desc: desc.into(), outputs: Map::new(), callback: None, progress: None }
     }
     fn output(key: &str, v: Value) -> Invocation {
         let mut outputs = Map::new();
         outputs.insert(key.into(), v);
-        Invocation { result: TIM_SUCC, desc: String::new(), outputs, callback: None }
+        Invocation { result: TIM_SUCC, desc: String::new(), outputs, callback: None, progress: None }
     }
     /// The callback future as is (its work already started in the synchronous part).
     fn ready(f: impl Future<Output = Reply> + Send + 'static) -> Invocation {
-        Invocation { result: TIM_SUCC, desc: String::new(), outputs: Map::new(), callback: Some(Box::pin(f)) }
+        Invocation {
+            result: TIM_SUCC,
+            desc: String::new(),
+            outputs: Map::new(),
+            callback: Some(Box::pin(f)),
+            progress: None,
+        }
     }
 }
 
@@ -80,6 +89,7 @@ pub const APIS: &[&str] = &[
     "TIMMsgClearHistoryMessage",
     "TIMMsgSetLocalCustomData",
     "TIMMsgDownloadMergerMessage",
+    "TIMMsgDownloadElemToPath",
     "TIMMsgSearchLocalMessages",
     "TIMMsgBatchSend",
     "TIMInit",
@@ -525,6 +535,30 @@ impl Sdk {
                 self.later(async move {
                     reply_empty(async { crate::msg_ext::set_local_custom_data(&sdk.shared().await?, m).await }.await)
                 })
+            }
+            "TIMMsgDownloadElemToPath" => {
+                let param: crate::download::DownloadElemParam = json_param(p, "json_download_elem_param")?
+                    .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_download_elem_param is required".into()))?;
+                let path = str_param(p, "path")?;
+                let (ptx, prx) = tokio::sync::mpsc::unbounded_channel();
+                let mut inv = self.later(async move {
+                    let r = async {
+                        let shared = sdk.shared().await?;
+                        let cid = crate::download::content_id_of(&param)?;
+                        let target = crate::download::resolve(&sdk.download_dir(), &path).await?;
+                        crate::download::download(&shared, &cid, &target, |cur, total| {
+                            let _ = ptx.send(json!({"msg_download_elem_result_current_size": cur,
+                                                    "msg_download_elem_result_total_size": total}));
+                        })
+                        .await
+                    }
+                    .await;
+                    reply(r.map(|(cur, total)| {
+                        json!({"msg_download_elem_result_current_size": cur, "msg_download_elem_result_total_size": total})
+                    }))
+                });
+                inv.progress = Some(prx);
+                inv
             }
             "TIMMsgDownloadMergerMessage" => {
                 let m: Message = json_param(p, "json_single_msg")?

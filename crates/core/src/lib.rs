@@ -11,6 +11,7 @@
 //!
 //! This crate never depends on tauri and never builds its own runtime.
 pub mod api;
+pub mod download;
 pub mod error;
 pub mod events;
 pub mod group;
@@ -64,6 +65,9 @@ pub struct SdkOptions {
     pub timeouts: Timeouts,
     /// How many recent inbox events a device with no local history replays at its first login.
     pub fresh_sync_window: u64,
+    /// The folder TIMMsgDownloadElemToPath may write into (default `<data dir>/downloads`);
+    /// relative paths are taken inside it, paths leaving it are refused.
+    pub download_dir: Option<PathBuf>,
 }
 
 impl Default for SdkOptions {
@@ -73,6 +77,7 @@ impl Default for SdkOptions {
             data_dir: PathBuf::from("confab-data"),
             timeouts: Timeouts::default(),
             fresh_sync_window: 1000,
+            download_dir: None,
         }
     }
 }
@@ -151,6 +156,12 @@ impl Sdk {
 
     fn opts(&self) -> SdkOptions {
         self.inner.opts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Where downloads may be written.
+    pub fn download_dir(&self) -> PathBuf {
+        let o = self.opts();
+        o.download_dir.unwrap_or_else(|| o.data_dir.join("downloads"))
     }
 
     pub fn is_inited(&self) -> bool {
