@@ -296,33 +296,38 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
         (conv_id, ct) = (rest.to_string(), conv_type::GROUP);
     }
     let single = !conv_id.is_empty() && ct != 0;
-    let mut sql = String::from(
-        "SELECT m.body, m.conv_type, m.conv_id FROM msg_fts f JOIN messages m ON m.rowid = f.rowid WHERE 1 = 1",
-    );
+    // The index lookups become one set of matching rowids, computed once (MATERIALIZED):
+    // keywords combine with INTERSECT (AND) or UNION (OR); element types intersect. The other
+    // filters apply to `messages` rows joined on that set.
     let mut binds: Vec<Value> = Vec::new();
-    if !keywords.is_empty() {
-        let joiner = if p.msg_search_param_keyword_list_match_type == 1 { " AND " } else { " OR " };
-        let mut parts = Vec::new();
-        for k in &keywords {
-            // MATCH may not sit under OR, so every indexed keyword is a subquery.
-            if k.chars().count() >= 3 {
-                parts.push("f.rowid IN (SELECT rowid FROM msg_fts WHERE body_text MATCH ?)".to_string());
-                binds.push(Value::String(format!("\"{}\"", k.replace('"', "\"\""))));
-            } else if k.chars().all(store::is_cjk) {
-                parts.push("f.rowid IN (SELECT rowid FROM msg_fts_cjk WHERE chars MATCH ?)".to_string());
-                binds.push(Value::String(format!("\"{}\"", store::cjk_tokens(k).trim())));
-            } else {
-                parts.push("f.body_text LIKE ? ESCAPE '\\'".to_string());
-                binds.push(Value::String(format!("%{}%", escape_like(k))));
-            }
+    let mut sets: Vec<String> = Vec::new();
+    for k in &keywords {
+        if k.chars().count() >= 3 {
+            sets.push("SELECT rowid AS rid FROM msg_fts WHERE body_text MATCH ?".into());
+            binds.push(Value::String(format!("\"{}\"", k.replace('"', "\"\""))));
+        } else if k.chars().all(store::is_cjk) {
+            sets.push("SELECT rowid AS rid FROM msg_fts_cjk WHERE chars MATCH ?".into());
+            binds.push(Value::String(format!("\"{}\"", store::cjk_tokens(k).trim())));
+        } else {
+            sets.push("SELECT rowid AS rid FROM msg_fts WHERE body_text LIKE ? ESCAPE '\\'".into());
+            binds.push(Value::String(format!("%{}%", escape_like(k))));
         }
-        sql.push_str(&format!(" AND ({})", parts.join(joiner)));
     }
+    let mut hits = sets.join(if p.msg_search_param_keyword_list_match_type == 1 { " INTERSECT " } else { " UNION " });
     if !p.msg_search_param_message_type_array.is_empty() {
         let parts: Vec<String> =
-            p.msg_search_param_message_type_array.iter().map(|t| format!("instr(f.types, ' {t} ') > 0")).collect();
-        sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+            p.msg_search_param_message_type_array.iter().map(|t| format!("instr(types, ' {t} ') > 0")).collect();
+        let typed = format!("SELECT rowid AS rid FROM msg_fts WHERE {}", parts.join(" OR "));
+        hits = if hits.is_empty() { typed } else { format!("SELECT rid FROM ({hits}) INTERSECT {typed}") };
     }
+    let mut sql = if hits.is_empty() {
+        "SELECT m.body, m.conv_type, m.conv_id FROM messages m WHERE m.status NOT IN (4, 6)".to_string()
+    } else {
+        format!(
+            "WITH hits(rid) AS MATERIALIZED ({hits}) \
+             SELECT m.body, m.conv_type, m.conv_id FROM hits JOIN messages m ON m.rowid = hits.rid WHERE 1 = 1"
+        )
+    };
     if !p.msg_search_param_send_indentifier_array.is_empty() {
         sql.push_str(&format!(
             " AND m.sender IN ({})",
