@@ -657,3 +657,87 @@ async fn next_json(out: &mut tokio::io::Lines<tokio::io::BufReader<tokio::proces
     let l = tokio::time::timeout(confab_tests::WAIT, out.next_line()).await.expect("cli output in time").unwrap();
     serde_json::from_str(&l.expect("cli output")).unwrap()
 }
+
+/// Group media: members download, a non-member cannot; an online-only message's media too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_group_members_only() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let carol = srv.client("carol").await;
+    let eve = srv.client("eve").await;
+    let v = alice
+        .ok(
+            "TIMGroupCreate",
+            json!({"json_group_create_param": {"create_group_param_group_name": "g", "create_group_param_group_type": 1,
+                   "create_group_param_group_member_array": [{"group_member_info_identifier": "carol"}]}}),
+        )
+        .await;
+    let gid = v["create_group_result_groupid"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("g.png");
+    std::fs::write(&src, png(&two_tone(500, 400))).unwrap();
+    let r = alice
+        .call(
+            "TIMMsgSendMessage",
+            json!({"conv_id": gid, "conv_type": 2, "json_msg_param": {"message_elem_array": [
+                {"elem_type": 1, "image_elem_orig_path": src.to_str().unwrap()}]}}),
+        )
+        .await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let e = &r.json["message_elem_array"][0];
+    assert_eq!(dims(e, "thumb"), (248, 198));
+    let prm = json!({"msg_download_elem_param_id": e["image_elem_thumb_id"], "msg_download_elem_param_url": e["image_elem_thumb_url"]});
+    let (r, _) = download(&carol, prm.clone(), "t.jpg").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let (r, _) = download(&eve, prm, "t.jpg").await;
+    assert_eq!(r.code, 6006, "{}", r.desc);
+
+    // Online-only C2C message with a file: the peer can still fetch it.
+    let f = dir.path().join("o.bin");
+    std::fs::write(&f, vec![7u8; 5000]).unwrap();
+    let r = alice
+        .call(
+            "TIMMsgSendMessage",
+            json!({"conv_id": "carol", "conv_type": 1, "json_msg_param": {"message_is_online_msg": true,
+                   "message_elem_array": [{"elem_type": 4, "file_elem_file_path": f.to_str().unwrap()}]}}),
+        )
+        .await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let prm = json!({"msg_download_elem_param_id": r.json["message_elem_array"][0]["file_elem_file_id"]});
+    let (r, _) = download(&carol, prm, "o.bin").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert_eq!(std::fs::read(carol.sdk.download_dir().join("o.bin")).unwrap(), vec![7u8; 5000]);
+}
+
+/// An upload that was cut in the middle (the server holds part of it) resumes from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_sdk_upload_resumes_where_the_server_stopped() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 250) as u8).collect();
+    let cid = content_id(&data);
+    let (s, v) = put(&srv, "alice", "file", &cid, 0, data.len() as u64, &data[..1_200_000]).await;
+    assert_eq!((s, v["offset"].as_u64()), (200, Some(1_200_000)));
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("r.bin");
+    std::fs::write(&src, &data).unwrap();
+    alice.drain().await;
+    let r = send_elem(&alice, "bob", json!({"elem_type": 4, "file_elem_file_path": src.to_str().unwrap()})).await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let cur: Vec<u64> = alice
+        .drain()
+        .await
+        .into_iter()
+        .filter_map(|e| match e {
+            SdkEvent::MsgElemUploadProgress { cur_size, .. } => Some(cur_size),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cur.first().copied(), Some(1_200_000), "{cur:?}");
+    assert_eq!(cur.last().copied(), Some(data.len() as u64));
+    let prm = json!({"msg_download_elem_param_id": cid});
+    let (r, _) = download(&bob, prm, "r.bin").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert!(std::fs::read(bob.sdk.download_dir().join("r.bin")).unwrap() == data);
+}

@@ -395,7 +395,9 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
     };
     let changed = filter_words(&state.cfg.word_filter, &mut stored.message_elem_array);
     if stored.message_is_online_msg || online_only {
-        // Online-only: not stored, not sequenced, delivered to whoever is online now.
+        // Online-only: not stored, not sequenced, delivered to whoever is online now (its media
+        // still becomes fetchable by the conversation's participants).
+        crate::media::add_refs(state, media_ids, ct, &conv_key).await?;
         for r in &recipients {
             let mut m = stored.clone();
             render_for(&mut m, r);

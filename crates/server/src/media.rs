@@ -99,6 +99,31 @@ pub(crate) async fn check_elems(state: &State, me: &str, elems: &[Elem]) -> Resu
     Ok(ids.into_iter().map(String::from).collect())
 }
 
+/// Record that a conversation's messages use these content ids (sends that are not stored).
+pub(crate) async fn add_refs(state: &State, ids: Vec<String>, ct: u32, conv_key: &str) -> Result<(), ApiError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let key = conv_key.to_string();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                for cid in &ids {
+                    sqlx::query("INSERT OR IGNORE INTO media_refs (content_id, conv_type, conv_key) VALUES (?, ?, ?)")
+                        .bind(cid)
+                        .bind(ct as i64)
+                        .bind(&key)
+                        .execute(&mut ctx.conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(())
+}
+
 /// The uploader, and participants of a conversation whose messages reference the content.
 async fn may_access(state: &State, user: &str, cid: &str) -> Result<bool, ApiError> {
     let owner: Option<i64> = sqlx::query_scalar("SELECT 1 FROM media_owners WHERE content_id = ? AND user_id = ?")
