@@ -243,8 +243,17 @@ fn crc32(data: &[u8]) -> u32 {
     !c
 }
 
-/// A tiny PNG whose header claims 65000 x 65000 pixels (a decompression bomb).
-fn png_bomb() -> Vec<u8> {
+/// A tiny JPEG whose frame header claims 65000 x 65000 pixels.
+fn jpeg_bomb() -> Vec<u8> {
+    let mut b = jpeg(&two_tone(16, 16));
+    let sof = b.windows(2).position(|w| w == [0xFF, 0xC0]).expect("baseline SOF");
+    b[sof + 5..sof + 7].copy_from_slice(&65000u16.to_be_bytes());
+    b[sof + 7..sof + 9].copy_from_slice(&65000u16.to_be_bytes());
+    b
+}
+
+/// A tiny PNG whose header claims `side` x `side` pixels (a decompression bomb).
+fn png_bomb(side: u32) -> Vec<u8> {
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut chunk = |kind: &[u8], data: &[u8]| {
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
@@ -254,8 +263,8 @@ fn png_bomb() -> Vec<u8> {
         out.extend_from_slice(&crc32(&c).to_be_bytes());
     };
     let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&65000u32.to_be_bytes());
-    ihdr.extend_from_slice(&65000u32.to_be_bytes());
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&side.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     chunk(b"IHDR", &ihdr);
     chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
@@ -361,7 +370,9 @@ async fn test_media_limits_and_bad_files_give_their_codes() {
     let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
     std::fs::write(p("empty.png"), b"").unwrap();
     std::fs::write(p("text.png"), b"this is not an image at all").unwrap();
-    std::fs::write(p("bomb.png"), png_bomb()).unwrap();
+    std::fs::write(p("bomb.png"), png_bomb(65000)).unwrap();
+    std::fs::write(p("bomb2.png"), png_bomb(20000)).unwrap();
+    std::fs::write(p("bomb.jpg"), jpeg_bomb()).unwrap();
     std::fs::create_dir(p("adir")).unwrap();
     std::fs::File::create(p("big.png")).unwrap().set_len(28 * 1024 * 1024 + 1).unwrap();
     std::fs::File::create(p("big.bin")).unwrap().set_len(100 * 1024 * 1024 + 1).unwrap();
@@ -374,6 +385,8 @@ async fn test_media_limits_and_bad_files_give_their_codes() {
         (json!({"elem_type": 1, "image_elem_orig_path": p("big.png")}), 7005),
         (json!({"elem_type": 1, "image_elem_orig_path": p("text.png")}), 6031),
         (json!({"elem_type": 1, "image_elem_orig_path": p("bomb.png")}), 7005),
+        (json!({"elem_type": 1, "image_elem_orig_path": p("bomb2.png")}), 7005),
+        (json!({"elem_type": 1, "image_elem_orig_path": p("bomb.jpg")}), 7005),
         (json!({"elem_type": 2, "sound_elem_file_path": p("big.amr"), "sound_elem_file_time": 3}), 7005),
         (json!({"elem_type": 4, "file_elem_file_path": p("big.bin")}), 7005),
         (json!({"elem_type": 4, "file_elem_file_path": p("missing.bin")}), 7004),
@@ -390,7 +403,7 @@ async fn test_media_limits_and_bad_files_give_their_codes() {
     assert_eq!(bob.recv_texts(1).await, vec!["after".to_string()]);
     let mine = alice.messages("bob", 1, json!({"msg_getmsglist_param_count": 20})).await;
     let failed = mine.iter().filter(|m| m["message_status"] == 3).count();
-    assert_eq!(failed, 11, "{mine:?}");
+    assert_eq!(failed, 13, "{mine:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
