@@ -59,7 +59,7 @@ fn main() {
         println!("imported {n} messages in {:.1} s", t0.elapsed().as_secs_f64());
         let shared = c.sdk.shared().await.unwrap();
         let pool = shared.store.pool.clone();
-        let queries = ["京", "会议", "天气和", "meeting", "proj", "第12345条"];
+        let queries = ["京", "会议", "天气和", "meeting", "proj", "第12344条"];
         let (mut search, mut scan) = (Vec::new(), Vec::new());
         for round in 0..5 {
             for q in queries {
