@@ -59,6 +59,7 @@ echo "== demo: bob listens, alice says hello, bob answers"
   echo '{"id":3,"api":"TIMMsgSendMessage","params":{"conv_id":"alice","conv_type":1,"json_msg_param":{"message_elem_array":[{"elem_type":0,"text_elem_content":"Hi Alice! Bob here."}]}}}'
   sleep 2
 } | "$BIN/confab-cli" --server "$URL" --data-dir "$DEMO/bob" > "$DEMO/bob.out" &
+BOB_PID=$!
 sleep 1
 {
   echo "{\"id\":1,\"api\":\"TIMInit\",\"params\":{\"sdk_app_id\":$APP}}"
@@ -66,7 +67,7 @@ sleep 1
   echo '{"id":3,"api":"TIMMsgSendMessage","params":{"conv_id":"bob","conv_type":1,"json_msg_param":{"message_elem_array":[{"elem_type":0,"text_elem_content":"Hello Bob, this is Confab."}]}}}'
   sleep 3
 } | "$BIN/confab-cli" --server "$URL" --data-dir "$DEMO/alice" > "$DEMO/alice.out"
-wait
+wait "$BOB_PID"
 show() {
   python3 - "$1" "$2" <<'PY'
 import json, sys
