@@ -134,3 +134,47 @@ async fn test_two_cli_processes_chat() {
     assert!(status.success());
     let _ = b.child.kill().await;
 }
+
+/// A script may send right after asking to log in: the send waits for the login's outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_calls_right_after_login_wait_for_it() {
+    let srv = TestServer::start().await;
+    let bob = srv.client("bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Cli::spawn(&srv, dir.path());
+    a.send_line(&json!({"id": 1, "api": "TIMInit", "params": {"sdk_app_id": srv.identity.sdk_app_id}}).to_string())
+        .await;
+    a.send_line(
+        &json!({"id": 2, "api": "TIMLogin", "params": {"user_id": "alice", "user_sig": srv.usersig("alice")}})
+            .to_string(),
+    )
+    .await;
+    a.send_line(
+        &json!({"id": 3, "api": "TIMMsgSendMessage", "params": {"conv_id": "bob", "conv_type": 1,
+        "json_msg_param": {"message_elem_array": [{"elem_type": 0, "text_elem_content": "no waiting"}]}}})
+        .to_string(),
+    )
+    .await;
+    let cb = a.expect("send callback", |v| v["id"] == 3 && v.get("code").is_some()).await;
+    assert_eq!(cb["code"], 0, "{cb}");
+    assert_eq!(bob.recv_texts(1).await, vec!["no waiting"]);
+    // A second login while one runs is refused with 7501, and the first still succeeds.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut c = Cli::spawn(&srv, dir2.path());
+    c.send_line(&json!({"id": 1, "api": "TIMInit", "params": {"sdk_app_id": srv.identity.sdk_app_id}}).to_string())
+        .await;
+    c.send_line(
+        &json!({"id": 2, "api": "TIMLogin", "params": {"user_id": "carol", "user_sig": srv.usersig("carol")}})
+            .to_string(),
+    )
+    .await;
+    c.send_line(
+        &json!({"id": 3, "api": "TIMLogin", "params": {"user_id": "carol", "user_sig": srv.usersig("carol")}})
+            .to_string(),
+    )
+    .await;
+    let second = c.expect("second login", |v| v["id"] == 3 && v.get("code").is_some()).await;
+    assert_eq!(second["code"], 7501);
+    let first = c.expect("first login", |v| v["id"] == 2 && v.get("code").is_some()).await;
+    assert_eq!(first["code"], 0);
+}

@@ -253,7 +253,11 @@ impl Sdk {
             }
             "TIMLogin" => {
                 let (u, s) = (str_param(p, "user_id")?, str_param(p, "user_sig")?);
-                self.later(async move { reply_empty(sdk.login(&u, &s).await) })
+                if self.claim_login() {
+                    self.later(async move { reply_empty(sdk.login_claimed(&u, &s).await) })
+                } else {
+                    self.later(async move { Reply::err(&Error::LoginInProgress) })
+                }
             }
             "TIMLogout" => self.later(async move { reply_empty(sdk.logout().await) }),
             "ConfabRegister" | "ConfabSignIn" => {

@@ -204,6 +204,12 @@ impl Sdk {
 
     /// The live session, or 6014.
     pub async fn shared(&self) -> Result<Arc<Shared>> {
+        // A call made while TIMLogin is still running waits for its outcome, so a script may
+        // send right after asking to log in.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.inner.login_busy.load(Ordering::SeqCst) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         match self.inner.session.lock().await.as_ref() {
             Some(s) if s.shared.alive() => Ok(s.shared.clone()),
             _ => Err(Error::NotLoggedIn),
@@ -240,19 +246,33 @@ impl Sdk {
 
     /// TIMLogin.
     pub async fn login(&self, user_id: &str, user_sig: &str) -> Result<()> {
-        if !is_valid_user_id(user_id) {
-            return Err(Error::Server(
-                confab_protocol::codes::ERR_SDK_COMM_INVALID_IDENTIFIER,
-                "user id must be 1-32 printable ASCII characters".into(),
-            ));
-        }
-        if user_sig.is_empty() {
-            return Err(Error::InvalidParam("user_sig is empty".into()));
-        }
-        if self.inner.login_busy.swap(true, Ordering::SeqCst) {
+        if !self.claim_login() {
             return Err(Error::LoginInProgress);
         }
-        let r = self.login_inner(user_id, user_sig).await;
+        self.login_claimed(user_id, user_sig).await
+    }
+
+    /// Mark a login as running (false when one already is). `call("TIMLogin")` claims it
+    /// synchronously, so that calls made right after it wait for its outcome (see `shared`).
+    pub(crate) fn claim_login(&self) -> bool {
+        !self.inner.login_busy.swap(true, Ordering::SeqCst)
+    }
+
+    /// Run a login claimed with `claim_login`; releases the claim.
+    pub(crate) async fn login_claimed(&self, user_id: &str, user_sig: &str) -> Result<()> {
+        let r = async {
+            if !is_valid_user_id(user_id) {
+                return Err(Error::Server(
+                    confab_protocol::codes::ERR_SDK_COMM_INVALID_IDENTIFIER,
+                    "user id must be 1-32 printable ASCII characters".into(),
+                ));
+            }
+            if user_sig.is_empty() {
+                return Err(Error::InvalidParam("user_sig is empty".into()));
+            }
+            self.login_inner(user_id, user_sig).await
+        }
+        .await;
         self.inner.login_busy.store(false, Ordering::SeqCst);
         r
     }
