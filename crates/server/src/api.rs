@@ -304,18 +304,7 @@ fn filter_words(words: &[String], elems: &mut [Elem]) -> bool {
 }
 
 async fn sender_profile(state: &State, user: &str) -> Result<UserProfile, ApiError> {
-    let row = sqlx::query("SELECT nick_name, face_url, self_signature, gender FROM users WHERE user_id = ?")
-        .bind(user)
-        .fetch_optional(&state.store.read)
-        .await?;
-    let mut p = UserProfile { user_profile_identifier: user.to_string(), ..Default::default() };
-    if let Some(r) = row {
-        p.user_profile_nick_name = r.get("nick_name");
-        p.user_profile_face_url = r.get("face_url");
-        p.user_profile_self_signature = r.get("self_signature");
-        p.user_profile_gender = r.get::<i64, _>("gender") as u32;
-    }
-    Ok(p)
+    Ok(crate::store::load_profile(&state.store.read, user).await?)
 }
 
 async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Message) -> ApiResult {

@@ -292,18 +292,7 @@ async fn user_known(c: &mut SqliteConnection, user: &str) -> Result<bool, StoreE
 }
 
 async fn profile_in(c: &mut SqliteConnection, user: &str) -> Result<UserProfile, StoreError> {
-    let row = sqlx::query("SELECT nick_name, face_url, self_signature, gender FROM users WHERE user_id = ?")
-        .bind(user)
-        .fetch_optional(&mut *c)
-        .await?;
-    let mut p = UserProfile { user_profile_identifier: user.to_string(), ..Default::default() };
-    if let Some(r) = row {
-        p.user_profile_nick_name = r.get("nick_name");
-        p.user_profile_face_url = r.get("face_url");
-        p.user_profile_self_signature = r.get("self_signature");
-        p.user_profile_gender = r.get::<i64, _>("gender") as u32;
-    }
-    Ok(p)
+    Ok(crate::store::load_profile(&mut *c, user).await?)
 }
 
 /// Add a member (10014 when the group is full).

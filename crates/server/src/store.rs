@@ -264,4 +264,24 @@ pub fn render_for(m: &mut Message, viewer: &str) {
     m.message_is_from_self = m.message_sender == viewer;
 }
 
+/// A user's profile as carried in `message_sender_profile` and tips/report operator info
+/// (an unknown user gets an empty profile with just the identifier).
+pub async fn load_profile<'e, E>(e: E, user: &str) -> Result<confab_protocol::UserProfile, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    let row = sqlx::query("SELECT nick_name, face_url, self_signature, gender FROM users WHERE user_id = ?")
+        .bind(user)
+        .fetch_optional(e)
+        .await?;
+    let mut p = confab_protocol::UserProfile { user_profile_identifier: user.to_string(), ..Default::default() };
+    if let Some(r) = row {
+        p.user_profile_nick_name = r.get("nick_name");
+        p.user_profile_face_url = r.get("face_url");
+        p.user_profile_self_signature = r.get("self_signature");
+        p.user_profile_gender = r.get::<i64, _>("gender") as u32;
+    }
+    Ok(p)
+}
+
 pub const MSG_COLUMNS: &str = "id, conv_type, sender, body, revoked";
