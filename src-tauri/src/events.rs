@@ -14,8 +14,22 @@ pub fn forward(app: AppHandle, mut rx: UnboundedReceiver<SdkEvent>) {
             if let SdkEvent::RecvNewMsg(msgs) = &ev {
                 let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
                 let open = app.state::<AppState>().open_conv.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                for m in msgs.iter().filter(|m| crate::notify::should_notify(m, focused, open.as_ref())) {
-                    crate::notify::show(&app, m);
+                let sdk = app.state::<AppState>().sdk.clone();
+                for m in msgs {
+                    // The conversation's receive option, as the SDK knows it now.
+                    let recv_opt = match sdk.shared().await {
+                        Ok(s) => s
+                            .store
+                            .conv_info(m.message_conv_type, &m.message_conv_id)
+                            .await
+                            .ok()
+                            .flatten()
+                            .map_or(0, |c| c.conv_recv_opt),
+                        Err(_) => 0,
+                    };
+                    if crate::notify::should_notify(m, recv_opt, focused, open.as_ref()) {
+                        crate::notify::show(&app, m);
+                    }
                 }
             }
             if matches!(ev, SdkEvent::Log { .. }) {

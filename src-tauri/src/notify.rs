@@ -1,16 +1,16 @@
-//! Desktop notifications for new messages: only for others' messages, and only when the
-//! window is unfocused or shows another conversation. Muted conversations (receive options)
-//! are not consulted yet: the core does not expose them on the message.
-use confab_protocol::enums::{conv_type, elem_type};
+//! Desktop notifications for new messages: only for others' messages, never for conversations
+//! set to "do not receive" or "receive without notification" (`conv_recv_opt` 1 or 2), and only
+//! when the window is unfocused or shows another conversation.
+use confab_protocol::enums::{conv_type, elem_type, recv_msg_opt};
 use confab_protocol::Message;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 
 use crate::dto::ConvKey;
 
-/// The notification rule.
-pub fn should_notify(m: &Message, window_focused: bool, open: Option<&ConvKey>) -> bool {
-    if m.message_is_from_self {
+/// The notification rule. `recv_opt` is the conversation's receive option.
+pub fn should_notify(m: &Message, recv_opt: u32, window_focused: bool, open: Option<&ConvKey>) -> bool {
+    if m.message_is_from_self || recv_opt != recv_msg_opt::RECEIVE {
         return false;
     }
     let shown = open.is_some_and(|c| c.conv_id == m.message_conv_id && c.conv_type == m.message_conv_type);
@@ -78,11 +78,13 @@ mod tests {
     fn test_notifies_unless_the_conversation_is_shown_in_a_focused_window() {
         let open = ConvKey { conv_id: "bob".into(), conv_type: 1 };
         let other = ConvKey { conv_id: "carol".into(), conv_type: 1 };
-        assert!(!should_notify(&msg(false, "bob"), true, Some(&open)));
-        assert!(should_notify(&msg(false, "bob"), false, Some(&open)));
-        assert!(should_notify(&msg(false, "bob"), true, Some(&other)));
-        assert!(should_notify(&msg(false, "bob"), true, None));
-        assert!(!should_notify(&msg(true, "bob"), false, None), "never for own messages");
+        assert!(!should_notify(&msg(false, "bob"), 0, true, Some(&open)));
+        assert!(should_notify(&msg(false, "bob"), 0, false, Some(&open)));
+        assert!(should_notify(&msg(false, "bob"), 0, true, Some(&other)));
+        assert!(should_notify(&msg(false, "bob"), 0, true, None));
+        assert!(!should_notify(&msg(true, "bob"), 0, false, None), "never for own messages");
+        assert!(!should_notify(&msg(false, "bob"), 2, false, None), "never for receive-without-notification");
+        assert!(!should_notify(&msg(false, "bob"), 1, false, None), "never for do-not-receive");
     }
 
     #[test]
