@@ -933,16 +933,22 @@ async fn quit_group(state: &Arc<State>, me: &str, gid: String) -> ApiResult {
     Ok(Value::Null)
 }
 
-/// TIMGroupInviteMember. Private: any member adds people at once. Public, ChatRoom, Community:
-/// any member invites, and the invitee decides (a pendency for them, result 3). AVChatRoom: no.
-async fn invite_members(state: &Arc<State>, me: &str, p: GroupInviteMemberParam) -> ApiResult {
-    let ids = dedup(&p.group_invite_member_param_identifier_array);
+/// The users of an invite or kick: deduplicated, 1 to BATCH_MAX of them.
+fn batch_ids(list: &[String], empty: &str) -> Result<Vec<String>, ApiError> {
+    let ids = dedup(list);
     if ids.is_empty() {
-        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "nobody to invite"));
+        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, empty));
     }
     if ids.len() > BATCH_MAX {
         return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "at most 500 users per request"));
     }
+    Ok(ids)
+}
+
+/// TIMGroupInviteMember. Private: any member adds people at once. Public, ChatRoom, Community:
+/// any member invites, and the invitee decides (a pendency for them, result 3). AVChatRoom: no.
+async fn invite_members(state: &Arc<State>, me: &str, p: GroupInviteMemberParam) -> ApiResult {
+    let ids = batch_ids(&p.group_invite_member_param_identifier_array, "nobody to invite")?;
     check_len(&p.group_invite_member_param_user_data, TEXT_MAX, "the user data")?;
     let (me, gid, data) = (me.to_string(), p.group_invite_member_param_group_id, p.group_invite_member_param_user_data);
     let results = state
@@ -1004,13 +1010,7 @@ async fn invite_members(state: &Arc<State>, me: &str, p: GroupInviteMemberParam)
 /// TIMGroupDeleteMember. Private: the owner. Public, ChatRoom, Community: the owner and admins,
 /// and only members whose role is below theirs. AVChatRoom: nobody.
 async fn delete_members(state: &Arc<State>, me: &str, p: GroupDeleteMemberParam) -> ApiResult {
-    let ids = dedup(&p.group_delete_member_param_identifier_array);
-    if ids.is_empty() {
-        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "nobody to remove"));
-    }
-    if ids.len() > BATCH_MAX {
-        return Err(e(codes::ERR_SVR_GROUP_INVALID_PARAMETERS, "at most 500 users per request"));
-    }
+    let ids = batch_ids(&p.group_delete_member_param_identifier_array, "nobody to remove")?;
     check_len(&p.group_delete_member_param_user_data, TEXT_MAX, "the user data")?;
     let (me, gid, data) = (me.to_string(), p.group_delete_member_param_group_id, p.group_delete_member_param_user_data);
     let results = state

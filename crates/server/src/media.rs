@@ -261,6 +261,24 @@ fn api_fail(err: ApiError) -> Response {
     fail(StatusCode::INTERNAL_SERVER_ERROR, err.0, &err.1)
 }
 
+/// Who is uploading, after the checks both upload routes share; `Err` is the answer to give
+/// at once (refused, or "done" when the caller already holds this blob).
+async fn upload_caller(
+    state: &State,
+    headers: &HeaderMap,
+    kind: &str,
+    cid: &str,
+    total: u64,
+) -> Result<String, Response> {
+    let user = auth(state, headers)?;
+    check_upload(kind, cid, total)?;
+    match owns_blob(state, &user, cid).await {
+        Ok(true) => Err(Json(json!({"code": 0, "offset": total, "done": true})).into_response()),
+        Ok(false) => Ok(user),
+        Err(err) => Err(api_fail(err)),
+    }
+}
+
 /// `GET /media/upload/{kind}/{id}?total=T`: how many bytes the server holds.
 pub(crate) async fn upload_status(
     AxState(state): AxState<Arc<State>>,
@@ -268,18 +286,10 @@ pub(crate) async fn upload_status(
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match auth(&state, &headers) {
+    let user = match upload_caller(&state, &headers, &kind, &cid, q.total).await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if let Err(r) = check_upload(&kind, &cid, q.total) {
-        return r;
-    }
-    match owns_blob(&state, &user, &cid).await {
-        Ok(true) => return Json(json!({"code": 0, "offset": q.total, "done": true})).into_response(),
-        Ok(false) => {}
-        Err(err) => return api_fail(err),
-    }
     let len = tokio::fs::metadata(partial_path(&state, &user, &cid, q.total)).await.map(|m| m.len()).unwrap_or(0);
     Json(json!({"code": 0, "offset": len, "done": false})).into_response()
 }
@@ -292,18 +302,10 @@ pub(crate) async fn upload_chunk(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let user = match auth(&state, &headers) {
+    let user = match upload_caller(&state, &headers, &kind, &cid, q.total).await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if let Err(r) = check_upload(&kind, &cid, q.total) {
-        return r;
-    }
-    match owns_blob(&state, &user, &cid).await {
-        Ok(true) => return Json(json!({"code": 0, "offset": q.total, "done": true})).into_response(),
-        Ok(false) => {}
-        Err(err) => return api_fail(err),
-    }
     let path = partial_path(&state, &user, &cid, q.total);
     if !busy().lock().unwrap_or_else(|p| p.into_inner()).insert(path.clone()) {
         return fail(StatusCode::CONFLICT, codes::ERR_IN_PROGESS, "another upload of this file is running");
