@@ -44,6 +44,7 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let data_dir = match std::env::var_os("CONFAB_DESKTOP_DATA_DIR") {
                 Some(d) => std::path::PathBuf::from(d),
@@ -51,6 +52,7 @@ pub fn run() {
             };
             std::fs::create_dir_all(&data_dir)?;
             let sdk = Sdk::new(SdkOptions { data_dir: data_dir.clone(), ..SdkOptions::default() });
+            commands::media::allow_media_root(app.handle(), &sdk.download_dir())?;
             events::forward(app.handle().clone(), sdk.subscribe());
             app.manage(AppState {
                 sdk,
@@ -73,8 +75,29 @@ pub fn run() {
             commands::message::msg_list,
             commands::message::msg_report_read,
             commands::message::msg_revoke,
+            commands::media::media_send,
+            commands::media::media_fetch,
+            commands::media::media_open,
+            commands::media::media_reveal,
+            commands::media::media_save_as,
+            commands::media::media_pick,
+            commands::media::media_write_temp,
             commands::group::group_create,
             commands::group::group_joined_list,
+            commands::group::group_info,
+            commands::group::group_members,
+            commands::group::group_modify_info,
+            commands::group::group_transfer_owner,
+            commands::group::group_modify_member,
+            commands::group::group_invite,
+            commands::group::group_kick,
+            commands::group::group_join,
+            commands::group::group_quit,
+            commands::group::group_dismiss,
+            commands::group::group_set_recv_opt,
+            commands::group::group_pendency_list,
+            commands::group::group_pendency_read,
+            commands::group::group_pendency_handle,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Confab desktop app");
