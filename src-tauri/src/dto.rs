@@ -43,6 +43,57 @@ pub struct ConvKey {
     pub conv_type: u32,
 }
 
+/// What a media message carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Image,
+    File,
+    Sound,
+    Video,
+}
+
+/// One downloadable blob of a media element: an image's thumbnail, large or original tier, a
+/// voice note, a file, a video or its snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaTier {
+    Thumb,
+    Large,
+    Orig,
+    Sound,
+    File,
+    Video,
+    Snapshot,
+}
+
+/// A file in the media cache (the webview loads it through the asset protocol).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MediaFile {
+    pub path: String,
+    pub size: f64,
+}
+
+/// Download progress of a `media_fetch` that asked for it (`key` is the caller's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MediaProgress {
+    pub key: String,
+    pub cur: f64,
+    pub total: f64,
+}
+
+/// A media send's optimistic bubble (`local_key`) got its message id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MediaSending {
+    pub local_key: String,
+    pub message_id: String,
+}
+
+/// The Tauri event carrying [`MediaProgress`].
+pub const MEDIA_PROGRESS_EVENT: &str = "confab://media-progress";
+/// The Tauri event carrying [`MediaSending`].
+pub const MEDIA_SENDING_EVENT: &str = "confab://media-sending";
+
 /// The Tauri event name core events are emitted under, each as a JSON object in the
 /// headless-client form: `{"event": "TIM…Callback", "json": ..., ...}`.
 pub const EVENT_NAME: &str = "confab://event";
@@ -52,12 +103,24 @@ pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::default();
     let mut out =
         String::from("// Generated from src-tauri/src/dto.rs by `cargo test -p confab-desktop`; do not edit.\n\n");
-    for decl in [CmdError::decl(&cfg), TimReply::decl(&cfg), Session::decl(&cfg), ConvKey::decl(&cfg)] {
+    for decl in [
+        CmdError::decl(&cfg),
+        TimReply::decl(&cfg),
+        Session::decl(&cfg),
+        ConvKey::decl(&cfg),
+        MediaKind::decl(&cfg),
+        MediaTier::decl(&cfg),
+        MediaFile::decl(&cfg),
+        MediaProgress::decl(&cfg),
+        MediaSending::decl(&cfg),
+    ] {
         out.push_str("export ");
         out.push_str(decl.as_str());
         out.push_str("\n\n");
     }
     out.push_str(&format!("export const EVENT_NAME = {EVENT_NAME:?};\n"));
+    out.push_str(&format!("export const MEDIA_PROGRESS_EVENT = {MEDIA_PROGRESS_EVENT:?};\n"));
+    out.push_str(&format!("export const MEDIA_SENDING_EVENT = {MEDIA_SENDING_EVENT:?};\n"));
     out
 }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod conversation;
 pub mod group;
+pub mod media;
 pub mod message;
 
 use serde_json::Value;

@@ -12,4 +12,16 @@ sdk_app_id: number, };
 
 export type ConvKey = { conv_id: string, conv_type: number, };
 
+export type MediaKind = "image" | "file" | "sound" | "video";
+
+export type MediaTier = "thumb" | "large" | "orig" | "sound" | "file" | "video" | "snapshot";
+
+export type MediaFile = { path: string, size: number, };
+
+export type MediaProgress = { key: string, cur: number, total: number, };
+
+export type MediaSending = { local_key: string, message_id: string, };
+
 export const EVENT_NAME = "confab://event";
+export const MEDIA_PROGRESS_EVENT = "confab://media-progress";
+export const MEDIA_SENDING_EVENT = "confab://media-sending";

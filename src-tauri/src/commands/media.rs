@@ -1,0 +1,474 @@
+//! Media: send images, files, voice and video from local paths; fetch an element's tier into the
+//! media cache (served to the webview by the asset protocol, whose scope is only that folder);
+//! downloads with progress; open, show in folder, save as; file pickers; temporary files for
+//! pasted images and recorded voice notes.
+//!
+//! The webview never gets file-system access: it names an element (TIM JSON) and a tier, the
+//! shell answers a path inside the media cache, and the webview turns that into an asset URL.
+//! Open / show in folder / save as only accept paths inside the media cache.
+//!
+//! End-to-end tests cannot drive native dialogs, so two environment variables stand in for the
+//! person clicking in them (used by `ui/e2e/media.test.mjs` only; everything else is real):
+//! `CONFAB_E2E_PICK` names a text file whose lines are the paths the next pick returns, and
+//! `CONFAB_E2E_SAVE_DIR` is the folder "save as" writes into under the suggested name.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{json, Value};
+use tauri::{AppHandle, Emitter, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::dto::{
+    CmdError, ConvKey, MediaFile, MediaKind, MediaProgress, MediaSending, MediaTier, TimReply, MEDIA_PROGRESS_EVENT,
+    MEDIA_SENDING_EVENT,
+};
+use crate::AppState;
+
+/// TIM's invalid-parameter code, for requests the shell refuses itself.
+const ERR_PARAM: i32 = 6017;
+/// The largest file the webview may hand over as bytes (a pasted image, a voice note).
+const TEMP_MAX: usize = 28 * 1024 * 1024;
+
+fn bad(message: impl Into<String>) -> CmdError {
+    CmdError { code: ERR_PARAM, message: message.into() }
+}
+
+fn io_err(e: std::io::Error) -> CmdError {
+    CmdError { code: ERR_PARAM, message: e.to_string() }
+}
+
+/// The media cache: `<download dir>/media`, the only folder the asset protocol serves.
+pub fn media_root(download_dir: &Path) -> PathBuf {
+    download_dir.join("media")
+}
+
+/// Temporary outgoing files (pasted images, voice notes): `<data dir>/outbox`, not served.
+fn outbox(state: &AppState) -> PathBuf {
+    Path::new(&state.data_dir).join("outbox")
+}
+
+/// Allow the asset protocol to serve the media cache (and nothing else).
+pub fn allow_media_root(app: &AppHandle, download_dir: &Path) -> std::io::Result<()> {
+    let root = media_root(download_dir);
+    std::fs::create_dir_all(&root)?;
+    let root = std::fs::canonicalize(&root)?;
+    use tauri::Manager;
+    app.asset_protocol_scope().allow_directory(&root, true).map_err(std::io::Error::other)
+}
+
+/// A name safe as one path component.
+pub fn safe_name(name: &str) -> String {
+    let cleaned: String =
+        name.chars().map(|c| if c == '/' || c == '\\' || c == '\0' || c.is_control() { '_' } else { c }).collect();
+    let trimmed = cleaned.trim().trim_start_matches('.');
+    let mut out: String = trimmed.chars().take(120).collect();
+    if out.is_empty() {
+        out = "file".into();
+    }
+    out
+}
+
+fn is_content_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn s<'a>(elem: &'a Value, key: &str) -> &'a str {
+    elem.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn n(elem: &Value, key: &str) -> u64 {
+    elem.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// What a tier of an element names: its id and URL, a file name for the cache and the size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierSource {
+    pub id: String,
+    pub url: String,
+    pub name: String,
+    pub size: u64,
+}
+
+impl TierSource {
+    /// The content id: the id, or the URL's last segment.
+    pub fn content_id(&self) -> Option<String> {
+        if is_content_id(&self.id) {
+            return Some(self.id.clone());
+        }
+        let last = self.url.split('?').next().unwrap_or("").rsplit('/').next().unwrap_or("");
+        is_content_id(last).then(|| last.to_string())
+    }
+}
+
+fn image_ext(format: u64) -> &'static str {
+    match format {
+        2 => "gif",
+        3 => "png",
+        4 => "bmp",
+        _ => "jpg",
+    }
+}
+
+/// The source of `tier` in a TIM element (JSON), or why there is none.
+pub fn tier_source(elem: &Value, tier: MediaTier) -> Result<TierSource, CmdError> {
+    let t = n(elem, "elem_type");
+    let src = |id: &str, url: &str, name: String, size: u64| TierSource {
+        id: s(elem, id).to_string(),
+        url: s(elem, url).to_string(),
+        name,
+        size,
+    };
+    let ext_or = |key: &str, dflt: &str| {
+        let e = s(elem, key).trim_start_matches('.').to_ascii_lowercase();
+        if !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()) {
+            e
+        } else {
+            dflt.to_string()
+        }
+    };
+    let src = match (t, tier) {
+        (1, MediaTier::Thumb) => {
+            src("image_elem_thumb_id", "image_elem_thumb_url", "thumb.jpg".into(), n(elem, "image_elem_thumb_pic_size"))
+        }
+        (1, MediaTier::Large) => {
+            src("image_elem_large_id", "image_elem_large_url", "large.jpg".into(), n(elem, "image_elem_large_pic_size"))
+        }
+        (1, MediaTier::Orig) => src(
+            "image_elem_orig_id",
+            "image_elem_orig_url",
+            format!("original.{}", image_ext(n(elem, "image_elem_format"))),
+            n(elem, "image_elem_orig_pic_size"),
+        ),
+        (2, MediaTier::Sound) => {
+            src("sound_elem_file_id", "sound_elem_url", "voice.audio".to_string(), n(elem, "sound_elem_file_size"))
+        }
+        (4, MediaTier::File) => src(
+            "file_elem_file_id",
+            "file_elem_url",
+            safe_name(s(elem, "file_elem_file_name")),
+            n(elem, "file_elem_file_size"),
+        ),
+        (9, MediaTier::Video) => src(
+            "video_elem_video_id",
+            "video_elem_video_url",
+            format!("video.{}", ext_or("video_elem_video_type", "mp4")),
+            n(elem, "video_elem_video_size"),
+        ),
+        (9, MediaTier::Snapshot) => src(
+            "video_elem_image_id",
+            "video_elem_image_url",
+            format!("snapshot.{}", ext_or("video_elem_image_type", "jpg")),
+            n(elem, "video_elem_image_size"),
+        ),
+        _ => return Err(bad(format!("element type {t} has no {tier:?} tier"))),
+    };
+    Ok(src)
+}
+
+/// Where a tier lives in the media cache: `<media root>/<content id>/<name>`.
+pub fn cache_file(root: &Path, cid: &str, name: &str) -> PathBuf {
+    root.join(cid).join(name)
+}
+
+/// One download per cache file at a time (two bubbles showing one image share it).
+fn file_lock(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let mut map = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    map.retain(|_, l| Arc::strong_count(l) > 1);
+    map.entry(path.to_path_buf()).or_default().clone()
+}
+
+/// The local cached path of an element's tier, downloading it (TIMMsgDownloadElemToPath, into
+/// the media cache) when it is not there yet; `progress(cur, total)` while downloading.
+///
+/// This is the one place that decides cache paths, so it can switch to the SDK's own media
+/// cache (`ConfabMediaCachePath`) when that exists.
+pub async fn cache_path(
+    state: &AppState,
+    elem: &Value,
+    tier: MediaTier,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<MediaFile, CmdError> {
+    let src = tier_source(elem, tier)?;
+    let cid = src.content_id().ok_or_else(|| bad("the element has no media id yet"))?;
+    let root = media_root(&state.sdk.download_dir());
+    let target = cache_file(&root, &cid, &src.name);
+    let lock = file_lock(&target);
+    let _held = lock.lock().await;
+    if let Ok(meta) = tokio::fs::metadata(&target).await {
+        if meta.is_file() {
+            return Ok(MediaFile { path: target.to_string_lossy().into_owned(), size: meta.len() as f64 });
+        }
+    }
+    let params = json!({
+        "json_download_elem_param": {
+            "msg_download_elem_param_id": cid,
+            "msg_download_elem_param_url": src.url,
+        },
+        "path": target.to_string_lossy(),
+    });
+    let mut inv = state.sdk.call("TIMMsgDownloadElemToPath", &params).await;
+    if inv.result != 0 {
+        return Err(CmdError { code: inv.result, message: inv.desc });
+    }
+    if let Some(rx) = inv.progress.as_mut() {
+        while let Some(v) = rx.recv().await {
+            progress(
+                v["msg_download_elem_result_current_size"].as_u64().unwrap_or(0),
+                v["msg_download_elem_result_total_size"].as_u64().unwrap_or(0),
+            );
+        }
+    }
+    let r = match inv.callback {
+        Some(cb) => cb.await,
+        None => return Err(bad("the download gave no result")),
+    };
+    if r.code != 0 {
+        return Err(CmdError { code: r.code, message: r.desc });
+    }
+    let size = tokio::fs::metadata(&target).await.map_err(io_err)?.len();
+    Ok(MediaFile { path: target.to_string_lossy().into_owned(), size: size as f64 })
+}
+
+/// The cached path of an element's tier (downloading it first when needed). With
+/// `progress_key`, download progress goes to the webview as `confab://media-progress`.
+#[tauri::command]
+pub async fn media_fetch(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    elem: Value,
+    tier: MediaTier,
+    progress_key: Option<String>,
+) -> Result<MediaFile, CmdError> {
+    cache_path(&state, &elem, tier, |cur, total| {
+        if let Some(key) = &progress_key {
+            let p = MediaProgress { key: key.clone(), cur: cur as f64, total: total as f64 };
+            if let Err(e) = app.emit(MEDIA_PROGRESS_EVENT, p) {
+                tracing::warn!("could not forward download progress: {e}");
+            }
+        }
+    })
+    .await
+}
+
+/// The element a media send carries.
+pub fn media_elem(kind: MediaKind, path: &str, duration: u32) -> Value {
+    let ext = Path::new(path).extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    match kind {
+        MediaKind::Image => json!({ "elem_type": 1, "image_elem_orig_path": path, "image_elem_level": 0 }),
+        MediaKind::Sound => json!({ "elem_type": 2, "sound_elem_file_path": path, "sound_elem_file_time": duration }),
+        MediaKind::File => {
+            let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            json!({ "elem_type": 4, "file_elem_file_path": path, "file_elem_file_name": name })
+        }
+        MediaKind::Video => json!({
+            "elem_type": 9,
+            "video_elem_video_path": path,
+            "video_elem_video_duration": duration,
+            "video_elem_video_type": ext,
+        }),
+    }
+}
+
+/// Send an image, file, voice note (`duration` in seconds) or video from a local path
+/// (`TIMMsgSendMessage`; the SDK checks, uploads with `TIMMsgElemUploadProgressCallback` and
+/// sends). As soon as the SDK has given the message its id, `confab://media-sending` tells the
+/// webview which id its optimistic bubble `local_key` became, so upload progress finds it.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn media_send(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    conv: ConvKey,
+    kind: MediaKind,
+    path: String,
+    duration: Option<u32>,
+    local_key: String,
+    resend_msg_id: Option<String>,
+) -> Result<TimReply, ()> {
+    let mut msg = json!({ "message_elem_array": [media_elem(kind, &path, duration.unwrap_or(0))] });
+    if let Some(id) = resend_msg_id {
+        msg["message_msg_id"] = json!(id);
+    }
+    let params = json!({ "conv_id": conv.conv_id, "conv_type": conv.conv_type, "json_msg_param": msg });
+    let inv = state.sdk.call("TIMMsgSendMessage", &params).await;
+    if let Some(id) = inv.outputs.get("message_id").and_then(Value::as_str) {
+        let _ = app.emit(MEDIA_SENDING_EVENT, MediaSending { local_key, message_id: id.to_string() });
+    }
+    let (code, json) = match inv.callback {
+        Some(cb) => {
+            let r = cb.await;
+            (Some(r.code), if r.code == 0 { r.json } else { Value::String(r.desc) })
+        }
+        None => (None, Value::Null),
+    };
+    let desc = if inv.result != 0 { inv.desc } else { String::new() };
+    Ok(TimReply { result: inv.result, desc, outputs: inv.outputs, code, json })
+}
+
+/// `path` canonicalized, when it lies inside the media cache; an error otherwise.
+async fn inside_cache(state: &AppState, path: &str) -> Result<PathBuf, CmdError> {
+    let root = media_root(&state.sdk.download_dir());
+    let root = tokio::fs::canonicalize(&root).await.map_err(io_err)?;
+    let p = tokio::fs::canonicalize(path).await.map_err(io_err)?;
+    if p.starts_with(&root) && p != root {
+        Ok(p)
+    } else {
+        Err(bad("only files in the media cache can be opened or saved"))
+    }
+}
+
+/// Open a cached file with the system's default app.
+#[tauri::command]
+pub async fn media_open(app: AppHandle, state: State<'_, AppState>, path: String) -> Result<(), CmdError> {
+    let p = inside_cache(&state, &path).await?;
+    app.opener()
+        .open_path(p.to_string_lossy(), None::<&str>)
+        .map_err(|e| CmdError { code: ERR_PARAM, message: e.to_string() })
+}
+
+/// Show a cached file in the system's file manager.
+#[tauri::command]
+pub async fn media_reveal(app: AppHandle, state: State<'_, AppState>, path: String) -> Result<(), CmdError> {
+    let p = inside_cache(&state, &path).await?;
+    app.opener().reveal_item_in_dir(p).map_err(|e| CmdError { code: ERR_PARAM, message: e.to_string() })
+}
+
+/// "Save as": a native save dialog, then the shell copies the cached file there. Answers the
+/// saved path, or None when the person cancelled.
+#[tauri::command]
+pub async fn media_save_as(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+    suggested_name: String,
+) -> Result<Option<String>, CmdError> {
+    let src = inside_cache(&state, &path).await?;
+    let name = safe_name(&suggested_name);
+    let dest = if let Some(dir) = std::env::var_os("CONFAB_E2E_SAVE_DIR") {
+        // End-to-end tests only: stands in for the native dialog (see the module comment).
+        Some(PathBuf::from(dir).join(&name))
+    } else {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        app.dialog().file().set_file_name(&name).save_file(move |p| {
+            let _ = tx.send(p);
+        });
+        match rx.await.ok().flatten() {
+            Some(p) => Some(p.into_path().map_err(|e| bad(e.to_string()))?),
+            None => None,
+        }
+    };
+    let Some(dest) = dest else { return Ok(None) };
+    tokio::fs::copy(&src, &dest).await.map_err(io_err)?;
+    Ok(Some(dest.to_string_lossy().into_owned()))
+}
+
+/// Native file picker; `kind` image limits it to pictures. Answers the chosen paths (empty when
+/// cancelled).
+#[tauri::command]
+pub async fn media_pick(app: AppHandle, kind: MediaKind) -> Result<Vec<String>, CmdError> {
+    if let Some(control) = std::env::var_os("CONFAB_E2E_PICK") {
+        // End-to-end tests only: stands in for the native dialog (see the module comment).
+        let text = tokio::fs::read_to_string(control).await.map_err(io_err)?;
+        return Ok(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect());
+    }
+    let mut b = app.dialog().file();
+    if kind == MediaKind::Image {
+        b = b.add_filter("Images", &["png", "jpg", "jpeg", "gif", "bmp", "webp"]);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    b.pick_files(move |p| {
+        let _ = tx.send(p);
+    });
+    let picked = rx.await.ok().flatten().unwrap_or_default();
+    Ok(picked.into_iter().filter_map(|p| p.into_path().ok()).map(|p| p.to_string_lossy().into_owned()).collect())
+}
+
+/// Write bytes from the webview (a pasted image, a recorded voice note) to a new temporary file
+/// and answer its path. The body is the raw bytes; the `x-file-name` header names the file.
+#[tauri::command]
+pub async fn media_write_temp(
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<String, CmdError> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(bad("expected the file's bytes as the request body"));
+    };
+    if bytes.len() > TEMP_MAX {
+        return Err(CmdError { code: 7005, message: "the file is too large".into() });
+    }
+    let name = request.headers().get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("file");
+    let name = safe_name(&percent_decode(name));
+    let dir = outbox(&state);
+    tokio::fs::create_dir_all(&dir).await.map_err(io_err)?;
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let path = dir.join(format!("{stamp}-{name}"));
+    tokio::fs::write(&path, bytes).await.map_err(io_err)?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// Decode `%XX` escapes (header values are ASCII; the webview encodes the file name).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn test_tier_sources_name_the_right_blob() {
+        let img = json!({"elem_type": 1, "image_elem_format": 3, "image_elem_orig_id": CID,
+            "image_elem_thumb_id": "", "image_elem_thumb_url": format!("http://h/media/d/{CID}?x=1"),
+            "image_elem_thumb_pic_size": 10});
+        let orig = tier_source(&img, MediaTier::Orig).unwrap();
+        assert_eq!((orig.name.as_str(), orig.content_id().as_deref()), ("original.png", Some(CID)));
+        let thumb = tier_source(&img, MediaTier::Thumb).unwrap();
+        assert_eq!((thumb.content_id().as_deref(), thumb.size), (Some(CID), 10));
+        assert!(tier_source(&img, MediaTier::File).is_err(), "an image has no file tier");
+        let none = tier_source(&img, MediaTier::Large).unwrap();
+        assert_eq!(none.content_id(), None, "no id and no URL: nothing to fetch");
+        let file = json!({"elem_type": 4, "file_elem_file_id": CID, "file_elem_file_name": "../../etc/passwd"});
+        assert_eq!(tier_source(&file, MediaTier::File).unwrap().name, "_.._etc_passwd");
+        let video = json!({"elem_type": 9, "video_elem_video_id": CID, "video_elem_video_type": "../sh"});
+        assert_eq!(tier_source(&video, MediaTier::Video).unwrap().name, "video.mp4");
+    }
+
+    #[test]
+    fn test_safe_names_stay_one_component() {
+        assert_eq!(safe_name("a/b\\c"), "a_b_c");
+        assert_eq!(safe_name(".."), "file");
+        assert_eq!(safe_name("  "), "file");
+        assert_eq!(safe_name(".hidden"), "hidden");
+        assert_eq!(safe_name("报告 2026.pdf"), "报告 2026.pdf");
+        assert_eq!(percent_decode("%E6%8A%A5%E5%91%8A.png"), "报告.png");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn test_media_elements_carry_path_and_duration() {
+        assert_eq!(media_elem(MediaKind::Sound, "/x/v.ogg", 3)["sound_elem_file_time"], 3);
+        assert_eq!(media_elem(MediaKind::File, "/x/a b.pdf", 0)["file_elem_file_name"], "a b.pdf");
+        assert_eq!(media_elem(MediaKind::Video, "/x/c.MP4", 7)["video_elem_video_type"], "mp4");
+        assert_eq!(media_elem(MediaKind::Image, "/x/i.png", 0)["image_elem_orig_path"], "/x/i.png");
+    }
+}
