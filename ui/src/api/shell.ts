@@ -4,6 +4,12 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { EVENT_NAME, type CmdError, type ConvKey, type Session, type TimReply } from "../bindings/shell";
 import type { ConvInfo, CoreEvent, Message } from "../tim/types";
+import type { GroupDetailInfo, GroupMemberListResult, GroupPendency, GroupPendencyResult } from "../tim/group";
+
+/** The group profile fields to change (absent ones stay). */
+export interface GroupInfoChange {
+  name?: string; notification?: string; introduction?: string; faceUrl?: string; addOption?: number; shutupAll?: boolean;
+}
 
 export type { CmdError, ConvKey, Session, TimReply };
 
@@ -30,10 +36,32 @@ export const shell = {
   msgReportRead: (conv: ConvKey) => invoke<unknown>("msg_report_read", { conv }),
   msgRevoke: (conv: ConvKey, msg: Message) => invoke<unknown>("msg_revoke", { conv, msg }),
 
-  groupCreate: (name: string, groupType: number, members: string[]) =>
-    invoke<{ create_group_result_groupid: string }>("group_create", { name, groupType, members }),
+  groupCreate: (name: string, groupType: number, members: string[], addOption?: number) =>
+    invoke<{ create_group_result_groupid: string }>("group_create", { name, groupType, members, addOption: addOption ?? null }),
 
   groupJoinedList: () => invoke<{ group_base_info_group_id: string; group_base_info_group_name: string }[]>("group_joined_list"),
+  groupInfo: (groupId: string) => invoke<GroupDetailInfo>("group_info", { groupId }),
+  groupMembers: (groupId: string, nextSeq: number, userIds?: string[]) =>
+    invoke<GroupMemberListResult>("group_members", { groupId, nextSeq, userIds: userIds ?? null }),
+  groupModifyInfo: (groupId: string, change: GroupInfoChange) =>
+    invoke<unknown>("group_modify_info", {
+      groupId, name: change.name ?? null, notification: change.notification ?? null, introduction: change.introduction ?? null,
+      faceUrl: change.faceUrl ?? null, addOption: change.addOption ?? null, shutupAll: change.shutupAll ?? null,
+    }),
+  groupTransferOwner: (groupId: string, newOwner: string) => invoke<unknown>("group_transfer_owner", { groupId, newOwner }),
+  groupModifyMember: (groupId: string, userId: string, change: { role?: number; shutupSecs?: number }) =>
+    invoke<unknown>("group_modify_member", { groupId, userId, role: change.role ?? null, shutupSecs: change.shutupSecs ?? null }),
+  groupInvite: (groupId: string, userIds: string[]) =>
+    invoke<{ group_invite_member_result_identifier: string; group_invite_member_result_result: number }[]>("group_invite", { groupId, userIds }),
+  groupKick: (groupId: string, userIds: string[], reason?: string) => invoke<unknown>("group_kick", { groupId, userIds, reason: reason ?? null }),
+  groupJoin: (groupId: string, hello: string) => invoke<unknown>("group_join", { groupId, hello }),
+  groupQuit: (groupId: string) => invoke<unknown>("group_quit", { groupId }),
+  groupDismiss: (groupId: string) => invoke<unknown>("group_dismiss", { groupId }),
+  groupSetRecvOpt: (groupId: string, opt: number) => invoke<unknown>("group_set_recv_opt", { groupId, opt }),
+  groupPendencyList: (startTime: number) => invoke<GroupPendencyResult>("group_pendency_list", { startTime }),
+  groupPendencyRead: (time: number) => invoke<unknown>("group_pendency_read", { time }),
+  groupPendencyHandle: (pendency: GroupPendency, accept: boolean, message?: string) =>
+    invoke<unknown>("group_pendency_handle", { pendency, accept, message: message ?? null }),
 
   /** Any TIM call by name, for calls without a typed wrapper yet. */
   timCall: (api: string, params: unknown) => invoke<TimReply>("tim_call", { api, params }),

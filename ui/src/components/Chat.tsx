@@ -13,7 +13,7 @@ import { hm, needsDivider, listTime } from "../lib/time";
 const PAGE = 20;
 let localSeq = 0;
 
-export function Chat({ conv, name, me, onRead }: { conv: ConvInfo; name: string; me: string; onRead: () => void }) {
+export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void }) {
   const { t, lang } = useI18n();
   const key: ConvKey = { conv_id: conv.conv_id, conv_type: conv.conv_type };
   const [msgs, setMsgs] = useState<Message[]>([]);
@@ -192,6 +192,9 @@ export function Chat({ conv, name, me, onRead }: { conv: ConvInfo; name: string;
       <header className="chat-head">
         <Avatar id={conv.conv_id} name={name} size={32} group={conv.conv_type === 2} />
         <h2 className="chat-title" data-testid="chat-title">{name}</h2>
+        {onInfo && (
+          <button type="button" className="icon chat-info" title={t("groupInfo")} aria-label={t("groupInfo")} onClick={onInfo} data-testid="group-info-button">ⓘ</button>
+        )}
       </header>
       <div className="messages" ref={listRef} onScroll={onScroll} role="log" aria-live="polite" data-testid="messages">
         <div className="history-edge">{loading ? t("loadingOlder") : !hasMore && msgs.length > 0 ? t("noMore") : ""}</div>
@@ -216,7 +219,7 @@ export function Chat({ conv, name, me, onRead }: { conv: ConvInfo; name: string;
         })}
       </div>
       {error && <div className="banner error" role="alert" onClick={() => setError(null)}>{error}</div>}
-      <Composer conv={conv} onSend={(text) => void send(text)} />
+      {conv.conv_type !== 3 && <Composer conv={conv} onSend={(text) => void send(text)} />}
       {menu && (
         <ul className="context-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu" onClick={(e) => e.stopPropagation()}>
           <li role="none"><button type="button" role="menuitem" onClick={() => copy(menu.m)} autoFocus>{t("copy")}</button></li>

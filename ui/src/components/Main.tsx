@@ -10,7 +10,12 @@ import { Chat } from "./Chat";
 import { Avatar } from "./Avatar";
 import { IconChat, IconGroup, IconSettings } from "./Icons";
 import { Dialog } from "./Dialog";
-import { NewChatDialog, NewGroupDialog } from "./NewDialogs";
+import { JoinGroupDialog, NewChatDialog, NewGroupDialog } from "./NewDialogs";
+import { GroupPanel } from "./GroupPanel";
+import { Inbox } from "./Inbox";
+import { badgeText, initialPendencies, pendencyReducer } from "../lib/pendency";
+import { GroupReportType } from "../tim/group";
+import type { Message } from "../tim/types";
 import { LangSwitch, ThemeSwitch } from "./Settings";
 import type { Theme } from "../App";
 
@@ -21,7 +26,9 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
   const [convs, dispatch] = useReducer(convsReducer, []);
   const [openKey, setOpenKey] = useState<string | null>(null);
   const [pendingConv, setPendingConv] = useState<ConvInfo | null>(null);
-  const [dialog, setDialog] = useState<"chat" | "group" | "settings" | null>(null);
+  const [dialog, setDialog] = useState<"chat" | "group" | "join" | "settings" | null>(null);
+  const [panel, setPanel] = useState(false);
+  const [pendencies, pendDispatch] = useReducer(pendencyReducer, initialPendencies);
   const [error, setError] = useState<string | null>(null);
   const [groupNames, setGroupNames] = useState<Record<string, string>>({});
 
@@ -41,10 +48,18 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
       setError(isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e));
     }
   }, [t]);
+  const loadPendencies = useCallback(async () => {
+    try {
+      pendDispatch({ type: "load", result: await shell.groupPendencyList(0) });
+    } catch {
+      /* the badge stays as it was */
+    }
+  }, []);
   useEffect(() => {
     void reload();
     void loadGroups();
-  }, [reload, loadGroups]);
+    void loadPendencies();
+  }, [reload, loadGroups, loadPendencies]);
   // A group conversation we have no name for yet (joined elsewhere, or just created).
   useEffect(() => {
     if (convs.some((c) => c.conv_type === 2 && !(c.conv_id in groupNames))) void loadGroups();
@@ -56,10 +71,22 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
       if (Array.isArray(ev.json)) dispatch({ type: "event", convEvent: ev.conv_event, convs: ev.json });
     } else if (e.event === "TIMNetworkStatusListenerCallback" && (e as { status: number }).status === NetworkStatus.Connected) {
       void reload();
+      void loadPendencies();
+    } else if (e.event === "TIMRecvNewMsgCallback") {
+      // Group reports (system conversation): join requests and their outcome change the inbox;
+      // joining, leaving, renames change the group names.
+      const reports = (e.json as Message[]).flatMap((m) => m.message_elem_array).filter((el) => el.elem_type === 8);
+      if (reports.length) {
+        void loadPendencies();
+        if (reports.some((r) => r.group_report_elem_report_type !== GroupReportType.AddRequest)) void loadGroups();
+      }
     }
   });
 
+  const INBOX = "inbox";
   const open = convs.find((c) => convKey(c) === openKey) ?? (pendingConv && convKey(pendingConv) === openKey ? pendingConv : null);
+  // The system conversation (group reports) has no id and no name of its own.
+  const shownConvs = convs.map((c) => (c.conv_type === 3 ? { ...c, conv_show_name: t("systemConv") } : c));
 
   useEffect(() => {
     void shell.convSetOpen(open ? { conv_id: open.conv_id, conv_type: open.conv_type } : null);
@@ -93,21 +120,55 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
           <span className="me" data-testid="me">{session.user_id}</span>
           <button type="button" className="icon" title={t("newChat")} aria-label={t("newChat")} onClick={() => setDialog("chat")} data-testid="new-chat"><IconChat /></button>
           <button type="button" className="icon" title={t("newGroup")} aria-label={t("newGroup")} onClick={() => setDialog("group")} data-testid="new-group"><IconGroup /></button>
+          <button type="button" className="icon" title={t("joinGroup")} aria-label={t("joinGroup")} onClick={() => setDialog("join")} data-testid="join-group"><IconJoin /></button>
           <button type="button" className="icon" title={t("settings")} aria-label={t("settings")} onClick={() => setDialog("settings")} data-testid="settings"><IconSettings /></button>
         </header>
         {banner && <div className="banner" role="status" data-testid="net-banner">{banner}</div>}
         {error && <div className="banner error" role="alert">{error}</div>}
-        <ConvList convs={convs} groupNames={groupNames} openKey={openKey} onOpen={(c) => setOpenKey(convKey(c))} />
+        <button
+          type="button"
+          className={"inbox-entry" + (openKey === INBOX ? " active" : "")}
+          onClick={() => { setOpenKey(INBOX); setPanel(false); void loadPendencies(); }}
+          data-testid="inbox-entry"
+        >
+          <IconInbox />
+          <span className="conv-name">{t("joinRequests")}</span>
+          {pendencies.unread > 0 && (
+            <span className="badge" aria-label={t("unread", { n: pendencies.unread })} data-testid="inbox-badge">{badgeText(pendencies.unread)}</span>
+          )}
+        </button>
+        <ConvList convs={shownConvs} groupNames={groupNames} openKey={openKey} onOpen={(c) => { setOpenKey(convKey(c)); setPanel(false); }} />
       </aside>
       <section className="chat-pane">
-        {open ? (
-          <Chat
-            key={convKey(open)}
-            conv={open}
-            name={convName(open, groupNames)}
-            me={session.user_id}
-            onRead={() => dispatch({ type: "localRead", key: convKey(open) })}
-          />
+        {openKey === INBOX ? (
+          <Inbox state={pendencies} dispatch={pendDispatch} groupNames={groupNames} onReload={loadPendencies} />
+        ) : open ? (
+          <div className="chat-with-panel">
+            <Chat
+              key={convKey(open)}
+              conv={open}
+              name={open.conv_type === 3 ? t("systemConv") : convName(open, groupNames)}
+              me={session.user_id}
+              onRead={() => dispatch({ type: "localRead", key: convKey(open) })}
+              onInfo={open.conv_type === 2 ? () => setPanel((p) => !p) : undefined}
+            />
+            {panel && open.conv_type === 2 && (
+              <GroupPanel
+                key={open.conv_id}
+                groupId={open.conv_id}
+                me={session.user_id}
+                onClose={() => setPanel(false)}
+                onRenamed={(name) => setGroupNames((g) => (g[open.conv_id] === name ? g : { ...g, [open.conv_id]: name }))}
+                onLeft={() => {
+                  setPanel(false);
+                  setOpenKey(null);
+                  setPendingConv(null);
+                  void reload();
+                  void loadGroups();
+                }}
+              />
+            )}
+          </div>
         ) : (
           <div className="empty-chat">{t("selectConversation")}</div>
         )}
@@ -117,12 +178,27 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
         setGroupNames((g) => ({ ...g, [gid]: name }));
         void openConv(gid, 2);
       }} />}
+      {dialog === "join" && <JoinGroupDialog onClose={() => setDialog(null)} onJoined={(gid) => {
+        void loadGroups();
+        void openConv(gid, 2);
+      }} />}
       {dialog === "settings" && (
         <SettingsDialog theme={theme} setTheme={setTheme} onClose={() => setDialog(null)} onSignOut={onSignOut} />
       )}
     </div>
   );
 }
+
+const IconJoin = () => (
+  <svg width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+    <path d="M15 3h4a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2h-4" /><path d="M10 17l5-5-5-5" /><path d="M15 12H3" />
+  </svg>
+);
+const IconInbox = () => (
+  <svg width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+    <path d="M22 12h-6l-2 3h-4l-2-3H2" /><path d="M5.5 5.1 2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.5-6.9A2 2 0 0 0 16.8 4H7.2a2 2 0 0 0-1.7 1.1z" />
+  </svg>
+);
 
 function SettingsDialog({ theme, setTheme, onClose, onSignOut }: { theme: Theme; setTheme: (t: Theme) => void; onClose: () => void; onSignOut: () => void }) {
   const { t } = useI18n();

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { useI18n } from "../i18n";
 import { isCmdError, shell } from "../api/shell";
 import { GroupType } from "../tim/types";
+import { GroupAddOption } from "../tim/group";
 import { Dialog } from "./Dialog";
 
 export function NewChatDialog({ onClose, onStart }: { onClose: () => void; onStart: (userId: string) => void }) {
@@ -32,6 +33,7 @@ export function NewGroupDialog({ onClose, onCreated }: { onClose: () => void; on
   const [name, setName] = useState("");
   const [type, setType] = useState<number>(GroupType.Private);
   const [members, setMembers] = useState("");
+  const [addOption, setAddOption] = useState<number>(GroupAddOption.Any);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
@@ -39,7 +41,8 @@ export function NewGroupDialog({ onClose, onCreated }: { onClose: () => void; on
     setBusy(true);
     setError(null);
     try {
-      const r = await shell.groupCreate(name.trim(), type, members.split(/[\s,，]+/).filter(Boolean));
+      const ids = members.split(/[\s,，]+/).filter(Boolean);
+      const r = await shell.groupCreate(name.trim(), type, ids, type === GroupType.Public ? addOption : undefined);
       onCreated(r.create_group_result_groupid, name.trim());
     } catch (err) {
       setError(isCmdError(err) ? t("errorCode", { code: err.code, message: err.message }) : String(err));
@@ -62,6 +65,16 @@ export function NewGroupDialog({ onClose, onCreated }: { onClose: () => void; on
             <option value={GroupType.ChatRoom}>{t("groupTypeMeeting")}</option>
           </select>
         </label>
+        {type === GroupType.Public && (
+          <label>
+            {t("addOption")}
+            <select value={addOption} onChange={(e) => setAddOption(Number(e.target.value))} name="addOption">
+              <option value={GroupAddOption.Any}>{t("addOptAny")}</option>
+              <option value={GroupAddOption.Auth}>{t("addOptAuth")}</option>
+              <option value={GroupAddOption.Forbid}>{t("addOptForbid")}</option>
+            </select>
+          </label>
+        )}
         <label>
           {t("groupMembers")}
           <input value={members} onChange={(e) => setMembers(e.target.value)} name="groupMembers" spellCheck={false} />
@@ -70,6 +83,54 @@ export function NewGroupDialog({ onClose, onCreated }: { onClose: () => void; on
         <div className="dialog-actions">
           <button type="button" className="secondary" onClick={onClose}>{t("cancel")}</button>
           <button type="submit" className="primary" disabled={busy} data-testid="create-group">{t("create")}</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Join a group by its id, with a hello message for the admins when it needs approval. */
+export function JoinGroupDialog({ onClose, onJoined }: { onClose: () => void; onJoined: (groupId: string) => void }) {
+  const { t } = useI18n();
+  const [id, setId] = useState("");
+  const [hello, setHello] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const gid = id.trim();
+    if (!gid) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await shell.groupJoin(gid, hello);
+      // Joined at once, or a request waits for an admin: the joined list tells.
+      const joined = (await shell.groupJoinedList()).some((g) => g.group_base_info_group_id === gid);
+      if (joined) onJoined(gid);
+      else setPending(true);
+    } catch (err) {
+      setError(isCmdError(err) ? t("errorCode", { code: err.code, message: err.message }) : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={t("joinGroup")} onClose={onClose} testId="join-dialog">
+      <form onSubmit={submit}>
+        <label>
+          {t("groupId")}
+          <input value={id} onChange={(e) => setId(e.target.value)} autoFocus required spellCheck={false} name="joinGroupId" />
+        </label>
+        <label>
+          {t("helloMsg")}
+          <input value={hello} onChange={(e) => setHello(e.target.value)} name="helloMsg" maxLength={300} />
+        </label>
+        {pending && <p className="notice" role="status" data-testid="join-pending">{t("joinPending")}</p>}
+        {error && <p className="error" role="alert">{error}</p>}
+        <div className="dialog-actions">
+          <button type="button" className="secondary" onClick={onClose}>{pending ? t("close") : t("cancel")}</button>
+          {!pending && <button type="submit" className="primary" disabled={busy} data-testid="join-submit">{t("join")}</button>}
         </div>
       </form>
     </Dialog>

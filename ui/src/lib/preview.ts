@@ -1,5 +1,7 @@
 import { ElemType, MsgStatus, type ConvInfo, type Elem, type Message } from "../tim/types";
 import type { T } from "../i18n";
+import { reportText, tipsText } from "./groupTips";
+import type { GroupReportElem, GroupTipsElem } from "../tim/group";
 
 /** One element as a short line of text. */
 export function elemPreview(e: Elem, t: T): string {
@@ -13,7 +15,9 @@ export function elemPreview(e: Elem, t: T): string {
     case ElemType.Location: return t("preview_location", { desc: e.location_elem_desc ?? "" }).trim();
     case ElemType.Custom: return e.custom_elem_desc || t("preview_custom");
     case ElemType.Merge: return t("preview_merge", { title: e.merge_elem_title ?? "" }).trim();
-    case ElemType.GroupTips: case ElemType.GroupReport: return t("preview_tips");
+    case ElemType.GroupTips: return e.group_tips_elem_tip_type ? tipsText(e as unknown as GroupTipsElem, t) : t("preview_tips");
+    case ElemType.GroupReport:
+      return e.group_report_elem_report_type ? reportText(e as unknown as GroupReportElem, t) : t("preview_tips");
     default: return t("preview_unknown");
   }
 }

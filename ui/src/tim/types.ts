@@ -9,7 +9,7 @@ export const ElemType = {
 export const MsgStatus = { Sending: 1, SendSucc: 2, SendFail: 3, Deleted: 4, Imported: 5, Revoked: 6 } as const;
 export const NetworkStatus = { Connected: 0, Disconnected: 1, Connecting: 2, ConnectFailed: 3 } as const;
 export const ConvEvent = { Add: 0, Del: 1, Update: 2, Start: 3, Finish: 4 } as const;
-export const GroupType = { Public: 0, Private: 1, ChatRoom: 2 } as const;
+export const GroupType = { Public: 0, Private: 1, ChatRoom: 2, BChatRoom: 3, AVChatRoom: 4, Community: 5 } as const;
 
 export interface Elem {
   elem_type: number;
