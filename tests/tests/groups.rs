@@ -1479,3 +1479,116 @@ async fn test_cli_administers_a_group() {
     let r = cli.call("TIMGroupQuit", json!({"group_id": "cli-group"})).await;
     assert_eq!(r["code"], 0);
 }
+
+fn send_with_priority(gid: &str, text: &str, priority: u32) -> Value {
+    json!({"conv_id": gid, "conv_type": 2,
+           "json_msg_param": {"message_priority": priority,
+                              "message_elem_array": [{"elem_type": 0, "text_elem_content": text}]}})
+}
+
+/// A group flooded past its rate refuses normal messages (10023, the sender is told) while
+/// high-priority ones still get through and reach the members; nothing refused is delivered
+/// or stored, and a stored group's seqs stay consecutive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_group_rate_limit_lets_high_priority_through() {
+    let srv = TestServer::start_with(|c| c.group_msg_rate = 10).await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    for t in [AV, PUBLIC] {
+        // Anyone may join (add option Any) so bob joins at once.
+        let gid = create_group(&alice, t, &[], json!({"create_group_param_add_option": 2})).await;
+        bob.ok("TIMGroupJoin", json!({ "group_id": gid })).await;
+        eventually("bob is a member", || async { members(&alice, &gid).await.len() == 2 }).await;
+        let _ = bob.drain().await;
+        // 60 normal messages at once: at 10 per second (8 for normal priority, the rest kept
+        // for high priority) most are refused.
+        let normal: Vec<_> =
+            (0..60).map(|i| alice.call("TIMMsgSendMessage", send_with_priority(&gid, &format!("n{i}"), 1))).collect();
+        let normal = futures_util::future::join_all(normal).await;
+        let sent: Vec<String> =
+            normal.iter().enumerate().filter(|(_, r)| r.code == 0).map(|(i, _)| format!("n{i}")).collect();
+        let refused = normal.iter().filter(|r| r.code == 10023).count();
+        assert_eq!(
+            sent.len() + refused,
+            60,
+            "every send either succeeds or is refused with 10023: {:?}",
+            normal.iter().map(|r| r.code).collect::<Vec<_>>()
+        );
+        assert!(refused >= 40, "the flood is throttled ({refused} refused)");
+        assert!(!sent.is_empty(), "messages within the rate pass");
+        // While normal messages are being refused, high-priority ones pass.
+        for i in 0..2 {
+            let r = alice.call("TIMMsgSendMessage", send_with_priority(&gid, &format!("h{i}"), 0)).await;
+            assert_eq!(r.code, 0, "high priority passes under throttling: {}", r.desc);
+        }
+        let r = alice.call("TIMMsgSendMessage", send_with_priority(&gid, "n-late", 1)).await;
+        assert_eq!(r.code, 10023, "normal is still refused");
+        // Bob gets exactly what was accepted, in order.
+        let mut want = sent.clone();
+        want.extend(["h0".to_string(), "h1".to_string()]);
+        assert_eq!(recv_chat(&bob, want.len()).await, want);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let extra = bob.drain().await.iter().any(|e| matches!(e, SdkEvent::RecvNewMsg(m) if m.iter().any(|m| text_of(&serde_json::to_value(m).unwrap()).starts_with('n'))));
+        assert!(!extra, "refused messages are never delivered");
+        if t == PUBLIC {
+            let hist = bob
+                .messages(&gid, 2, json!({"msg_getmsglist_param_count": 100, "msg_getmsglist_param_is_remble": true}))
+                .await;
+            let texts: Vec<_> = hist.iter().filter(|m| m["message_elem_array"][0]["elem_type"] == 0).collect();
+            assert_eq!(texts.len(), want.len(), "only accepted messages are stored");
+            let mut seqs: Vec<u64> = hist.iter().map(|m| m["message_seq"].as_u64().unwrap()).collect();
+            seqs.sort();
+            assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "seqs stay consecutive: {seqs:?}");
+        }
+        // After a pause the rate refills.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        alice.ok("TIMMsgSendMessage", send_with_priority(&gid, "after the pause", 1)).await;
+    }
+}
+
+/// A group id used again after its group was dismissed starts with an empty history: the new
+/// group's members never see the old group's messages through roaming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_reused_group_id_starts_a_fresh_history() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let extra = json!({"create_group_param_group_id": "team-room"});
+    let gid = create_group(&alice, PUBLIC, &[("bob", 200)], extra.clone()).await;
+    assert_eq!(gid, "team-room");
+    let old = alice.send_text(&gid, 2, "said in the old group").await;
+    alice.ok("TIMGroupDelete", json!({ "group_id": gid })).await;
+    assert_eq!(create_group(&alice, PUBLIC, &[("bob", 200)], extra).await, "team-room");
+    let new = alice.send_text(&gid, 2, "said in the new group").await;
+    assert!(new["message_seq"].as_u64().unwrap() > old["message_seq"].as_u64().unwrap(), "seqs stay unique");
+    // A new device of bob (nothing local) pages the roaming history.
+    let bob2 = TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| o.fresh_sync_window = 0);
+    drop(bob);
+    bob2.login("bob", &srv.usersig("bob")).await;
+    let hist =
+        bob2.messages(&gid, 2, json!({"msg_getmsglist_param_count": 50, "msg_getmsglist_param_is_remble": true})).await;
+    let texts: Vec<String> =
+        hist.iter().filter(|m| m["message_elem_array"][0]["elem_type"] == 0).map(text_of).collect();
+    assert_eq!(texts, vec!["said in the new group".to_string()]);
+    assert!(hist.iter().all(|m| m["message_seq"].as_u64().unwrap() > old["message_seq"].as_u64().unwrap()));
+}
+
+/// A device that never learned that a group is an AVChatRoom (it joined on another device)
+/// keeps no copy of its own messages there either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_avchatroom_echo_not_kept_by_a_device_that_did_not_know_the_type() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let gid = create_group(&alice, AV, &[], json!({})).await;
+    bob.ok("TIMGroupJoin", json!({ "group_id": gid })).await;
+    drop(bob);
+    let bob2 = TestClient::new(&srv, tempfile::tempdir().unwrap());
+    bob2.login("bob", &srv.usersig("bob")).await;
+    let sent = bob2.send_text(&gid, 2, "from the new device").await;
+    assert_eq!(sent["message_status"], 2);
+    assert_eq!(recv_chat(&alice, 1).await, vec!["from the new device"]);
+    assert!(bob2.messages(&gid, 2, json!({})).await.is_empty(), "the echo is not kept");
+    bob2.send_text(&gid, 2, "again").await;
+    assert!(bob2.messages(&gid, 2, json!({})).await.is_empty(), "nor later ones");
+}

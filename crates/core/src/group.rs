@@ -255,6 +255,15 @@ async fn forget_type(c: &mut SqliteConnection, gid: &str) -> Result<()> {
     Ok(())
 }
 
+/// A group whose messages the server does not store (it answered a send without a seq) is
+/// an AVChatRoom as far as this device is concerned.
+pub async fn remember_unstored(s: &Shared, gid: &str) -> Result<()> {
+    if !matches!(cached_type(s, gid).await, Some(group_type::AV_CHAT_ROOM | group_type::B_CHAT_ROOM)) {
+        cache_types(s, &[(gid.to_string(), group_type::AV_CHAT_ROOM)]).await?;
+    }
+    Ok(())
+}
+
 /// The type of a group as this device last learned it.
 pub async fn cached_type(s: &Shared, gid: &str) -> Option<u32> {
     s.store.kv_get(&type_key(gid)).await.ok().flatten().and_then(|v| v.parse().ok())

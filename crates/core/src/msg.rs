@@ -200,6 +200,18 @@ async fn finish_send(shared: &Arc<Shared>, m: Message, r: Result<Value>) -> Resu
                 return Ok(server);
             }
             let mut tx = shared.store.begin().await?;
+            if ct == conv_type::GROUP && server.message_seq == 0 {
+                // The server did not sequence (store) it: an AVChatRoom this device had not
+                // learned about. Drop the echo, and store nothing of this room from now on.
+                if let Some(mut local) = store::get_msg_in(&mut tx, &server.message_msg_id).await? {
+                    local.message_status = msg_status::DELETED;
+                    store::put_msg(&mut tx, &local).await?;
+                }
+                tx.commit().await?;
+                crate::group::remember_unstored(shared, &id).await?;
+                shared.emit_conv(conv_event::UPDATE, ct, &id).await;
+                return Ok(server);
+            }
             let merged = match store::get_msg_in(&mut tx, &server.message_msg_id).await? {
                 Some(local) => merge_server_fields(local, server),
                 None => server,

@@ -355,6 +355,20 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
         let gate = groups::send_gate(state, conv_id, me).await?;
         recipients = gate.recipients;
         online_only = gate.online_only;
+        // The group's rate: lower priorities are refused first. A retry of a message already
+        // committed is answered with what was stored, whatever the rate.
+        if !state.group_throttle.admit(conv_id, msg.message_priority) {
+            let stored: Option<i64> = sqlx::query_scalar("SELECT 1 FROM messages WHERE msg_id = ?")
+                .bind(&msg.message_msg_id)
+                .fetch_optional(&state.store.read)
+                .await?;
+            if stored.is_none() {
+                return Err(e(
+                    codes::ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT,
+                    "this group is receiving more messages than its rate allows; try again shortly",
+                ));
+            }
+        }
     }
     let profile = sender_profile(state, me).await?;
     let now = now_secs();
@@ -509,6 +523,7 @@ async fn history(
         "SELECT {MSG_COLUMNS} FROM messages WHERE conv_type = ? AND conv_key = ? AND seq {cmp} ?
            AND id NOT IN (SELECT msg_rowid FROM hidden_messages WHERE user_id = ?)
            AND seq > COALESCE((SELECT up_to_seq FROM cleared_history WHERE user_id = ? AND conv_type = ? AND conv_key = ?), 0)
+           AND seq > COALESCE((SELECT history_floor FROM groups WHERE ? = 2 AND group_id = ?), 0)
          ORDER BY seq {order} LIMIT ?"
     );
     let rows = sqlx::query(&sql)
@@ -517,6 +532,8 @@ async fn history(
         .bind(anchor)
         .bind(me)
         .bind(me)
+        .bind(ct as i64)
+        .bind(&conv_key)
         .bind(ct as i64)
         .bind(&conv_key)
         .bind(count)

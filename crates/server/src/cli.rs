@@ -34,6 +34,10 @@ struct Cli {
     /// Comma-separated words the content hook masks in text messages.
     #[arg(long, env = "CONFAB_WORD_FILTER", default_value = "")]
     word_filter: String,
+    /// Messages per second each group accepts (0 = unlimited). Over the rate, low-priority
+    /// messages are refused first and high-priority ones keep a reserve.
+    #[arg(long, env = "CONFAB_GROUP_MSG_RATE", default_value_t = 40)]
+    group_msg_rate: u32,
 }
 
 #[derive(Subcommand)]
@@ -90,6 +94,7 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.idle_timeout = Duration::from_secs(cli.idle_timeout.max(1));
         cfg.word_filter =
             cli.word_filter.split(',').map(str::trim).filter(|w| !w.is_empty()).map(String::from).collect();
+        cfg.group_msg_rate = cli.group_msg_rate;
         let listener =
             tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("bind {}: {e}", cli.listen))?;
         let running = crate::start(cfg, listener).await?;

@@ -54,6 +54,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Content hook: words replaced by asterisks in text elements before a message is stored.
     pub word_filter: Vec<String>,
+    /// Messages per second each group accepts (0 = unlimited); over it, lower priorities are
+    /// refused first with 10023 (see `throttle.rs`).
+    pub group_msg_rate: u32,
 }
 
 impl Config {
@@ -64,6 +67,7 @@ impl Config {
             revoke_window: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(90),
             word_filter: Vec::new(),
+            group_msg_rate: 40,
         }
     }
 }

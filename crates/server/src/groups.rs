@@ -691,6 +691,16 @@ async fn create_group(state: &Arc<State>, me: &str, p: CreateGroupParam) -> ApiR
                 if r.rows_affected() == 0 {
                     return Err(deny(codes::ERR_SVR_GROUP_GROUPID_IN_USED, "group id already in use"));
                 }
+                // A re-used id (the earlier group was dismissed) starts a fresh history.
+                sqlx::query(
+                    "UPDATE groups SET history_floor = \
+                     (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_type = ? AND conv_key = ?) WHERE group_id = ?",
+                )
+                .bind(conv_type::GROUP as i64)
+                .bind(&g)
+                .bind(&g)
+                .execute(&mut ctx.conn)
+                .await?;
                 let owner_row = std::iter::once((me.clone(), member_role::OWNER));
                 for (u, role) in owner_row.chain(members) {
                     sqlx::query("INSERT INTO group_members (group_id, user_id, role, join_time) VALUES (?, ?, ?, ?)")

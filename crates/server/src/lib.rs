@@ -12,6 +12,7 @@ mod groups;
 pub mod hub;
 mod media;
 pub mod store;
+mod throttle;
 pub mod usersig;
 
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ pub(crate) struct State {
     pub accepting: AtomicBool,
     pub shutdown: watch::Receiver<bool>,
     pub accounts: accounts::Throttle,
+    pub group_throttle: throttle::GroupThrottle,
     /// Test hook: users whose logins are refused (as if the network were down for them).
     pub refused_users: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -115,6 +117,7 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     let hub = Arc::new(Hub::default());
     let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), hub.clone()).await?;
     let (stop, shutdown) = watch::channel(false);
+    let group_throttle = throttle::GroupThrottle::new(cfg.group_msg_rate);
     let state = Arc::new(State {
         cfg,
         store,
@@ -123,6 +126,7 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         accepting: AtomicBool::new(true),
         shutdown: shutdown.clone(),
         accounts: accounts::Throttle::default(),
+        group_throttle,
         refused_users: Default::default(),
     });
     let app = Router::new()
