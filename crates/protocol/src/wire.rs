@@ -173,6 +173,15 @@ pub enum Request {
         group_id: String,
         opt: u32,
     },
+    /// Pin or unpin one of my conversations (`TIMConvPinConversation`); my other devices get
+    /// [`Event::ConvPinned`].
+    PinConv {
+        conv_type: u32,
+        conv_id: String,
+        pinned: bool,
+    },
+    /// My pinned conversations. Answers `{"pins": [ConvPin]}`.
+    PinnedConvs,
     /// A signed, expiring download path (`/media/d/...`) for an uploaded content id. Answered
     /// only to the uploader and to participants of a conversation whose messages reference it.
     MediaUrl {
@@ -216,6 +225,18 @@ pub enum Event {
     Revoked { locator: MsgLocator, msg_id: String },
     /// A message I sent was changed by the server (content hook).
     MsgUpdated { msg: Message },
+    /// One of my conversations was pinned or unpinned (on any of my devices). Online-only
+    /// (seq 0): a device that was away reads the whole list with [`Request::PinnedConvs`].
+    ConvPinned { pin: ConvPin, pinned: bool },
+}
+
+/// A pinned conversation; `pinned_time` (server seconds) orders pins made at different times.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ConvPin {
+    pub conv_type: u32,
+    pub conv_id: String,
+    #[serde(default)]
+    pub pinned_time: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

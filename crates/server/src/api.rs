@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use confab_protocol::enums::{conv_type, elem_type, member_role, msg_status};
-use confab_protocol::wire::{is_valid_msg_id, is_valid_user_id, Event, LoginResult, Push, Request, SyncResult};
+use confab_protocol::wire::{
+    is_valid_msg_id, is_valid_user_id, ConvPin, Event, LoginResult, Push, Request, SyncResult,
+};
 use confab_protocol::{codes, Elem, Message, MessageReceipt, MsgLocator, UserProfile, UserProfileItem};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -125,6 +127,10 @@ pub(crate) async fn handle(
                 | Request::HandleGroupPendency { .. }
                 | Request::SetGroupRecvOpt { .. }) => groups::handle(state, &me, r).await,
                 Request::MediaUrl { content_id } => crate::media::signed_url(state, &me, &content_id).await,
+                Request::PinConv { conv_type, conv_id, pinned } => {
+                    pin_conv(state, &me, conv_type, conv_id, pinned).await
+                }
+                Request::PinnedConvs => pinned_convs(state, &me).await,
                 Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
                     unreachable!("handled above")
                 }
@@ -738,6 +744,94 @@ async fn set_c2c_recv_opt(state: &Arc<State>, me: &str, ids: Vec<String>, opt: u
         })
         .await?;
     Ok(Value::Null)
+}
+
+/// The most conversations one user may have pinned.
+const MAX_PINS: i64 = 100;
+
+/// `TIMConvPinConversation`: remember the pin for all of my devices and tell the ones online.
+async fn pin_conv(state: &Arc<State>, me: &str, ct: u32, conv_id: String, pinned: bool) -> ApiResult {
+    let id_ok = match ct {
+        conv_type::C2C => is_valid_user_id(&conv_id),
+        conv_type::GROUP => !conv_id.is_empty() && conv_id.len() <= 48,
+        _ => false,
+    };
+    if !id_ok {
+        return Err(e(codes::ERR_INVALID_PARAMETERS, "a C2C or group conversation id"));
+    }
+    let me = me.to_string();
+    let now = now_secs();
+    state
+        .store
+        .write(move |ctx| {
+            Box::pin(async move {
+                if pinned {
+                    let exists: Option<i64> =
+                        sqlx::query_scalar("SELECT 1 FROM conv_pins WHERE user_id = ? AND conv_type = ? AND conv_id = ?")
+                            .bind(&me)
+                            .bind(ct as i64)
+                            .bind(&conv_id)
+                            .fetch_optional(&mut ctx.conn)
+                            .await?;
+                    if exists.is_none() {
+                        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conv_pins WHERE user_id = ?")
+                            .bind(&me)
+                            .fetch_one(&mut ctx.conn)
+                            .await?;
+                        if n >= MAX_PINS {
+                            return Err(StoreError::Refused(
+                                codes::ERR_INVALID_PARAMETERS,
+                                format!("at most {MAX_PINS} pinned conversations"),
+                            ));
+                        }
+                        sqlx::query("INSERT INTO conv_pins (user_id, conv_type, conv_id, pinned_time) VALUES (?, ?, ?, ?)")
+                            .bind(&me)
+                            .bind(ct as i64)
+                            .bind(&conv_id)
+                            .bind(now as i64)
+                            .execute(&mut ctx.conn)
+                            .await?;
+                    }
+                } else {
+                    sqlx::query("DELETE FROM conv_pins WHERE user_id = ? AND conv_type = ? AND conv_id = ?")
+                        .bind(&me)
+                        .bind(ct as i64)
+                        .bind(&conv_id)
+                        .execute(&mut ctx.conn)
+                        .await?;
+                }
+                let pinned_time: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(MAX(pinned_time), 0) FROM conv_pins WHERE user_id = ? AND conv_type = ? AND conv_id = ?",
+                )
+                .bind(&me)
+                .bind(ct as i64)
+                .bind(&conv_id)
+                .fetch_one(&mut ctx.conn)
+                .await?;
+                let pin = ConvPin { conv_type: ct, conv_id, pinned_time: pinned_time as u64 };
+                ctx.push_unstored(&me, Event::ConvPinned { pin, pinned });
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(Value::Null)
+}
+
+async fn pinned_convs(state: &Arc<State>, me: &str) -> ApiResult {
+    let rows =
+        sqlx::query("SELECT conv_type, conv_id, pinned_time FROM conv_pins WHERE user_id = ? ORDER BY pinned_time")
+            .bind(me)
+            .fetch_all(&state.store.read)
+            .await?;
+    let pins: Vec<ConvPin> = rows
+        .iter()
+        .map(|r| ConvPin {
+            conv_type: r.get::<i64, _>("conv_type") as u32,
+            conv_id: r.get("conv_id"),
+            pinned_time: r.get::<i64, _>("pinned_time") as u64,
+        })
+        .collect();
+    Ok(json!({ "pins": pins }))
 }
 
 async fn get_c2c_recv_opt(state: &Arc<State>, me: &str, ids: &[String]) -> ApiResult {
