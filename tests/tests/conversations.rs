@@ -147,3 +147,81 @@ async fn test_system_conversation_holds_group_reports() {
     let r = carol.call("TIMMsgSendMessage", json!({"conv_id": "", "conv_type": 3, "json_msg_param": {"message_elem_array": [{"elem_type": 0, "text_elem_content": "x"}]}})).await;
     assert_eq!(r.code, -5);
 }
+
+/// TIMConvPinConversation: a pin made on one device reaches the user's other device live (and a
+/// device that was away at its next login); pinned conversations carry `conv_is_pinned` and bit
+/// 62 in `conv_active_time`, so they sort first; unpinning undoes both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_pin_conversation_syncs_across_devices_and_sorts_first() {
+    const PINNED: u64 = 1 << 62;
+    let srv = TestServer::start().await;
+    let bob = srv.client("bob").await;
+    let carol = srv.client("carol").await;
+    let alice = srv.client("alice").await;
+    // alice's second device, on another platform so both stay online.
+    let alice2 = TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| {
+        o.platform = Some(confab_protocol::enums::platform::ANDROID)
+    });
+    alice2.login("alice", &srv.usersig("alice")).await;
+    // Two conversations on both devices; carol's is the most recent.
+    bob.send_text("alice", 1, "from bob").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    carol.send_text("alice", 1, "from carol").await;
+    for dev in [&alice, &alice2] {
+        eventually("both conversations", || async {
+            dev.convs().await.iter().map(|c| c["conv_id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+                == ["carol", "bob"]
+        })
+        .await;
+    }
+    // Pinning a conversation this device does not have fails.
+    let r = alice.call("TIMConvPinConversation", json!({"conv_id": "nobody", "conv_type": 1, "is_pinned": true})).await;
+    assert_eq!(r.code, confab_protocol::codes::ERR_INVALID_CONVERSATION);
+
+    alice.ok("TIMConvPinConversation", json!({"conv_id": "bob", "conv_type": 1, "is_pinned": true})).await;
+    let bob_conv = alice.conv("bob").await.unwrap();
+    assert_eq!(bob_conv["conv_is_pinned"], true);
+    assert!(bob_conv["conv_active_time"].as_u64().unwrap() & PINNED != 0, "bit 62 set when pinned");
+    let ids =
+        |l: Vec<serde_json::Value>| l.iter().map(|c| c["conv_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(alice.convs().await), ["bob", "carol"], "pinned first");
+    // The other device hears of it live, with a conversation update.
+    alice2
+        .wait_for("pinned update on the other device", |e| {
+            matches!(e, SdkEvent::ConvEvent { event, convs: Some(c) }
+                if *event == conv_event::UPDATE && c[0].conv_id == "bob" && c[0].conv_is_pinned)
+        })
+        .await;
+    let on2 = alice2.conv("bob").await.unwrap();
+    assert_eq!(on2["conv_is_pinned"], true);
+    assert!(on2["conv_active_time"].as_u64().unwrap() & PINNED != 0);
+    assert_eq!(ids(alice2.convs().await), ["bob", "carol"]);
+    // A newer message in carol's conversation does not move it above the pinned one.
+    carol.send_text("alice", 1, "again").await;
+    eventually("carol's new message on device 2", || async {
+        alice2.conv("carol").await.is_some_and(|c| text_of(&c["conv_last_msg"]) == "again")
+    })
+    .await;
+    assert_eq!(ids(alice2.convs().await), ["bob", "carol"]);
+
+    // Unpin on the second device: both devices see it, the order is by activity again.
+    alice2.ok("TIMConvPinConversation", json!({"conv_id": "bob", "conv_type": 1, "is_pinned": false})).await;
+    assert_eq!(ids(alice2.convs().await), ["carol", "bob"]);
+    eventually("unpinned on device 1", || async { alice.conv("bob").await.unwrap()["conv_is_pinned"] == false }).await;
+    assert!(alice.conv("bob").await.unwrap()["conv_active_time"].as_u64().unwrap() & PINNED == 0);
+    assert_eq!(ids(alice.convs().await), ["carol", "bob"]);
+
+    // A device that was away catches up at login: device 2 logs out, device 1 pins carol,
+    // device 2 logs in again and sees the pin.
+    alice2.ok("TIMLogout", json!({})).await;
+    alice.ok("TIMConvPinConversation", json!({"conv_id": "carol", "conv_type": 1, "is_pinned": true})).await;
+    alice2.login("alice", &srv.usersig("alice")).await;
+    let c = alice2.conv("carol").await.unwrap();
+    assert_eq!(c["conv_is_pinned"], true, "the pin is read at login");
+    // Deleting a pinned conversation unpins it everywhere.
+    alice.ok("TIMConvDelete", json!({"conv_id": "carol", "conv_type": 1})).await;
+    eventually("unpinned on device 2 after the delete", || async {
+        alice2.conv("carol").await.unwrap()["conv_is_pinned"] == false
+    })
+    .await;
+}

@@ -109,6 +109,7 @@ pub const APIS: &[&str] = &[
     "TIMConvSetDraft",
     "TIMConvCancelDraft",
     "TIMConvGetTotalUnreadMessageCount",
+    "TIMConvPinConversation",
     "TIMMsgSendMessage",
     "TIMMsgSendNewMsg",
     "TIMMsgGetMsgList",
@@ -286,6 +287,24 @@ impl Sdk {
                 self.later(async move { reply_empty(sdk.conv_delete(ct, &id).await) })
             }
             "TIMConvGetConvList" => self.later(async move { reply(sdk.conv_list().await) }),
+            "TIMConvPinConversation" => {
+                let (id, ct) = conv(p)?;
+                let pinned = match p.get("is_pinned") {
+                    Some(Value::Bool(b)) => *b,
+                    Some(Value::Number(n)) => n.as_u64() == Some(1),
+                    None | Some(Value::Null) => false,
+                    Some(_) => return Err(Bad(TIM_ERR_PARAM, "is_pinned must be a boolean".into())),
+                };
+                self.later(async move {
+                    reply_empty(
+                        async {
+                            need_id(&id)?;
+                            sdk.conv_pin(ct, &id, pinned).await
+                        }
+                        .await,
+                    )
+                })
+            }
             "TIMConvGetConvInfo" => {
                 let items: Vec<Value> = json_param(p, "json_get_conv_list_param")?.unwrap_or_default();
                 self.later(async move {

@@ -20,6 +20,7 @@ pub mod link;
 pub mod media;
 pub mod msg;
 pub mod msg_ext;
+pub mod pins;
 pub mod session;
 pub mod store;
 
@@ -68,6 +69,9 @@ pub struct SdkOptions {
     /// The folder TIMMsgDownloadElemToPath may write into (default `<data dir>/downloads`);
     /// relative paths are taken inside it, paths leaving it are refused.
     pub download_dir: Option<PathBuf>,
+    /// The TIMPlatform to log in as; `None` is this build's ([`platform`]). The server keeps one
+    /// session per user and platform, so two devices of one user online together differ here.
+    pub platform: Option<u32>,
 }
 
 impl Default for SdkOptions {
@@ -78,6 +82,7 @@ impl Default for SdkOptions {
             timeouts: Timeouts::default(),
             fresh_sync_window: 1000,
             download_dir: None,
+            platform: None,
         }
     }
 }
@@ -293,7 +298,7 @@ impl Sdk {
             sdk_app_id: self.inner.sdk_app_id.load(Ordering::SeqCst),
             user_id: user_id.to_string(),
             user_sig: user_sig.to_string(),
-            platform: platform(),
+            platform: opts.platform.unwrap_or_else(platform),
             instance_id,
             fresh_sync_window: opts.fresh_sync_window,
         };
@@ -399,8 +404,26 @@ impl Sdk {
         let mut c = s.store.pool.acquire().await?;
         store::delete_conv(&mut c, ct, id).await?;
         drop(c);
-        s.emit(SdkEvent::ConvEvent { event: conv_event::DEL, convs: Some(vec![info]) });
+        s.emit(SdkEvent::ConvEvent { event: conv_event::DEL, convs: Some(vec![info.clone()]) });
+        // A deleted conversation is no longer pinned on any device (best effort: offline, the
+        // pin stays and applies again when the conversation comes back).
+        if info.conv_is_pinned && ct != conv_type::SYSTEM {
+            let pin = confab_protocol::wire::ConvPin { conv_type: ct, conv_id: id.to_string(), pinned_time: 0 };
+            match s.link.request(Request::PinConv { conv_type: ct, conv_id: id.to_string(), pinned: false }).await {
+                Ok(_) => {
+                    let mut c = s.store.pool.acquire().await?;
+                    pins::set_local(&mut c, &pin, false).await?;
+                }
+                Err(e) => tracing::debug!(error = %e, "could not unpin a deleted conversation"),
+            }
+        }
         Ok(())
+    }
+
+    /// TIMConvPinConversation.
+    pub async fn conv_pin(&self, ct: u32, id: &str, pinned: bool) -> Result<()> {
+        let s = self.shared().await?;
+        pins::pin(&s, ct, id, pinned).await
     }
 
     pub async fn conv_list(&self) -> Result<Vec<ConvInfo>> {

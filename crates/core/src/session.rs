@@ -370,6 +370,10 @@ async fn resync(shared: &Arc<Shared>, cursor: &mut u64) -> Result<()> {
             }
         }
         if !page.more {
+            // Pins are state, not inbox events: read the whole list after catching up.
+            if let Err(e) = crate::pins::reconcile(shared).await {
+                tracing::warn!(error = %e, "could not read the pinned conversations");
+            }
             return Ok(());
         }
     }
@@ -460,6 +464,11 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
             store::put_msg(&mut tx, &merged).await?;
             fx.conv = Some((conv_event::UPDATE, merged.message_conv_type, merged.message_conv_id.clone()));
             fx.updated.push(merged);
+        }
+        Event::ConvPinned { pin, pinned } => {
+            if crate::pins::set_local(&mut tx, &pin, pinned).await? {
+                fx.conv = Some((conv_event::UPDATE, pin.conv_type, pin.conv_id.clone()));
+            }
         }
     }
     if p.seq > 0 {

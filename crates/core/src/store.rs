@@ -200,6 +200,15 @@ impl LocalStore {
         if let Some(d) = &draft {
             active = active.max(d.draft_edit_time);
         }
+        let pinned = sqlx::query_scalar::<_, i64>("SELECT 1 FROM conv_pins WHERE conv_type = ? AND conv_id = ?")
+            .bind(ct as i64)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        if pinned {
+            active |= crate::pins::PINNED_BIT;
+        }
         let show: String = r.get("show_name");
         let recv_opt = self.kv_get(&recv_opt_key(ct, id)).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let group_type = if ct == conv_type::GROUP {
@@ -221,6 +230,7 @@ impl LocalStore {
             conv_c2c_read_timestamp: if ct == conv_type::C2C { peer_read as u64 } else { 0 },
             conv_recv_opt: recv_opt,
             conv_group_type: group_type,
+            conv_is_pinned: pinned,
             ..Default::default()
         }))
     }
