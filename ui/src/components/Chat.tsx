@@ -193,7 +193,9 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
         <Avatar id={conv.conv_id} name={name} size={32} group={conv.conv_type === 2} />
         <h2 className="chat-title" data-testid="chat-title">{name}</h2>
         {onInfo && (
-          <button type="button" className="icon chat-info" title={t("groupInfo")} aria-label={t("groupInfo")} onClick={onInfo} data-testid="group-info-button">ⓘ</button>
+          <button type="button" className="icon chat-info" title={t("groupInfo")} aria-label={t("groupInfo")} onClick={onInfo} data-testid="group-info-button">
+            <svg width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" aria-hidden><circle cx="12" cy="12" r="9" /><path d="M12 11v6M12 7.5h.01" /></svg>
+          </button>
         )}
       </header>
       <div className="messages" ref={listRef} onScroll={onScroll} role="log" aria-live="polite" data-testid="messages">

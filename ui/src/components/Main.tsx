@@ -4,7 +4,7 @@ import { isCmdError, shell, type Session } from "../api/shell";
 import { convsReducer } from "../lib/convs";
 import { convName } from "../lib/preview";
 import { useCoreEvents } from "../lib/events";
-import { convKey, NetworkStatus, type ConvInfo } from "../tim/types";
+import { ConvEvent, convKey, NetworkStatus, type ConvInfo } from "../tim/types";
 import { ConvList } from "./ConvList";
 import { Chat } from "./Chat";
 import { Avatar } from "./Avatar";
@@ -160,10 +160,11 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
                 onClose={() => setPanel(false)}
                 onRenamed={(name) => setGroupNames((g) => (g[open.conv_id] === name ? g : { ...g, [open.conv_id]: name }))}
                 onLeft={() => {
+                  // The SDK ends the conversation too (conversation Del once the report arrives).
+                  dispatch({ type: "event", convEvent: ConvEvent.Del, convs: [open] });
                   setPanel(false);
                   setOpenKey(null);
                   setPendingConv(null);
-                  void reload();
                   void loadGroups();
                 }}
               />

@@ -83,7 +83,7 @@ export const en = {
   edit: "Edit",
   save: "Save",
   confirm: "Confirm",
-  memberCount: "{n} members",
+  memberCount: "Members: {n}",
   membersTitle: "Members",
   roleOwner: "Owner",
   roleAdmin: "Admin",
