@@ -3,7 +3,7 @@
 //! when the window is unfocused or shows another conversation.
 use confab_protocol::enums::{conv_type, elem_type, recv_msg_opt};
 use confab_protocol::Message;
-use tauri::AppHandle;
+use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::dto::ConvKey;
@@ -54,10 +54,57 @@ pub fn summary(m: &Message) -> (String, String) {
     (title, body)
 }
 
+/// The webview event that opens a conversation (payload: [`ConvKey`]), sent when the user clicks
+/// a notification.
+pub const OPEN_CONV_EVENT: &str = "confab://open-conv";
+
 pub fn show(app: &AppHandle, m: &Message) {
     let (title, body) = summary(m);
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+    // The conversation travels with the notification, so a click can open it.
+    let r = app
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .extra("conv_id", &m.message_conv_id)
+        .extra("conv_type", m.message_conv_type)
+        .show();
+    if let Err(e) = r {
         tracing::warn!("notification failed: {e}");
+    }
+}
+
+/// The conversation a clicked notification belongs to: only a click on the notification itself
+/// (`tap`) opens it.
+pub fn clicked_conv(action_id: &str, extra: &std::collections::HashMap<String, serde_json::Value>) -> Option<ConvKey> {
+    if action_id != "tap" {
+        return None;
+    }
+    let conv_id = extra.get("conv_id")?.as_str()?.to_string();
+    let conv_type = extra.get("conv_type")?.as_u64()? as u32;
+    Some(ConvKey { conv_id, conv_type })
+}
+
+/// Report clicks on our notifications: the window comes to the front and shows the
+/// conversation. On Linux this needs a notification server that reports clicks
+/// (`ActionInvoked` with the `default` action); where none does, nothing happens on a click.
+pub fn install(app: &AppHandle) {
+    let handle = app.clone();
+    let r = app.notification().on_action(move |a| {
+        let Some(conv) = a.notification().and_then(|n| clicked_conv(a.action_id(), n.extra())) else {
+            return;
+        };
+        if let Some(w) = handle.get_webview_window("main") {
+            let _ = w.unminimize();
+            let _ = w.show();
+            let _ = w.set_focus();
+        }
+        if let Err(e) = handle.emit(OPEN_CONV_EVENT, &conv) {
+            tracing::warn!("could not ask the window to open a conversation: {e}");
+        }
+    });
+    if let Err(e) = r {
+        tracing::warn!("notification clicks will not be reported: {e}");
     }
 }
 
@@ -85,6 +132,16 @@ mod tests {
         assert!(!should_notify(&msg(true, "bob"), 0, false, None), "never for own messages");
         assert!(!should_notify(&msg(false, "bob"), 2, false, None), "never for receive-without-notification");
         assert!(!should_notify(&msg(false, "bob"), 1, false, None), "never for do-not-receive");
+    }
+
+    #[test]
+    fn test_a_click_on_the_notification_opens_its_conversation() {
+        let mut extra = std::collections::HashMap::new();
+        extra.insert("conv_id".to_string(), serde_json::json!("bob"));
+        extra.insert("conv_type".to_string(), serde_json::json!(1));
+        assert_eq!(clicked_conv("tap", &extra), Some(ConvKey { conv_id: "bob".into(), conv_type: 1 }));
+        assert_eq!(clicked_conv("reply", &extra), None, "only a click on the notification itself");
+        assert_eq!(clicked_conv("tap", &Default::default()), None, "not one of ours");
     }
 
     #[test]
