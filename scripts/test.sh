@@ -25,8 +25,10 @@ command -v xauth >/dev/null 2>&1 || need_pkgs+=(xauth)
 command -v xvfb-run >/dev/null 2>&1 || need_pkgs+=(xvfb)
 command -v WebKitWebDriver >/dev/null 2>&1 || need_pkgs+=(webkit2gtk-driver)
 command -v dbus-run-session >/dev/null 2>&1 || need_pkgs+=(dbus-x11)
+command -v dunst >/dev/null 2>&1 || need_pkgs+=(dunst)  # a notification server for the notification e2e tests
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need_pkgs+=(fonts-noto-color-emoji)
+command -v ffmpeg >/dev/null 2>&1 || need_pkgs+=(ffmpeg)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_if_needed apt-get update -qq

@@ -56,6 +56,7 @@ pub fn run() {
             commands::media::allow_media_root(app.handle(), &sdk.download_dir())?;
             commands::media::allow_media_root(app.handle(), &sdk.download_dir())?;
             events::forward(app.handle().clone(), sdk.subscribe());
+            notify::install(app.handle());
             app.manage(AppState {
                 sdk,
                 data_dir: data_dir.to_string_lossy().into_owned(),
@@ -73,6 +74,10 @@ pub fn run() {
             commands::conversation::conv_set_draft,
             commands::conversation::conv_cancel_draft,
             commands::conversation::conv_set_open,
+            commands::conversation::conv_delete,
+            commands::conversation::conv_pin,
+            commands::conversation::conv_set_recv_opt,
+            commands::conversation::msg_search,
             commands::message::msg_send_text,
             commands::message::msg_list,
             commands::message::msg_report_read,

@@ -97,6 +97,11 @@ impl TestClient {
         Self::build(server, None, path.to_path_buf(), |_| {})
     }
 
+    /// A client whose data lives at `path`, with options tweaked (a restart with settings).
+    pub fn at_with(server: &TestServer, path: &std::path::Path, tweak: impl FnOnce(&mut SdkOptions)) -> TestClient {
+        Self::build(server, None, path.to_path_buf(), tweak)
+    }
+
     pub fn with_options(server: &TestServer, dir: TempDir, tweak: impl FnOnce(&mut SdkOptions)) -> TestClient {
         let path = dir.path().to_path_buf();
         Self::build(server, Some(dir), path, tweak)

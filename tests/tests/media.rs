@@ -577,9 +577,11 @@ async fn test_media_download_elem_to_path_every_kind_and_tier() {
         .collect();
     assert!(leftovers.is_empty());
 
-    // An interrupted download resumes: half of it is already in the part file.
+    // An interrupted download resumes: half of it is already in the cache's part file.
     let cid = fil["file_elem_file_id"].as_str().unwrap();
-    std::fs::write(downloads.join(format!(".again.bin.{}.part", &cid[..16])), &file[..1_000_000]).unwrap();
+    let cache = bob.sdk.media_cache_dir().await.unwrap();
+    std::fs::remove_file(cache.join(cid)).unwrap(); // fetched above: forget it
+    std::fs::write(cache.join(format!("{cid}.part")), &file[..1_000_000]).unwrap();
     let (r, prog) = download(&bob, param(1, &fil["file_elem_file_id"], &json!("")), "again.bin").await;
     assert_eq!(r.code, 0, "{}", r.desc);
     assert_eq!(prog.first().map(|p| p.0), Some(1_000_000), "resumed from the part file");

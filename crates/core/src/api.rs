@@ -121,6 +121,7 @@ pub const APIS: &[&str] = &[
     "TIMProfileModifySelfUserProfile",
     "ConfabRegister",
     "ConfabSignIn",
+    "ConfabMediaCachePath",
 ];
 
 pub(crate) struct Bad(pub i32, pub String);
@@ -565,6 +566,33 @@ impl Sdk {
                     reply(r.map(|(cur, total)| {
                         json!({"msg_download_elem_result_current_size": cur, "msg_download_elem_result_total_size": total})
                     }))
+                });
+                inv.progress = Some(prx);
+                inv
+            }
+            // Confab: the local path of an element's blob in the media cache (fetched when
+            // missing), for showing images without writing them to the user's folders.
+            // Params: `json_download_elem_param` as for TIMMsgDownloadElemToPath; callback JSON:
+            // `{"media_cache_path", "media_cache_size"}`; progress like TIMMsgDownloadElemToPath.
+            "ConfabMediaCachePath" => {
+                let param: crate::download::DownloadElemParam = json_param(p, "json_download_elem_param")?
+                    .ok_or_else(|| Bad(TIM_ERR_PARAM, "json_download_elem_param is required".into()))?;
+                let (ptx, prx) = tokio::sync::mpsc::unbounded_channel();
+                let mut inv = self.later(async move {
+                    let r = async {
+                        let shared = sdk.shared().await?;
+                        let cid = crate::download::content_id_of(&param)?;
+                        crate::media_cache::MediaCache::of(&shared)
+                            .path_for(&shared, &cid, |cur, total| {
+                                let _ = ptx.send(json!({"msg_download_elem_result_current_size": cur,
+                                                        "msg_download_elem_result_total_size": total}));
+                            })
+                            .await
+                    }
+                    .await;
+                    reply(r.map(
+                        |(path, size)| json!({"media_cache_path": path.to_string_lossy(), "media_cache_size": size}),
+                    ))
                 });
                 inv.progress = Some(prx);
                 inv

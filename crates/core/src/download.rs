@@ -1,6 +1,8 @@
 //! TIMMsgDownloadElemToPath: fetch one element's blob (any kind, any image tier) to a path
-//! inside the allowed download folder, with progress, resumably (a `.part` file next to the
-//! target, continued with an HTTP Range request) and atomically (fsync, then rename).
+//! inside the allowed download folder, with progress, through the media cache
+//! (`media_cache.rs`): the blob is fetched into the cache resumably (a `.part` file there,
+//! continued with an HTTP Range request, also after a restart), then copied to the target
+//! atomically (fsync, then rename).
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -69,17 +71,46 @@ pub async fn resolve(root: &Path, path: &str) -> Result<PathBuf> {
     Ok(target)
 }
 
-/// Download to `target` (already resolved); `progress(current, total)` after each piece.
+/// TIMMsgDownloadElemToPath after the checks: the blob comes from the media cache (fetched
+/// into it first when missing, resumably), then is copied to `target` (already resolved)
+/// atomically. `progress(current, total)` follows the fetch; a cached blob reports once.
+/// The copy at `target` is the user's: the cache never touches it.
 pub async fn download(
     shared: &Arc<Shared>,
     cid: &str,
     target: &Path,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> Result<(u64, u64)> {
-    let (path, size) = crate::media::signed_path(shared, cid).await?;
+    let cache = crate::media_cache::MediaCache::of(shared);
+    let (cached, size) = cache.fetch(shared, cid, progress).await?;
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let part = target.with_file_name(format!(".{name}.{}.part", &cid[..16]));
-    let mut have = tokio::fs::metadata(&part).await.map(|m| m.len()).unwrap_or(0);
+    let tmp = target.with_file_name(format!(".{name}.{}.part", &cid[..16]));
+    let copied = async {
+        tokio::fs::copy(cached.path(), &tmp).await?;
+        tokio::fs::File::open(&tmp).await?.sync_all().await?;
+        tokio::fs::rename(&tmp, target).await
+    }
+    .await;
+    drop(cached);
+    if let Err(e) = copied {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(Error::Io(e.to_string()));
+    }
+    cache.evict(shared, None).await;
+    Ok((size, size))
+}
+
+/// Fetch a blob over HTTP into `part` (continuing what `part` already holds with a Range
+/// request), fsync it and rename it to `dest`. Returns the size.
+pub async fn fetch_blob(
+    shared: &Arc<Shared>,
+    cid: &str,
+    part: &Path,
+    dest: &Path,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<u64> {
+    let (path, size) = crate::media::signed_path(shared, cid).await?;
+    let mut have = tokio::fs::metadata(part).await.map(|m| m.len()).unwrap_or(0);
     if have > size {
         have = 0;
     }
@@ -94,7 +125,7 @@ pub async fn download(
         .create(true)
         .write(true)
         .truncate(false)
-        .open(&part)
+        .open(part)
         .await
         .map_err(|e| Error::Io(e.to_string()))?;
     if let Some(r) = resp.as_mut() {
@@ -108,7 +139,8 @@ pub async fn download(
                 let code = r.status;
                 let v = resp.take().expect("a response").json().await.unwrap_or_default();
                 let c = v["code"].as_i64().unwrap_or(i64::from(confab_protocol::codes::ERR_FILE_TRANS_DOWNLOAD_FAILED));
-                return Err(Error::Server(c as i32, format!("download refused (HTTP {code})")));
+                let desc = v["desc"].as_str().unwrap_or("download refused");
+                return Err(Error::Server(c as i32, format!("{desc} (HTTP {code})")));
             }
         }
     }
@@ -118,7 +150,16 @@ pub async fn download(
     if let Some(mut r) = resp {
         let mut buf = vec![0u8; 64 * 1024];
         let mut last = have;
-        while let Some(n) = r.chunk(&mut buf).await.map_err(|e| Error::Download(e.to_string()))? {
+        loop {
+            let n = match r.chunk(&mut buf).await {
+                Ok(Some(n)) => n,
+                Ok(None) => break,
+                Err(e) => {
+                    // Keep what arrived: the next call (even after a restart) resumes from it.
+                    let _ = f.flush().await;
+                    return Err(Error::Download(format!("{e}; it resumes on the next call")));
+                }
+            };
             f.write_all(&buf[..n]).await.map_err(|e| Error::Io(e.to_string()))?;
             have += n as u64;
             if have == size || have - last >= (size / 100).max(64 * 1024) {
@@ -133,6 +174,6 @@ pub async fn download(
     if have != size {
         return Err(Error::Download("the download stopped early; it resumes on the next call".into()));
     }
-    tokio::fs::rename(&part, target).await.map_err(|e| Error::Io(e.to_string()))?;
-    Ok((size, size))
+    tokio::fs::rename(part, dest).await.map_err(|e| Error::Io(e.to_string()))?;
+    Ok(size)
 }

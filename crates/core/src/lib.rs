@@ -18,11 +18,13 @@ pub mod group;
 pub mod http;
 pub mod link;
 pub mod media;
+pub mod media_cache;
 pub mod msg;
 pub mod msg_ext;
 pub mod pins;
 pub mod session;
 pub mod store;
+pub mod video;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -69,6 +71,11 @@ pub struct SdkOptions {
     /// The folder TIMMsgDownloadElemToPath may write into (default `<data dir>/downloads`);
     /// relative paths are taken inside it, paths leaving it are refused.
     pub download_dir: Option<PathBuf>,
+    /// Size cap of the local media cache (`<data dir>/users/<hex user id>/media-cache/`); the
+    /// least recently used files are evicted above it. Default 1 GiB.
+    pub media_cache_cap: u64,
+    /// Folder holding `ffmpeg` / `ffprobe` (video snapshot and duration); `None` searches PATH.
+    pub ffmpeg_dir: Option<PathBuf>,
     /// The TIMPlatform to log in as; `None` is this build's ([`platform`]). The server keeps one
     /// session per user and platform, so two devices of one user online together differ here.
     pub platform: Option<u32>,
@@ -82,9 +89,37 @@ impl Default for SdkOptions {
             timeouts: Timeouts::default(),
             fresh_sync_window: 1000,
             download_dir: None,
+            media_cache_cap: media_cache::DEFAULT_CAP,
+            ffmpeg_dir: None,
             platform: None,
         }
     }
+}
+
+/// Messages the previous run left "sending" (the SDK was uninitialised or the process ended
+/// mid-send, e.g. during an upload) become "failed": nothing is sending them any more, and the
+/// user can resend (same message id, so a send that did reach the server is not stored twice;
+/// an upload resumes from what the server holds). A message that did reach the server comes
+/// back as sent with the next sync.
+async fn fail_interrupted_sends(store: &LocalStore) -> Result<()> {
+    use confab_protocol::enums::msg_status;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT msg_id FROM messages WHERE status = ?")
+        .bind(i64::from(msg_status::SENDING))
+        .fetch_all(&store.pool)
+        .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    for id in &ids {
+        if let Some(mut m) = store::get_msg_in(&mut tx, id).await? {
+            m.message_status = msg_status::SEND_FAIL;
+            store::put_msg(&mut tx, &m).await?;
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(count = ids.len(), "interrupted sends marked failed");
+    Ok(())
 }
 
 /// Fan-out of SDK events to every subscriber.
@@ -161,6 +196,12 @@ impl Sdk {
 
     fn opts(&self) -> SdkOptions {
         self.inner.opts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The logged-in user's media cache folder.
+    pub async fn media_cache_dir(&self) -> Option<PathBuf> {
+        let s = self.inner.session.lock().await;
+        s.as_ref().map(|s| s.shared.login_info().media.cache_dir.clone())
     }
 
     /// Where downloads may be written.
@@ -291,8 +332,13 @@ impl Sdk {
         })
         .await
         .map_err(|e| Error::Io(e.to_string()))??;
-        let db = opts.data_dir.join("users").join(hex(user_id)).join("confab.db");
-        let store = LocalStore::open(&db).await?;
+        let user_dir = opts.data_dir.join("users").join(hex(user_id));
+        let store = LocalStore::open(&user_dir.join("confab.db")).await?;
+        // Sends cut short by the previous run (uninit, crash) show as failed, ready to resend.
+        if let Err(e) = fail_interrupted_sends(&store).await {
+            store.close().await;
+            return Err(e);
+        }
         let link = Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts));
         let info = LoginInfo {
             sdk_app_id: self.inner.sdk_app_id.load(Ordering::SeqCst),
@@ -301,6 +347,11 @@ impl Sdk {
             platform: opts.platform.unwrap_or_else(platform),
             instance_id,
             fresh_sync_window: opts.fresh_sync_window,
+            media: media_cache::MediaOptions {
+                cache_dir: user_dir.join("media-cache"),
+                cache_cap: opts.media_cache_cap,
+                ffmpeg_dir: opts.ffmpeg_dir.clone(),
+            },
         };
         match Session::start(info, store.clone(), link, self.inner.emitter.clone()).await {
             Ok(s) => {

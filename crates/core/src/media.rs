@@ -363,6 +363,8 @@ async fn snapshot_size(path: &str) -> Result<(Blob, (u32, u32))> {
 pub async fn upload_elems(shared: &Arc<Shared>, m: &mut Message) -> Result<()> {
     // Phase 1: check everything before the first byte goes out.
     let mut prepared = Vec::new();
+    // Durations derived with ffprobe, by element index.
+    let mut durations = std::collections::HashMap::new();
     for (index, el) in m.message_elem_array.iter().enumerate() {
         if !elem_needs_upload(el) {
             continue;
@@ -382,11 +384,21 @@ pub async fn upload_elems(shared: &Arc<Shared>, m: &mut Message) -> Result<()> {
             }
             Elem::Video(v) if v.video_elem_video_id.is_empty() => {
                 let mut blobs = vec![file_blob("video", &v.video_elem_video_path, FILE_MAX).await?];
-                let mut snapshot = None;
-                if !v.video_elem_image_path.is_empty() {
+                let media = &shared.login_info().media;
+                let snapshot = if !v.video_elem_image_path.is_empty() {
                     let (b, dims) = snapshot_size(&v.video_elem_image_path).await?;
                     blobs.push(b);
-                    snapshot = Some(dims);
+                    Some(dims)
+                } else {
+                    // Only the video was given: its first frame is the snapshot (ffmpeg).
+                    let (bytes, dims) = crate::video::snapshot(media, &v.video_elem_video_path).await?;
+                    blobs.push(bytes_blob("image", bytes));
+                    Some(dims)
+                };
+                if v.video_elem_video_duration == 0 {
+                    if let Some(d) = crate::video::duration(media, &v.video_elem_video_path).await? {
+                        durations.insert(index, d);
+                    }
                 }
                 Prepared { index, blobs, tiers: None, snapshot }
             }
@@ -418,6 +430,18 @@ pub async fn upload_elems(shared: &Arc<Shared>, m: &mut Message) -> Result<()> {
             };
             upload_blob(shared, b, |n| emit(n, &mut reported)).await?;
             done_before += b.size;
+            // Tiers and snapshots this device made go to its media cache, so it shows them
+            // without fetching them back (an image's original stays at the sender's path).
+            if let Source::Bytes(bytes) = &b.source {
+                let is_orig_with_tiers =
+                    std::ptr::eq(b, &p.blobs[0]) && p.tiers.as_ref().is_some_and(|t| t.thumb.is_some());
+                if !is_orig_with_tiers {
+                    let cache = crate::media_cache::MediaCache::of(shared);
+                    if let Err(e) = cache.put_bytes(shared, &b.cid, bytes).await {
+                        tracing::warn!(code = e.code(), "caching a sent tier failed");
+                    }
+                }
+            }
         }
         if reported < total {
             shared.emit(SdkEvent::MsgElemUploadProgress {
@@ -484,6 +508,9 @@ pub async fn upload_elems(shared: &Arc<Shared>, m: &mut Message) -> Result<()> {
                 if v.video_elem_video_type.is_empty() {
                     v.video_elem_video_type = ext_of(&v.video_elem_video_path);
                 }
+                if let Some(d) = durations.get(&p.index) {
+                    v.video_elem_video_duration = *d;
+                }
                 if let (Some(s), Some((w, h))) = (p.blobs.get(1), p.snapshot) {
                     v.video_elem_image_id = s.cid.clone();
                     v.video_elem_image_url = url(&s.cid);
@@ -491,7 +518,10 @@ pub async fn upload_elems(shared: &Arc<Shared>, m: &mut Message) -> Result<()> {
                     v.video_elem_image_width = u64::from(w);
                     v.video_elem_image_height = u64::from(h);
                     if v.video_elem_image_type.is_empty() {
-                        v.video_elem_image_type = ext_of(&v.video_elem_image_path);
+                        v.video_elem_image_type = match v.video_elem_image_path.as_str() {
+                            "" => "jpg".into(), // derived by ffmpeg
+                            path => ext_of(path),
+                        };
                     }
                 }
             }

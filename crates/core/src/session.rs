@@ -34,6 +34,8 @@ pub struct LoginInfo {
     /// A device with no local history starts this many inbox events back from the newest
     /// (older history comes from roaming on demand).
     pub fresh_sync_window: u64,
+    /// The media cache folder and cap, and where ffmpeg lives.
+    pub media: crate::media_cache::MediaOptions,
 }
 
 /// State shared by the session's tasks and API calls.

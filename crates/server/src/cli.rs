@@ -34,6 +34,12 @@ struct Cli {
     /// Comma-separated words the content hook masks in text messages.
     #[arg(long, env = "CONFAB_WORD_FILTER", default_value = "")]
     word_filter: String,
+    /// Days uploaded media stays downloadable (then 6009).
+    #[arg(long, env = "CONFAB_MEDIA_RETENTION_DAYS", default_value_t = 7)]
+    media_retention_days: u64,
+    /// Hours after which an unfinished upload is deleted.
+    #[arg(long, env = "CONFAB_MEDIA_PARTIAL_TTL_HOURS", default_value_t = 24)]
+    media_partial_ttl_hours: u64,
     /// Messages per second each group accepts (0 = unlimited). Over the rate, low-priority
     /// messages are refused first and high-priority ones keep a reserve.
     #[arg(long, env = "CONFAB_GROUP_MSG_RATE", default_value_t = 40)]
@@ -94,6 +100,8 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.idle_timeout = Duration::from_secs(cli.idle_timeout.max(1));
         cfg.word_filter =
             cli.word_filter.split(',').map(str::trim).filter(|w| !w.is_empty()).map(String::from).collect();
+        cfg.media_retention = Duration::from_secs(cli.media_retention_days.max(1) * 24 * 3600);
+        cfg.media_partial_ttl = Duration::from_secs(cli.media_partial_ttl_hours.max(1) * 3600);
         cfg.group_msg_rate = cli.group_msg_rate;
         let listener =
             tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("bind {}: {e}", cli.listen))?;

@@ -54,6 +54,14 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Content hook: words replaced by asterisks in text elements before a message is stored.
     pub word_filter: Vec<String>,
+    /// Media can be downloaded for this long after its upload (default 7 days), then 6009.
+    pub media_retention: Duration,
+    /// Partial uploads untouched for this long are deleted (default 24 hours).
+    pub media_partial_ttl: Duration,
+    /// How long a signed download path stays valid (default 1 hour).
+    pub media_url_ttl: Duration,
+    /// How often the media sweeper looks for expired media and stale partial uploads.
+    pub media_sweep_interval: Duration,
     /// Messages per second each group accepts (0 = unlimited); over it, lower priorities are
     /// refused first with 10023 (see `throttle.rs`).
     pub group_msg_rate: u32,
@@ -67,6 +75,10 @@ impl Config {
             revoke_window: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(90),
             word_filter: Vec::new(),
+            media_retention: Duration::from_secs(7 * 24 * 3600),
+            media_partial_ttl: Duration::from_secs(24 * 3600),
+            media_url_ttl: Duration::from_secs(3600),
+            media_sweep_interval: Duration::from_secs(600),
             group_msg_rate: 40,
         }
     }

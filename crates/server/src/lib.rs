@@ -139,12 +139,16 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         .route("/media/d/{content_id}", get(media::download))
         .with_state(state.clone());
     let addr = listener.local_addr()?;
+    // The media sweeper (expired media, stale partial uploads) runs inside the server's task
+    // and stops with it.
+    let sweeper = media::sweeper(state.clone(), shutdown.clone());
     let mut sd = shutdown;
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = sd.wait_for(|v| *v).await;
         });
-        if let Err(e) = serve.await {
+        let (served, ()) = tokio::join!(std::future::IntoFuture::into_future(serve), sweeper);
+        if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
     });

@@ -12,6 +12,12 @@
 //!   participant a signed, expiring path `/media/d/{id}?u=&e=&s=` (HMAC-SHA256 with the app's
 //!   secret key); `GET` on it checks the signature, the expiry and, again, the participation,
 //!   and serves the bytes with HTTP Range support.
+//! - Sending checks what a message declares against what was stored: every size must be the
+//!   blob's real size, and an image's width/height must match its header (read without
+//!   decoding, see [`image_header_dims`]); a mismatch is refused with 90002.
+//! - Retention: media can be downloaded for `Config::media_retention` (7 days by default) after
+//!   its upload, then 6009. The [`sweeper`] deletes expired blobs and partial uploads left
+//!   untouched for `Config::media_partial_ttl`.
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -38,8 +44,6 @@ use crate::{usersig, State};
 /// Image and sound up to 28 MB, file and video up to 100 MB (TIM limits, 7005).
 pub const IMAGE_MAX: u64 = 28 * 1024 * 1024;
 pub const FILE_MAX: u64 = 100 * 1024 * 1024;
-/// How long a signed download path stays valid.
-const URL_TTL_SECS: u64 = 3600;
 
 fn kind_limit(kind: &str) -> Option<u64> {
     match kind {
@@ -96,7 +100,320 @@ pub(crate) async fn check_elems(state: &State, me: &str, elems: &[Elem]) -> Resu
             ));
         }
     }
+    check_declared(state, elems).await?;
     Ok(ids.into_iter().map(String::from).collect())
+}
+
+/// What an element declares about one blob: its id, size and (images) width and height.
+struct Declared<'a> {
+    field: &'static str,
+    id: &'a str,
+    size: i128,
+    dims: Option<(i128, i128)>,
+    /// An image element's tiers must be images whose header we can read; a video snapshot's
+    /// dimensions are checked when its header is one we read.
+    must_be_image: bool,
+}
+
+fn declared(elems: &[Elem]) -> Vec<Declared<'_>> {
+    let mut out = Vec::new();
+    for el in elems {
+        match el {
+            Elem::Image(i) => {
+                let tiers = [
+                    (
+                        "image_elem_orig_pic",
+                        &i.image_elem_orig_id,
+                        i.image_elem_orig_pic_size,
+                        i.image_elem_orig_pic_width,
+                        i.image_elem_orig_pic_height,
+                    ),
+                    (
+                        "image_elem_large_pic",
+                        &i.image_elem_large_id,
+                        i.image_elem_large_pic_size,
+                        i.image_elem_large_pic_width,
+                        i.image_elem_large_pic_height,
+                    ),
+                    (
+                        "image_elem_thumb_pic",
+                        &i.image_elem_thumb_id,
+                        i.image_elem_thumb_pic_size,
+                        i.image_elem_thumb_pic_width,
+                        i.image_elem_thumb_pic_height,
+                    ),
+                ];
+                for (field, id, size, w, h) in tiers {
+                    out.push(Declared {
+                        field,
+                        id,
+                        size: size.into(),
+                        dims: Some((w.into(), h.into())),
+                        must_be_image: true,
+                    });
+                }
+            }
+            Elem::Sound(x) => out.push(Declared {
+                field: "sound_elem_file",
+                id: &x.sound_elem_file_id,
+                size: x.sound_elem_file_size.into(),
+                dims: None,
+                must_be_image: false,
+            }),
+            Elem::File(x) => out.push(Declared {
+                field: "file_elem_file",
+                id: &x.file_elem_file_id,
+                size: x.file_elem_file_size.into(),
+                dims: None,
+                must_be_image: false,
+            }),
+            Elem::Video(v) => {
+                out.push(Declared {
+                    field: "video_elem_video",
+                    id: &v.video_elem_video_id,
+                    size: v.video_elem_video_size.into(),
+                    dims: None,
+                    must_be_image: false,
+                });
+                out.push(Declared {
+                    field: "video_elem_image",
+                    id: &v.video_elem_image_id,
+                    size: v.video_elem_image_size.into(),
+                    dims: Some((v.video_elem_image_width.into(), v.video_elem_image_height.into())),
+                    must_be_image: false,
+                });
+            }
+            _ => {}
+        }
+    }
+    out.retain(|d| !d.id.is_empty());
+    out
+}
+
+/// Refuse a message whose declared sizes or image dimensions are not those of the stored
+/// blobs, or which references expired media.
+async fn check_declared(state: &State, elems: &[Elem]) -> Result<(), ApiError> {
+    for d in declared(elems) {
+        let row: Option<(i64, i64, Option<i64>)> =
+            sqlx::query_as("SELECT size, created_at, expired_at FROM media WHERE content_id = ?")
+                .bind(d.id)
+                .fetch_optional(&state.store.read)
+                .await?;
+        let Some((size, created_at, expired_at)) = row else {
+            return Err(e(
+                codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
+                "element references media that was not uploaded",
+            ));
+        };
+        if is_expired(state, created_at, expired_at) {
+            return Err(e(codes::ERR_FILE_TRANS_DOWNLOAD_FAILED, "element references expired media"));
+        }
+        if d.size != i128::from(size) {
+            return Err(e(
+                codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
+                format!("{}_size does not match the uploaded media ({size} bytes)", d.field),
+            ));
+        }
+        let Some((w, h)) = d.dims else { continue };
+        let path = blob_path(state, d.id);
+        let header = tokio::task::spawn_blocking(move || image_header_dims(&path))
+            .await
+            .map_err(|err| e(codes::ERR_FILE_TRANS_UPLOAD_FAILED, format!("media check failed: {err}")))?;
+        match header {
+            Ok(Some((hw, hh))) => {
+                let (hw, hh) = (i128::from(hw), i128::from(hh));
+                // An original is described as displayed (EXIF rotation applied): either way round.
+                if (w, h) != (hw, hh) && (w, h) != (hh, hw) {
+                    return Err(e(
+                        codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
+                        format!("{0}_width / {0}_height do not match the uploaded image ({hw}x{hh})", d.field),
+                    ));
+                }
+            }
+            Ok(None) if d.must_be_image => {
+                return Err(e(
+                    codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
+                    format!("{} is not a JPEG, PNG, GIF, WebP or BMP image", d.field),
+                ));
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(error = %err, "reading a media header failed");
+                return Err(e(codes::ERR_FILE_TRANS_UPLOAD_FAILED, "media check failed"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_expired(state: &State, created_at: i64, expired_at: Option<i64>) -> bool {
+    expired_at.is_some() || created_at.saturating_add(state.cfg.media_retention.as_secs() as i64) <= now_secs() as i64
+}
+
+/// The width and height an image file's header declares (PNG IHDR, JPEG SOFn, GIF logical
+/// screen, WebP VP8/VP8L/VP8X, BMP DIB header), without decoding any pixels; `None` when the
+/// file is none of these or its header is cut short.
+pub fn image_header_dims(path: &Path) -> std::io::Result<Option<(u32, u32)>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 32];
+    let n = read_full(&mut f, &mut head)?;
+    let h = &head[..n];
+    let u16be = |b: &[u8], i: usize| u32::from(u16::from_be_bytes([b[i], b[i + 1]]));
+    let u16le = |b: &[u8], i: usize| u32::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let u32le = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    if h.len() >= 24 && h.starts_with(b"\x89PNG\r\n\x1a\n") && &h[12..16] == b"IHDR" {
+        let w = u32::from_be_bytes([h[16], h[17], h[18], h[19]]);
+        let hh = u32::from_be_bytes([h[20], h[21], h[22], h[23]]);
+        return Ok(Some((w, hh)));
+    }
+    if h.len() >= 10 && (h.starts_with(b"GIF87a") || h.starts_with(b"GIF89a")) {
+        return Ok(Some((u16le(h, 6), u16le(h, 8))));
+    }
+    if h.len() >= 26 && h.starts_with(b"BM") {
+        let dib = u32le(h, 14);
+        if dib == 12 {
+            return Ok(Some((u16le(h, 18), u16le(h, 20))));
+        }
+        let w = u32le(h, 18) as i32;
+        let hh = u32le(h, 22) as i32;
+        return Ok(Some((w.unsigned_abs(), hh.unsigned_abs())));
+    }
+    if h.len() >= 30 && h.starts_with(b"RIFF") && &h[8..12] == b"WEBP" {
+        return Ok(match &h[12..16] {
+            b"VP8 " if h[23..26] == [0x9d, 0x01, 0x2a] => Some((u16le(h, 26) & 0x3fff, u16le(h, 28) & 0x3fff)),
+            b"VP8L" if h[20] == 0x2f => {
+                let bits = u32le(h, 21);
+                Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+            }
+            b"VP8X" => {
+                let w = u32le(&[h[24], h[25], h[26], 0], 0) + 1;
+                let hh = u32le(&[h[27], h[28], h[29], 0], 0) + 1;
+                Some((w, hh))
+            }
+            _ => None,
+        });
+    }
+    if h.len() >= 4 && h[0] == 0xFF && h[1] == 0xD8 {
+        // Walk the segments to the first frame header (EXIF and ICC segments come before it).
+        let mut pos = 2u64;
+        for _ in 0..1000 {
+            f.seek(SeekFrom::Start(pos))?;
+            let mut m = [0u8; 2];
+            if read_full(&mut f, &mut m)? < 2 || m[0] != 0xFF {
+                return Ok(None);
+            }
+            let marker = m[1];
+            if marker == 0xFF {
+                pos += 1; // fill byte
+                continue;
+            }
+            if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+                pos += 2;
+                continue;
+            }
+            let mut seg = [0u8; 7];
+            if read_full(&mut f, &mut seg)? < 7 {
+                return Ok(None);
+            }
+            let len = u16be(&seg, 0);
+            if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+                return Ok(Some((u16be(&seg, 5), u16be(&seg, 3))));
+            }
+            if marker == 0xD9 || marker == 0xDA || len < 2 {
+                return Ok(None);
+            }
+            pos += 2 + u64::from(len);
+        }
+        return Ok(None);
+    }
+    Ok(None)
+}
+
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// The media sweeper: every `media_sweep_interval`, marks media past its retention expired and
+/// deletes its blob, and deletes partial uploads untouched for `media_partial_ttl`. Ends when
+/// the server shuts down.
+pub(crate) async fn sweeper(state: Arc<State>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|v| *v) => return,
+            _ = tokio::time::sleep(state.cfg.media_sweep_interval) => {}
+        }
+        if let Err(err) = sweep(&state).await {
+            tracing::warn!(error = %err, "media sweep failed");
+        }
+    }
+}
+
+async fn sweep(state: &Arc<State>) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let cutoff = now_secs() as i64 - state.cfg.media_retention.as_secs() as i64;
+    let expired: Vec<String> =
+        sqlx::query_scalar("SELECT content_id FROM media WHERE expired_at IS NULL AND created_at <= ? LIMIT 1000")
+            .bind(cutoff)
+            .fetch_all(&state.store.read)
+            .await?;
+    if !expired.is_empty() {
+        let ids = expired.clone();
+        state
+            .store
+            .write(move |ctx| {
+                Box::pin(async move {
+                    for cid in &ids {
+                        sqlx::query("UPDATE media SET expired_at = ? WHERE content_id = ? AND created_at <= ?")
+                            .bind(now_secs() as i64)
+                            .bind(cid)
+                            .bind(cutoff)
+                            .execute(&mut ctx.conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        for cid in &expired {
+            match tokio::fs::remove_file(blob_path(state, cid)).await {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        tracing::info!(count = expired.len(), "expired media removed");
+    }
+    let partial = media_dir(state).join("partial");
+    let ttl = state.cfg.media_partial_ttl;
+    let mut dir = match tokio::fs::read_dir(&partial).await {
+        Ok(d) => d,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(err.into()),
+    };
+    let mut removed = 0usize;
+    while let Some(entry) = dir.next_entry().await? {
+        let path = entry.path();
+        let Ok(meta) = entry.metadata().await else { continue };
+        let idle = meta.modified().ok().and_then(|m| m.elapsed().ok()).unwrap_or_default();
+        if idle < ttl || busy().lock().unwrap_or_else(|p| p.into_inner()).contains(&path) {
+            continue;
+        }
+        if tokio::fs::remove_file(&path).await.is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(count = removed, "stale partial uploads removed");
+    }
+    Ok(())
 }
 
 /// Record that a conversation's messages use these content ids (sends that are not stored).
@@ -175,14 +492,18 @@ pub(crate) async fn signed_url(state: &Arc<State>, me: &str, cid: &str) -> ApiRe
     if !may_access(state, me, cid).await? {
         return Err(e(codes::ERR_FILE_TRANS_AUTH_FAILED, "not a participant of a conversation using this media"));
     }
-    let size: Option<i64> = sqlx::query_scalar("SELECT size FROM media WHERE content_id = ?")
-        .bind(cid)
-        .fetch_optional(&state.store.read)
-        .await?;
-    let Some(size) = size else {
+    let row: Option<(i64, i64, Option<i64>)> =
+        sqlx::query_as("SELECT size, created_at, expired_at FROM media WHERE content_id = ?")
+            .bind(cid)
+            .fetch_optional(&state.store.read)
+            .await?;
+    let Some((size, created_at, expired_at)) = row else {
         return Err(e(codes::ERR_FILE_TRANS_DOWNLOAD_FAILED, "media not found"));
     };
-    let exp = now_secs() + URL_TTL_SECS;
+    if is_expired(state, created_at, expired_at) {
+        return Err(e(codes::ERR_FILE_TRANS_DOWNLOAD_FAILED, "media expired (past the server's retention)"));
+    }
+    let exp = now_secs() + state.cfg.media_url_ttl.as_secs();
     let sig = url_sig(state, cid, me, exp);
     Ok(json!({"url": format!("/media/d/{cid}?u={}&e={exp}&s={sig}", pct(me)), "size": size, "expires_at": exp}))
 }
@@ -227,7 +548,8 @@ fn partial_path(state: &State, user: &str, cid: &str, total: u64) -> PathBuf {
 
 async fn owns_blob(state: &State, user: &str, cid: &str) -> Result<bool, ApiError> {
     let owner: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM media_owners o JOIN media m ON m.content_id = o.content_id WHERE o.content_id = ? AND o.user_id = ?",
+        "SELECT 1 FROM media_owners o JOIN media m ON m.content_id = o.content_id \
+         WHERE o.content_id = ? AND o.user_id = ? AND m.expired_at IS NULL",
     )
     .bind(cid)
     .bind(user)
@@ -381,12 +703,17 @@ pub(crate) async fn upload_chunk(
         .store
         .write(move |ctx| {
             Box::pin(async move {
-                sqlx::query("INSERT OR IGNORE INTO media (content_id, size, created_at) VALUES (?, ?, ?)")
-                    .bind(&c)
-                    .bind(size)
-                    .bind(now_secs() as i64)
-                    .execute(&mut ctx.conn)
-                    .await?;
+                // A new upload of expired content makes it live again.
+                sqlx::query(
+                    "INSERT INTO media (content_id, size, created_at) VALUES (?, ?, ?) \
+                     ON CONFLICT (content_id) DO UPDATE SET created_at = excluded.created_at, expired_at = NULL \
+                     WHERE media.expired_at IS NOT NULL",
+                )
+                .bind(&c)
+                .bind(size)
+                .bind(now_secs() as i64)
+                .execute(&mut ctx.conn)
+                .await?;
                 sqlx::query("INSERT OR IGNORE INTO media_owners (content_id, user_id) VALUES (?, ?)")
                     .bind(&c)
                     .bind(&u)
@@ -457,6 +784,19 @@ pub(crate) async fn download(
         Ok(true) => {}
         Ok(false) => return fail(StatusCode::FORBIDDEN, codes::ERR_FILE_TRANS_AUTH_FAILED, "not a participant"),
         Err(err) => return api_fail(err),
+    }
+    let row: Result<Option<(i64, Option<i64>)>, _> =
+        sqlx::query_as("SELECT created_at, expired_at FROM media WHERE content_id = ?")
+            .bind(&cid)
+            .fetch_optional(&state.store.read)
+            .await;
+    match row {
+        Ok(Some((created_at, expired_at))) if is_expired(&state, created_at, expired_at) => {
+            return fail(StatusCode::GONE, codes::ERR_FILE_TRANS_DOWNLOAD_FAILED, "media expired")
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => return fail(StatusCode::NOT_FOUND, codes::ERR_FILE_TRANS_DOWNLOAD_FAILED, "no such media"),
+        Err(err) => return api_fail(err.into()),
     }
     let path = blob_path(&state, &cid);
     let mut f = match tokio::fs::File::open(&path).await {

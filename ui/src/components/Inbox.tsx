@@ -15,6 +15,13 @@ export function Inbox({ state, dispatch, groupNames, onReload }: {
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const more = async () => {
+    try {
+      dispatch({ type: "load", append: true, result: await shell.groupPendencyList(state.next) });
+    } catch (e) {
+      setError(isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e));
+    }
+  };
   const open = state.items.filter(isOpen);
   const allOn = open.length > 0 && open.every((p) => state.selected.includes(p.group_pendency_key));
 
@@ -121,6 +128,9 @@ export function Inbox({ state, dispatch, groupNames, onReload }: {
               </li>
             );
           })}
+          {state.next !== 0 && (
+            <li><button type="button" className="secondary load-more" onClick={() => void more()} data-testid="inbox-more">{t("loadMore")}</button></li>
+          )}
         </ul>
       )}
     </div>

@@ -49,6 +49,13 @@ describe("pendencyReducer", () => {
     const s = pendencyReducer(initialPendencies, { type: "load", result: result([p("a", 1_700_000_000_000)], 1) });
     expect(readUpTo(s)).toBe(1_700_000_000);
   });
+  it("appends a further page and remembers where the next one starts", () => {
+    const first = pendencyReducer(initialPendencies, { type: "load", result: { ...result([p("b", 300)], 2), group_pendency_result_next_start_time: 300 } });
+    expect(first.next).toBe(300);
+    const both = pendencyReducer(first, { type: "load", append: true, result: result([p("a", 100)], 2) });
+    expect(both.items.map((x) => x.group_pendency_key)).toEqual(["b", "a"]);
+    expect(both.next).toBe(0);
+  });
   it("a reload keeps the selection of still-open pendencies", () => {
     let s = pendencyReducer(loaded(), { type: "selectAll", on: true });
     s = pendencyReducer(s, { type: "load", result: result([p("a", 100), p("b", 300, 1)], 1) });

@@ -9,6 +9,8 @@ export interface PendencyState {
   readTime: number;
   /** Keys of the selected (open) pendencies. */
   selected: string[];
+  /** Where the next page starts (`group_pendency_result_next_start_time`); 0 = no more. */
+  next: number;
 }
 
 export type PendencyAction =
@@ -18,7 +20,7 @@ export type PendencyAction =
   | { type: "handled"; keys: string[]; accept: boolean; message: string }
   | { type: "read"; time: number };
 
-export const initialPendencies: PendencyState = { items: [], unread: 0, readTime: 0, selected: [] };
+export const initialPendencies: PendencyState = { items: [], unread: 0, readTime: 0, selected: [], next: 0 };
 
 export const isOpen = (p: GroupPendency) => p.group_pendency_handled === PendencyHandled.NotHandled;
 
@@ -44,6 +46,7 @@ export function pendencyReducer(s: PendencyState, a: PendencyAction): PendencySt
         unread: r.group_pendency_result_unread_num ?? 0,
         readTime: r.group_pendency_result_read_time_seq ?? 0,
         selected: s.selected.filter((k) => open.has(k)),
+        next: r.group_pendency_result_next_start_time ?? 0,
       };
     }
     case "toggle": {
