@@ -147,6 +147,60 @@ export async function startApp() {
   return { wd, home, stop: async () => { await wd.quit(); driver.kill("SIGTERM"); } };
 }
 
+/** `dbus-monitor` on the session bus (the test runs under dbus-run-session), watching the
+ * Desktop Notifications interface. `notifies()` lists the Notify calls seen so far as
+ * `{app, summary, body}`. */
+export function watchNotifications() {
+  const p = spawn("dbus-monitor", ["--session", "interface='org.freedesktop.Notifications'"], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(p);
+  const calls = [];
+  let cur = null;
+  lines(p.stdout, (l) => {
+    if (!/^\s/.test(l)) {
+      cur = /member=Notify\b/.test(l) && /^method call/.test(l) ? { strings: [] } : null;
+      if (cur) calls.push(cur);
+      return;
+    }
+    const m = /^\s+string "(.*)"$/.exec(l);
+    if (cur && m) cur.strings.push(m[1]);
+  });
+  // dbus-monitor prints its own NameAcquired signal once it listens.
+  const ready = sleep(500);
+  return {
+    ready,
+    notifies: () => calls.filter((c) => c.strings.length >= 4).map((c) => ({ app: c.strings[0], summary: c.strings[2], body: c.strings[3] })),
+    stop: () => p.kill("SIGTERM"),
+  };
+}
+
+/** A real notification server (dunst) on the test's session bus and X display, so that
+ * notifications get ids and clicks can be made with `dunstctl action`. */
+export async function startNotificationServer() {
+  const conf = join(mkdtempSync(join(tmpdir(), "confab-e2e-dunst-")), "dunstrc");
+  writeFileSync(conf, "[global]\n    timeout = 0\n    sort = no\n");
+  const p = spawn("dunst", ["-config", conf], { stdio: ["ignore", "ignore", "inherit"] });
+  children.push(p);
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise((res) => {
+      const q = spawn("dunstctl", ["is-paused"], { stdio: "ignore" });
+      q.on("exit", (c) => res(c === 0));
+    });
+    if (ok) return { stop: () => p.kill("SIGTERM") };
+    await sleep(200);
+  }
+  throw new Error("dunst did not start");
+}
+
+/** Run a command to completion; resolves to its stdout. */
+export function run(cmd, args) {
+  return new Promise((ok, err) => {
+    const q = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    q.stdout.on("data", (d) => (out += d));
+    q.on("exit", (c) => (c === 0 ? ok(out) : err(new Error(`${cmd} ${args.join(" ")} exited ${c}`))));
+  });
+}
+
 export async function shot(wd, name) {
   mkdirSync(SHOTS, { recursive: true });
   const path = join(SHOTS, `${name}.png`);

@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { EVENT_NAME, type CmdError, type ConvKey, type Session, type TimReply } from "../bindings/shell";
 import type { ConvInfo, CoreEvent, Message } from "../tim/types";
+import type { MessageSearchResult } from "../lib/convs";
 import type { GroupDetailInfo, GroupMemberListResult, GroupPendency, GroupPendencyResult } from "../tim/group";
 
 /** The group profile fields to change (absent ones stay). */
@@ -28,6 +29,12 @@ export const shell = {
   convSetDraft: (conv: ConvKey, text: string) => invoke<unknown>("conv_set_draft", { conv, text }),
   convCancelDraft: (conv: ConvKey) => invoke<unknown>("conv_cancel_draft", { conv }),
   convSetOpen: (conv: ConvKey | null) => invoke<void>("conv_set_open", { conv }),
+  convDelete: (conv: ConvKey) => invoke<unknown>("conv_delete", { conv }),
+  convPin: (conv: ConvKey, pinned: boolean) => invoke<unknown>("conv_pin", { conv, pinned }),
+  convSetRecvOpt: (conv: ConvKey, opt: number) => invoke<unknown>("conv_set_recv_opt", { conv, opt }),
+  msgSearch: (keywords: string[], pageSize: number) => invoke<MessageSearchResult>("msg_search", { keywords, pageSize }),
+  /** A click on a desktop notification asks to open its conversation. */
+  onOpenConv: (f: (c: ConvKey) => void): Promise<UnlistenFn> => listen<ConvKey>("confab://open-conv", (e) => f(e.payload)),
 
   msgSendText: (conv: ConvKey, text: string, resendMsgId?: string) =>
     invoke<TimReply>("msg_send_text", { conv, text, resendMsgId: resendMsgId ?? null }),

@@ -1,49 +1,176 @@
+import { useEffect, useRef, useState } from "react";
 import { useI18n } from "../i18n";
-import { convTime } from "../lib/convs";
+import { isCmdError, shell } from "../api/shell";
+import { convMenu, convTime, isMuted, isPinned, type ConvMenuAction } from "../lib/convs";
 import { convName, convPreview } from "../lib/preview";
 import { listTime } from "../lib/time";
 import { convKey, type ConvInfo } from "../tim/types";
 import { Avatar } from "./Avatar";
+import { SearchBox, SearchResults } from "./SearchBox";
+
+const IconPin = () => (
+  <svg width="12" height="12" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <path d="M9 4h6l-1 5 4 4H6l4-4-1-5z" /><path d="M12 13v7" />
+  </svg>
+);
+const IconMuted = () => (
+  <svg width="12" height="12" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <path d="M18 8a6 6 0 0 0-9.3-5M6 8c0 7-3 9-3 9h14" /><path d="M13.7 21a2 2 0 0 1-3.4 0" /><path d="M3 3l18 18" />
+  </svg>
+);
 
 export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvInfo[]; groupNames: Record<string, string>; openKey: string | null; onOpen: (c: ConvInfo) => void }) {
   const { t, lang } = useI18n();
-  if (!convs.length) return <p className="conv-empty">{t("noConversations")}</p>;
+  const [query, setQuery] = useState("");
+  const [menu, setMenu] = useState<{ key: string; x: number; y: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const onOpenRef = useRef(onOpen);
+  onOpenRef.current = onOpen;
+
+  // A click on a desktop notification opens its conversation.
+  useEffect(() => {
+    const un = shell.onOpenConv((k) => {
+      setQuery("");
+      onOpenRef.current({ conv_id: k.conv_id, conv_type: k.conv_type, conv_unread_num: 0, conv_active_time: 0 });
+    });
+    return () => void un.then((f) => f());
+  }, []);
+
+  const run = async (c: ConvInfo, a: ConvMenuAction) => {
+    setMenu(null);
+    setError(null);
+    try {
+      if (a === "pin" || a === "unpin") await shell.convPin(c, a === "pin");
+      else if (a === "delete") await shell.convDelete(c);
+      else await shell.convSetRecvOpt(c, Number(a.slice(4)));
+    } catch (e) {
+      setError(isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e));
+    }
+  };
+
+  const menuConv = menu ? convs.find((c) => convKey(c) === menu.key) : undefined;
   return (
-    <ul className="conv-list" role="listbox" aria-label={t("conversations")}>
-      {convs.map((c) => {
-        const key = convKey(c);
-        const p = convPreview(c, t);
-        const name = convName(c, groupNames);
-        return (
-          <li key={key} role="option" aria-selected={key === openKey}>
-            <button
-              type="button"
-              className={"conv" + (key === openKey ? " active" : "")}
-              onClick={() => onOpen(c)}
-              data-testid={`conv-${c.conv_id}`}
-            >
-              <Avatar id={c.conv_id} name={name} group={c.conv_type === 2} />
-              <span className="conv-main">
-                <span className="conv-top">
-                  <span className="conv-name">{name}</span>
-                  <span className="conv-time">{listTime(convTime(c), lang, t("yesterday"))}</span>
-                </span>
-                <span className="conv-bottom">
-                  <span className="conv-preview">
-                    {p.draft && <span className="draft-mark">{t("draft")} </span>}
-                    {p.text}
-                  </span>
-                  {c.conv_unread_num > 0 && (
-                    <span className="badge" aria-label={t("unread", { n: c.conv_unread_num })} data-testid="unread-badge">
-                      {c.conv_unread_num > 99 ? "99+" : c.conv_unread_num}
+    <div className="conv-pane">
+      <SearchBox query={query} setQuery={setQuery} />
+      {error && <div className="banner error" role="alert">{error}</div>}
+      {query.trim() ? (
+        <SearchResults query={query} convs={convs} groupNames={groupNames} onOpen={onOpen} />
+      ) : !convs.length ? (
+        <p className="conv-empty">{t("noConversations")}</p>
+      ) : (
+        <ul className="conv-list" role="listbox" aria-label={t("conversations")} data-testid="conv-list">
+          {convs.map((c) => {
+            const key = convKey(c);
+            const p = convPreview(c, t);
+            const name = convName(c, groupNames);
+            const pinned = isPinned(c);
+            const muted = isMuted(c);
+            return (
+              <li
+                key={key}
+                role="option"
+                aria-selected={key === openKey}
+                className={"conv-item" + (pinned ? " pinned" : "")}
+                onContextMenu={(e) => {
+                  e.preventDefault();
+                  setMenu({ key, x: e.clientX, y: e.clientY });
+                }}
+              >
+                <button
+                  type="button"
+                  className={"conv" + (key === openKey ? " active" : "")}
+                  onClick={() => onOpen(c)}
+                  data-testid={`conv-${c.conv_id}`}
+                  data-pinned={pinned ? "true" : undefined}
+                  data-muted={muted ? "true" : undefined}
+                >
+                  <Avatar id={c.conv_id} name={name} group={c.conv_type === 2} />
+                  <span className="conv-main">
+                    <span className="conv-top">
+                      <span className="conv-name">
+                        {name}
+                        {pinned && <span className="conv-mark pin-mark" title={t("pinned")} aria-label={t("pinned")} data-testid="pin-mark"><IconPin /></span>}
+                      </span>
+                      <span className="conv-time">{listTime(convTime(c), lang, t("yesterday"))}</span>
                     </span>
-                  )}
-                </span>
-              </span>
-            </button>
-          </li>
-        );
-      })}
-    </ul>
+                    <span className="conv-bottom">
+                      <span className="conv-preview">
+                        {p.draft && <span className="draft-mark">{t("draft")} </span>}
+                        {p.text}
+                      </span>
+                      {muted && <span className="conv-mark mute-mark" title={t("muted")} aria-label={t("muted")} data-testid="mute-mark"><IconMuted /></span>}
+                      {c.conv_unread_num > 0 && (
+                        <span className={"badge" + (muted ? " quiet" : "")} aria-label={t("unread", { n: c.conv_unread_num })} data-testid="unread-badge">
+                          {c.conv_unread_num > 99 ? "99+" : c.conv_unread_num}
+                        </span>
+                      )}
+                    </span>
+                  </span>
+                </button>
+                <button
+                  type="button"
+                  className="icon conv-more"
+                  aria-label={t("convMenu")}
+                  title={t("convMenu")}
+                  aria-haspopup="menu"
+                  onClick={(e) => {
+                    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+                    setMenu(menu?.key === key ? null : { key, x: r.left, y: r.bottom });
+                  }}
+                  data-testid={`conv-menu-${c.conv_id}`}
+                >
+                  ⋯
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {menu && menuConv && <ConvMenu conv={menuConv} x={menu.x} y={menu.y} onClose={() => setMenu(null)} onAction={(a) => run(menuConv, a)} />}
+    </div>
+  );
+}
+
+function ConvMenu({ conv, x, y, onClose, onAction }: { conv: ConvInfo; x: number; y: number; onClose: () => void; onAction: (a: ConvMenuAction) => void }) {
+  const { t } = useI18n();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const away = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) onClose();
+    };
+    const esc = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    document.addEventListener("mousedown", away);
+    document.addEventListener("keydown", esc);
+    ref.current?.querySelector("button")?.focus();
+    return () => {
+      document.removeEventListener("mousedown", away);
+      document.removeEventListener("keydown", esc);
+    };
+  }, [onClose]);
+  const style = { left: Math.min(x, window.innerWidth - 220), top: Math.min(y, window.innerHeight - 240) };
+  return (
+    <div className="conv-menu" role="menu" ref={ref} style={style} data-testid="conv-menu">
+      {confirmDelete ? (
+        <>
+          <p className="conv-menu-note">{t("confirmDeleteChat")}</p>
+          <button type="button" role="menuitem" className="danger" onClick={() => onAction("delete")} data-testid="menu-confirm-delete">{t("deleteChat")}</button>
+          <button type="button" role="menuitem" onClick={onClose}>{t("cancel")}</button>
+        </>
+      ) : (
+        convMenu(conv).map((a) => (
+          <button
+            key={a}
+            type="button"
+            role="menuitem"
+            className={a === "delete" ? "danger" : undefined}
+            onClick={() => (a === "delete" ? setConfirmDelete(true) : onAction(a))}
+            data-testid={`menu-${a}`}
+          >
+            {t(a === "delete" ? "deleteChat" : a)}
+          </button>
+        ))
+      )}
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { convsReducer, sortConvs, totalUnread } from "./convs";
+import { convMenu, convsReducer, convTime, highlight, isMuted, isPinned, PINNED_BIT, searchGroups, searchKeywords, sortConvs, totalUnread } from "./convs";
 import type { ConvInfo, Message } from "../tim/types";
 
 const last = (t: number): Message => ({
@@ -41,5 +41,65 @@ describe("convsReducer", () => {
   it("sorts a fresh draft up", () => {
     const d = conv("a", 10, { conv_is_has_draft: true, conv_draft: { draft_edit_time: 99, draft_msg: last(0) } });
     expect(sortConvs([conv("b", 50), d]).map((c) => c.conv_id)).toEqual(["a", "b"]);
+  });
+});
+
+describe("pin and mute", () => {
+  it("a pinned conversation (flag or bit 62) sorts above newer ones, and keeps its real time", () => {
+    const byBit = conv("p", 5, { conv_active_time: PINNED_BIT + 5 });
+    expect(isPinned(byBit)).toBe(true);
+    expect(convTime(byBit)).toBe(5);
+    const s = sortConvs([conv("a", 100), byBit, conv("b", 200), conv("q", 1, { conv_is_pinned: true })]);
+    expect(s.map((c) => c.conv_id)).toEqual(["p", "q", "b", "a"]);
+  });
+  it("an unpin event moves the conversation back by time", () => {
+    let s = convsReducer([], { type: "load", convs: [conv("a", 10, { conv_is_pinned: true }), conv("b", 30)] });
+    expect(s.map((c) => c.conv_id)).toEqual(["a", "b"]);
+    s = convsReducer(s, { type: "event", convEvent: 2, convs: [conv("a", 10, { conv_is_pinned: false, conv_active_time: 10 })] });
+    expect(s.map((c) => c.conv_id)).toEqual(["b", "a"]);
+  });
+  it("muted means receive-without-notification or do-not-receive; muted unread is not counted", () => {
+    expect(isMuted(conv("a", 1, { conv_recv_opt: 2 }))).toBe(true);
+    expect(isMuted(conv("a", 1, { conv_recv_opt: 1 }))).toBe(true);
+    expect(isMuted(conv("a", 1, { conv_recv_opt: 0 }))).toBe(false);
+    expect(totalUnread([conv("a", 1, { conv_unread_num: 3, conv_recv_opt: 2 }), conv("b", 1, { conv_unread_num: 2 })])).toBe(2);
+  });
+  it("the menu offers the other pin state, the other receive options and delete", () => {
+    expect(convMenu(conv("a", 1))).toEqual(["pin", "recv2", "recv1", "delete"]);
+    expect(convMenu(conv("a", 1, { conv_is_pinned: true, conv_recv_opt: 2 }))).toEqual(["unpin", "recv0", "recv1", "delete"]);
+    expect(convMenu(conv("", 1, { conv_type: 3 }))).toEqual(["delete"]);
+  });
+});
+
+describe("search", () => {
+  it("splits keywords on spaces, at most 5", () => {
+    expect(searchKeywords("  hello   world ")).toEqual(["hello", "world"]);
+    expect(searchKeywords("a b c d e f g")).toHaveLength(5);
+    expect(searchKeywords("   ")).toEqual([]);
+  });
+  it("highlights every keyword, case-insensitively, longest first", () => {
+    expect(highlight("Hello world, hello!", ["hello"])).toEqual([
+      { text: "Hello", hit: true }, { text: " world, ", hit: false }, { text: "hello", hit: true }, { text: "!", hit: false },
+    ]);
+    expect(highlight("明天见面", ["见"])).toEqual([{ text: "明天", hit: false }, { text: "见", hit: true }, { text: "面", hit: false }]);
+    expect(highlight("abcd", ["ab", "abc"])).toEqual([{ text: "abc", hit: true }, { text: "d", hit: false }]);
+    expect(highlight("plain", [])).toEqual([{ text: "plain", hit: false }]);
+  });
+  it("groups results per conversation in the SDK's order, a few messages each", () => {
+    const m = (t: string) => ({ ...last(1), message_elem_array: [{ elem_type: 0, text_elem_content: t }] });
+    const g = searchGroups({
+      msg_search_result_total_count: 2,
+      msg_search_result_item_array: [
+        { msg_search_result_item_conv_id: "g1", msg_search_result_item_conv_type: 2, msg_search_result_item_total_message_count: 5,
+          msg_search_result_item_message_array: [m("tent a"), m("tent b"), m("tent c"), m("tent d")] },
+        { msg_search_result_item_conv_id: "bob", msg_search_result_item_conv_type: 1, msg_search_result_item_total_message_count: 1,
+          msg_search_result_item_message_array: [m("my Tent")] },
+      ],
+    }, ["tent"]);
+    expect(g.map((x) => x.key)).toEqual(["2:g1", "1:bob"]);
+    expect(g[0].total).toBe(5);
+    expect(g[0].hits).toHaveLength(3);
+    expect(g[1].hits[0].segments).toEqual([{ text: "my ", hit: false }, { text: "Tent", hit: true }]);
+    expect(searchGroups(null, ["x"])).toEqual([]);
   });
 });
