@@ -217,6 +217,20 @@ test("join bob's group by id from the window; a normal member sees only what it 
   await choose("[data-testid=recv-opt]", 2);
   await wd.until("the option to stick", async () => (await (await wd.find("[data-testid=recv-opt]")).prop("value")) === "2");
   await shot(wd, "g13-member-panel");
+  // Made an admin by bob: the panel follows (tips event) and offers what an admin may do.
+  await bob.call("TIMGroupModifyMemberInfo", { json_group_modifymeminfo_param: {
+    group_modify_member_info_group_id: club, group_modify_member_info_identifier: "alice",
+    group_modify_member_info_modify_flag: 2, group_modify_member_info_member_role: 300,
+  } });
+  await wd.find("[data-testid=member-alice] [data-testid=role-badge]", { text: "Admin", timeout: 20000 });
+  await wd.find("[data-testid=mute-all]");
+  await (await wd.find("[data-testid=member-menu-carol]")).click();
+  for (const a of ["mute", "kick"]) assert.equal(await wd.count(`[data-testid=act-${a}]`), 1, `an admin may ${a} a member`);
+  for (const a of ["setAdmin", "cancelAdmin", "transferTo"]) assert.equal(await wd.count(`[data-testid=act-${a}]`), 0, `an admin may not ${a}`);
+  await shot(wd, "g13b-admin-panel");
+  await (await wd.find("[data-testid=member-menu-carol]")).click();
+  for (const id of ["member-menu-bob", "dismiss-group"]) assert.equal(await wd.count(`[data-testid=${id}]`), 0, `an admin does not see ${id}`);
+  assert.equal(await wd.count("[data-testid=field-name-edit]"), 1, "an admin edits the profile of a Public group");
   // Leave the group: confirm, and its conversation goes.
   await (await wd.find("[data-testid=quit-group]")).click();
   await (await wd.find("[data-testid=confirm-ok]")).click();

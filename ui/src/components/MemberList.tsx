@@ -75,7 +75,8 @@ function MemberMenu({ items, onPick, onClose }: { items: [MemberAction, string][
   useEffect(() => {
     ref.current?.querySelector("button")?.focus();
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    const onClick = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && onClose();
+    // Outside the menu and its own toggle button (which closes it by itself).
+    const onClick = (e: MouseEvent) => !ref.current?.parentElement?.contains(e.target as Node) && onClose();
     window.addEventListener("keydown", onKey);
     window.addEventListener("mousedown", onClick);
     return () => {
