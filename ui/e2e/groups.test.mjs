@@ -224,11 +224,15 @@ test("join bob's group by id from the window; a normal member sees only what it 
   } });
   await wd.find("[data-testid=member-alice] [data-testid=role-badge]", { text: "Admin", timeout: 20000 });
   await wd.find("[data-testid=mute-all]");
-  await (await wd.find("[data-testid=member-menu-carol]")).click();
+  // By keyboard: Enter opens the menu with focus on its first item; Escape closes it.
+  await (await wd.find("[data-testid=member-menu-carol]")).type(Keys.Enter);
+  await wd.until("focus in the menu", async () => (await wd.exec("return document.activeElement?.dataset.testid")) === "act-mute");
   for (const a of ["mute", "kick"]) assert.equal(await wd.count(`[data-testid=act-${a}]`), 1, `an admin may ${a} a member`);
   for (const a of ["setAdmin", "cancelAdmin", "transferTo"]) assert.equal(await wd.count(`[data-testid=act-${a}]`), 0, `an admin may not ${a}`);
   await shot(wd, "g13b-admin-panel");
-  await (await wd.find("[data-testid=member-menu-carol]")).click();
+  await wd.exec("document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))");
+  await wd.until("the menu to close", async () => (await wd.count("[data-testid=member-menu]")) === 0);
+  assert.equal(await wd.exec("return document.activeElement?.dataset.testid"), "member-menu-carol", "focus returns to the button");
   for (const id of ["member-menu-bob", "dismiss-group"]) assert.equal(await wd.count(`[data-testid=${id}]`), 0, `an admin does not see ${id}`);
   assert.equal(await wd.count("[data-testid=field-name-edit]"), 1, "an admin edits the profile of a Public group");
   // Leave the group: confirm, and its conversation goes.
@@ -249,5 +253,4 @@ test("tips in Chinese", async () => {
   await wd.find("[data-testid=inbox-entry]", { text: "入群申请" });
   await sleep(200);
   await shot(wd, "g14-tips-zh");
-  void Keys;
 });

@@ -72,19 +72,23 @@ export function MemberList({ members, groupType, myRole, me, hasMore, onMore, on
 
 function MemberMenu({ items, onPick, onClose }: { items: [MemberAction, string][]; onPick: (a: MemberAction) => void; onClose: () => void }) {
   const ref = useRef<HTMLUListElement>(null);
+  useEffect(() => ref.current?.querySelector("button")?.focus(), []);
   useEffect(() => {
-    ref.current?.querySelector("button")?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
     // Outside the menu and its own toggle button (which closes it by itself).
     const onClick = (e: MouseEvent) => !ref.current?.parentElement?.contains(e.target as Node) && onClose();
-    window.addEventListener("keydown", onKey);
     window.addEventListener("mousedown", onClick);
     return () => {
-      window.removeEventListener("keydown", onKey);
       window.removeEventListener("mousedown", onClick);
     };
   }, [onClose]);
   const move = (e: ReactKeyboardEvent) => {
+    if (e.key === "Escape") {
+      // Close the menu only (not the panel around it); focus goes back to its button.
+      e.stopPropagation();
+      ref.current?.parentElement?.querySelector<HTMLButtonElement>("button")?.focus();
+      onClose();
+      return;
+    }
     if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
     e.preventDefault();
     const bs = [...(ref.current?.querySelectorAll("button") ?? [])];
