@@ -624,6 +624,14 @@ async fn test_media_server_expires_media_and_sweeps_stale_uploads() {
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["code"], 6009);
     let (r, _) = download(&bob, cid, "late.bin").await;
     assert_eq!(r.code, 6009, "{}", r.desc);
+    // Forwarding the expired file is refused too.
+    let r = send_elem(
+        &bob,
+        "alice",
+        json!({"elem_type": 4, "file_elem_file_id": cid, "file_elem_file_name": "f0.bin", "file_elem_file_size": 200_000}),
+    )
+    .await;
+    assert_eq!(r.code, 6009, "{}", r.desc);
     // The partial upload starts again from zero.
     let sig = srv.usersig("alice");
     let st = http::get(
@@ -728,4 +736,78 @@ async fn test_media_signed_link_expires() {
     let (status, body) = fetch(&srv, r["data"]["url"].as_str().unwrap()).await;
     assert_eq!(status, 200);
     assert!(body == blob);
+}
+
+/// The server's header reader: the dimensions of every format it knows, nothing for others.
+#[test]
+fn test_media_image_header_dims_without_decoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image::RgbImage::from_fn(123, 45, |x, y| image::Rgb([x as u8, y as u8, 90]));
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    for (name, f) in [
+        ("a.png", image::ImageFormat::Png),
+        ("a.gif", image::ImageFormat::Gif),
+        ("a.bmp", image::ImageFormat::Bmp),
+        ("a.webp", image::ImageFormat::WebP),
+        ("a.jpg", image::ImageFormat::Jpeg),
+    ] {
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(img.clone()).write_to(&mut std::io::Cursor::new(&mut out), f).unwrap();
+        cases.push((name, out));
+    }
+    // A JPEG whose frame header comes after a 60 KB APP1 segment and a fill byte.
+    let plain = cases.iter().find(|c| c.0 == "a.jpg").unwrap().1.clone();
+    let mut big = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    big.extend_from_slice(&60_002u16.to_be_bytes());
+    big.extend(std::iter::repeat_n(0u8, 60_000));
+    big.push(0xFF);
+    big.extend_from_slice(&plain[2..]);
+    cases.push(("exif.jpg", big));
+    for (name, bytes) in &cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        assert_eq!(confab_server::image_header_dims(&p).unwrap(), Some((123, 45)), "{name}");
+    }
+    // Lossy (VP8) and extended (VP8X, with alpha) WebP, made by ffmpeg.
+    for (name, input, chunk, dims) in [
+        ("lossy.webp", "testsrc=size=123x45", "VP8 ", (123, 45)),
+        ("alpha.webp", "color=c=red@0.5:size=124x46,format=yuva420p", "VP8X", (124, 46)),
+    ] {
+        let p = dir.path().join(name);
+        let st = std::process::Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i", input, "-frames:v", "1", "-c:v", "libwebp", "-y"])
+            .arg(&p)
+            .status()
+            .expect("ffmpeg is installed (scripts/test.sh installs it)");
+        assert!(st.success(), "{name}");
+        assert_eq!(&std::fs::read(&p).unwrap()[12..16], chunk.as_bytes(), "{name}");
+        assert_eq!(confab_server::image_header_dims(&p).unwrap(), Some(dims), "{name}");
+    }
+    for (name, bytes) in [("text.png", b"hello world, not an image".to_vec()), ("cut.png", cases[0].1[..20].to_vec())] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        assert_eq!(confab_server::image_header_dims(&p).unwrap(), None, "{name}");
+    }
+}
+
+/// Two views asking for the same missing blob at once share one fetch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_cache_concurrent_requests_fetch_once() {
+    let srv = TestServer::start().await;
+    let proxy = Proxy::start(&srv).await;
+    let alice = srv.client("alice").await;
+    let bob = TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| o.server_url = proxy.url.clone());
+    bob.login("bob", &srv.usersig("bob")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let blob = data(2_000_000, 5);
+    let ids = send_files(&alice, dir.path(), std::slice::from_ref(&blob)).await;
+    let (a, b, c) =
+        tokio::join!(cache_path(&bob, &ids[0]), cache_path(&bob, &ids[0]), download(&bob, &ids[0], "x/copy.bin"));
+    for (r, _) in [&a, &b, &c] {
+        assert_eq!(r.code, 0, "{}", r.desc);
+    }
+    assert_eq!(a.0.json["media_cache_path"], b.0.json["media_cache_path"]);
+    assert_eq!(proxy.state.downloads.load(Ordering::SeqCst), 1);
+    assert!(std::fs::read(a.0.json["media_cache_path"].as_str().unwrap()).unwrap() == blob);
+    assert!(std::fs::read(bob.sdk.download_dir().join("x/copy.bin")).unwrap() == blob);
 }

@@ -26,6 +26,7 @@ use tokio::sync::watch;
 
 pub use config::{AppIdentity, Config};
 use hub::Hub;
+pub use media::image_header_dims;
 use store::Store;
 
 /// Shared server state.
