@@ -177,6 +177,17 @@ test("several requests: mark read, refuse one with a reason, approve two at once
   await wd.find("[data-testid=center-line]", { text: "dave joined the group" });
   await dave.sendText(gid, "Hello everyone", 2);
   await wd.find("[data-testid=bubble]", { text: "Hello everyone" });
+  // Mute everyone from the panel: members cannot talk until it is lifted.
+  await (await wd.find("[data-testid=group-info-button]")).click();
+  await (await wd.find("[data-testid=mute-all]")).click();
+  await wd.find("[data-testid=center-line]", { text: "Alice muted everyone" });
+  await assert.rejects(dave.sendText(gid, "hello?", 2), /code/, "nobody below admin talks while everyone is muted");
+  await shot(wd, "g10b-mute-all");
+  await (await wd.find("[data-testid=mute-all]")).click();
+  await wd.find("[data-testid=center-line]", { text: "Alice unmuted everyone" });
+  await dave.sendText(gid, "Back again", 2);
+  await wd.find("[data-testid=bubble]", { text: "Back again" });
+  await (await wd.find("[data-testid=panel-close]")).click();
 });
 
 test("join bob's group by id from the window; a normal member sees only what it may do", async () => {
