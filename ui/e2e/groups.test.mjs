@@ -187,6 +187,14 @@ test("several requests: mark read, refuse one with a reason, approve two at once
   await wd.find("[data-testid=center-line]", { text: "Alice unmuted everyone" });
   await dave.sendText(gid, "Back again", 2);
   await wd.find("[data-testid=bubble]", { text: "Back again" });
+  // Invite carol: in a Public group the invitee decides, so she gets an invitation.
+  await (await wd.find("[data-testid=invite-button]")).click();
+  await (await wd.find("input[name=inviteIds]")).type("carol");
+  await (await wd.find("[data-testid=invite-submit]")).click();
+  await wd.find("[data-testid=invite-outcome]", { text: "Invited: 1" });
+  await report(carol, 12, gid);
+  await shot(wd, "g10c-invite");
+  await (await wd.find("[data-testid=invite-dialog] .secondary")).click();
   await (await wd.find("[data-testid=panel-close]")).click();
 });
 
