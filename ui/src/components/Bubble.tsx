@@ -2,10 +2,11 @@ import { openUrl } from "../lib/open";
 import { useI18n } from "../i18n";
 import { isEmojiOnly } from "../lib/emoji";
 import { linkify } from "../lib/links";
-import { elemPreview, isTips, messagePreview } from "../lib/preview";
+import { isTips, messagePreview } from "../lib/preview";
 import { hm } from "../lib/time";
 import { ElemType, MsgStatus, type Message } from "../tim/types";
 import { Avatar } from "./Avatar";
+import { BARE_ELEMS, MediaElem } from "./MediaElem";
 
 export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend }: {
   m: Message; showSender: boolean; senderName: string; c2c: boolean;
@@ -18,6 +19,7 @@ export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend }: {
   const self = m.message_is_from_self;
   const text = m.message_elem_array.map((e) => (e.elem_type === ElemType.Text ? e.text_elem_content ?? "" : "")).join("");
   const big = m.message_elem_array.every((e) => e.elem_type === ElemType.Text) && isEmojiOnly(text);
+  const bare = m.message_elem_array.length > 0 && m.message_elem_array.every((e) => BARE_ELEMS.includes(e.elem_type));
   const time = m.message_server_time || m.message_client_time;
   const state =
     m.message_status === MsgStatus.Sending ? "sending"
@@ -30,7 +32,7 @@ export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend }: {
       <div className="bubble-col">
         {showSender && <div className="sender">{senderName}</div>}
         <div
-          className={"bubble" + (big ? " big-emoji" : "")}
+          className={"bubble" + (big ? " big-emoji" : "") + (bare ? " bare" : "")}
           tabIndex={0}
           onContextMenu={(e) => {
             e.preventDefault();
@@ -59,7 +61,7 @@ export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend }: {
                 )}
               </span>
             ) : (
-              <span key={i} className="elem-placeholder">{elemPreview(e, t)}</span>
+              <MediaElem key={i} e={e} m={m} />
             ),
           )}
         </div>

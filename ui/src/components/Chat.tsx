@@ -8,6 +8,9 @@ import { type ConvInfo, type Message, type MessageReceipt, type MsgLocator, MsgS
 import { Avatar } from "./Avatar";
 import { Bubble } from "./Bubble";
 import { Composer } from "./Composer";
+import { media } from "../lib/mediaApi";
+import { pendingElem, resendSource } from "../lib/media";
+import type { MediaKind } from "../bindings/shell";
 import { hm, needsDivider, listTime } from "../lib/time";
 
 const PAGE = 20;
@@ -149,6 +152,53 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
     }
   };
 
+  // Media: an optimistic bubble at once; the shell says which message id it became (so upload
+  // progress finds it), and the send's outcome settles it.
+  useEffect(() => {
+    let un: (() => void) | undefined;
+    let gone = false;
+    media
+      .onSending((s) => setMsgs((cur) => cur.map((m) => (m.local_key === s.local_key ? { ...m, message_msg_id: s.message_id } : m))))
+      .then((u) => (gone ? u() : (un = u)));
+    return () => {
+      gone = true;
+      un?.();
+    };
+  }, []);
+
+  const sendMedia = async (kind: MediaKind, path: string, duration?: number, resend?: Message) => {
+    const localKey = resend?.local_key ?? `local-${++localSeq}`;
+    const pending: Message = resend
+      ? { ...resend, local_key: localKey, message_status: MsgStatus.Sending }
+      : {
+          local_key: localKey,
+          message_msg_id: "",
+          message_conv_id: conv.conv_id,
+          message_conv_type: conv.conv_type,
+          message_sender: me,
+          message_is_from_self: true,
+          message_client_time: Math.floor(Date.now() / 1000),
+          message_server_time: 0,
+          message_status: MsgStatus.Sending,
+          message_elem_array: [pendingElem(kind, path, duration)],
+        };
+    stick.current = true;
+    setMsgs((cur) => [...cur.filter((m) => m.local_key !== localKey && (!resend || m.message_msg_id !== resend.message_msg_id)), pending]);
+    try {
+      const r = await media.send(key, kind, path, localKey, duration, resend?.message_msg_id || undefined);
+      if (r.result === 0 && r.code === 0 && r.json && typeof r.json === "object") {
+        setMsgs((cur) => settleLocal(cur, localKey, r.json as Message));
+        return;
+      }
+      const id = typeof r.outputs.message_id === "string" ? r.outputs.message_id : "";
+      setMsgs((cur) => cur.map((m) => (m.local_key === localKey ? { ...m, message_msg_id: id, message_status: MsgStatus.SendFail } : m)));
+      const why = typeof r.json === "string" && r.json ? r.json : r.desc;
+      if (why) setError(t("errorCode", { code: r.code ?? r.result, message: why }));
+    } catch {
+      setMsgs((cur) => cur.map((m) => (m.local_key === localKey ? { ...m, message_status: MsgStatus.SendFail } : m)));
+    }
+  };
+
   const revoke = async (m: Message) => {
     setMenu(null);
     try {
@@ -214,14 +264,18 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
                 senderName={displayName(m)}
                 c2c={conv.conv_type === 1}
                 onMenu={(x, y) => setMenu({ x, y, m })}
-                onResend={() => send(m.message_elem_array[0]?.text_elem_content ?? "", m)}
+                onResend={() => {
+                  const src = resendSource(m);
+                  if (src) void sendMedia(src.kind, src.path, src.duration, m);
+                  else void send(m.message_elem_array[0]?.text_elem_content ?? "", m);
+                }}
               />
             </div>
           );
         })}
       </div>
       {error && <div className="banner error" role="alert" onClick={() => setError(null)}>{error}</div>}
-      {conv.conv_type !== 3 && <Composer conv={conv} onSend={(text) => void send(text)} />}
+      {conv.conv_type !== 3 && <Composer conv={conv} onSend={(text) => void send(text)} onSendMedia={(kind, path, duration) => void sendMedia(kind, path, duration)} />}
       {menu && (
         <ul className="context-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu" onClick={(e) => e.stopPropagation()}>
           <li role="none"><button type="button" role="menuitem" onClick={() => copy(menu.m)} autoFocus>{t("copy")}</button></li>

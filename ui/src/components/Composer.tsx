@@ -1,13 +1,39 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ClipboardEvent } from "react";
 import { useI18n } from "../i18n";
 import { shell } from "../api/shell";
 import { EMOJI, insertAt } from "../lib/emoji";
 import type { ConvInfo } from "../tim/types";
 import { IconSmile } from "./Icons";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { media } from "../lib/mediaApi";
+import { formatDuration, kindForFile } from "../lib/media";
+import type { MediaKind } from "../bindings/shell";
+
+const icon = { width: 20, height: 20, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true };
+const IconImage = () => (
+  <svg {...icon}><rect x="3" y="4" width="18" height="16" rx="2" /><circle cx="9" cy="10" r="2" /><path d="M21 16l-5-5-9 9" /></svg>
+);
+const IconPaperclip = () => (
+  <svg {...icon}><path d="M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7L10 17.7a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9" /></svg>
+);
+const IconMic = () => (
+  <svg {...icon}><rect x="9" y="3" width="6" height="11" rx="3" /><path d="M5 11a7 7 0 0 0 14 0M12 18v3" /></svg>
+);
+
+export type SendMedia = (kind: MediaKind, path: string, duration?: number) => void;
+
+/** The recording's container: what MediaRecorder can make here, preferring Ogg/Opus. */
+function recorderType(): string {
+  const R = (window as { MediaRecorder?: typeof MediaRecorder }).MediaRecorder;
+  for (const t of ["audio/ogg;codecs=opus", "audio/webm;codecs=opus", "audio/webm", "audio/mp4"]) if (R?.isTypeSupported?.(t)) return t;
+  return "";
+}
 
 /** Multi-line input: Enter sends, Shift+Enter adds a line; emoji picker; the draft is saved
- *  to the conversation when leaving it (TIMConvSetDraft) and cleared when sent or emptied. */
-export function Composer({ conv, onSend }: { conv: ConvInfo; onSend: (text: string) => void }) {
+ *  to the conversation when leaving it (TIMConvSetDraft) and cleared when sent or emptied.
+ *  Media: image and file pickers, drag-and-drop (paths from the window), paste of images and
+ *  files, and voice notes recorded from the microphone. */
+export function Composer({ conv, onSend, onSendMedia }: { conv: ConvInfo; onSend: (text: string) => void; onSendMedia: SendMedia }) {
   const { t } = useI18n();
   const initial = conv.conv_is_has_draft ? conv.conv_draft?.draft_msg.message_elem_array.map((e) => e.text_elem_content ?? "").join("") ?? "" : "";
   const [text, setText] = useState(initial);
@@ -34,6 +60,124 @@ export function Composer({ conv, onSend }: { conv: ConvInfo; onSend: (text: stri
     el.style.height = Math.min(el.scrollHeight, 160) + "px";
   }, [text]);
 
+  const [dragging, setDragging] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [rec, setRec] = useState<{ started: number; now: number } | null>(null);
+  const recorder = useRef<{ r: MediaRecorder; stream: MediaStream; chunks: Blob[]; send: boolean } | null>(null);
+  const sendMedia = useRef(onSendMedia);
+  sendMedia.current = onSendMedia;
+
+  // Files dropped on the window arrive as paths (Tauri's drag-drop event).
+  useEffect(() => {
+    let unlisten: (() => void) | undefined;
+    let gone = false;
+    getCurrentWebview()
+      .onDragDropEvent((ev) => {
+        const p = ev.payload;
+        if (p.type === "enter" || p.type === "over") setDragging(true);
+        else if (p.type === "leave") setDragging(false);
+        else if (p.type === "drop") {
+          setDragging(false);
+          for (const path of p.paths) sendMedia.current(kindForFile(path), path);
+        }
+      })
+      .then((u) => (gone ? u() : (unlisten = u)))
+      .catch(() => {});
+    return () => {
+      gone = true;
+      unlisten?.();
+    };
+  }, []);
+
+  // Stop a recording (and the microphone) when the chat closes.
+  useEffect(() => () => {
+    const r = recorder.current;
+    if (r) {
+      r.send = false;
+      if (r.r.state !== "inactive") r.r.stop();
+      r.stream.getTracks().forEach((tr) => tr.stop());
+    }
+  }, []);
+
+  useEffect(() => {
+    if (!rec) return;
+    const id = setInterval(() => setRec((r) => (r ? { ...r, now: Date.now() } : r)), 250);
+    return () => clearInterval(id);
+  }, [rec?.started]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const pick = async (kind: MediaKind) => {
+    try {
+      for (const path of await media.pick(kind)) onSendMedia(kind === "image" ? "image" : kindForFile(path), path);
+    } catch (e) {
+      setNotice(String((e as { message?: string })?.message ?? e));
+    }
+  };
+
+  const onPaste = async (ev: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(ev.clipboardData?.files ?? []);
+    if (!files.length) return;
+    ev.preventDefault();
+    for (const f of files) {
+      const ext = f.type.split("/")[1]?.replace("jpeg", "jpg") ?? "bin";
+      const name = f.name && f.name.includes(".") ? f.name : `pasted.${ext}`;
+      try {
+        const path = await media.writeTemp(name, f);
+        onSendMedia(kindForFile(name, f.type), path);
+      } catch (e) {
+        setNotice(String((e as { message?: string })?.message ?? e));
+      }
+    }
+  };
+
+  const startRecording = async () => {
+    setNotice(null);
+    const type = recorderType();
+    if (!navigator.mediaDevices?.getUserMedia || !("MediaRecorder" in window) || !type) {
+      setNotice(t("composer_noMic"));
+      return;
+    }
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (e) {
+      const name = (e as { name?: string })?.name;
+      setNotice(name === "NotAllowedError" || name === "SecurityError" ? t("composer_micDenied") : t("composer_noMic"));
+      return;
+    }
+    const r = new MediaRecorder(stream, { mimeType: type });
+    const state = { r, stream, chunks: [] as Blob[], send: true };
+    recorder.current = state;
+    const started = Date.now();
+    r.ondataavailable = (e) => e.data.size && state.chunks.push(e.data);
+    r.onstop = async () => {
+      stream.getTracks().forEach((tr) => tr.stop());
+      recorder.current = null;
+      setRec(null);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      if (!state.send) return;
+      if (seconds < 1) {
+        setNotice(t("composer_tooShort"));
+        return;
+      }
+      const ext = type.includes("ogg") ? "ogg" : type.includes("mp4") ? "m4a" : "webm";
+      try {
+        const path = await media.writeTemp(`voice.${ext}`, new Blob(state.chunks, { type }));
+        sendMedia.current("sound", path, seconds);
+      } catch (e) {
+        setNotice(String((e as { message?: string })?.message ?? e));
+      }
+    };
+    r.start(250);
+    setRec({ started, now: started });
+  };
+
+  const stopRecording = (send: boolean) => {
+    const r = recorder.current;
+    if (!r) return;
+    r.send = send;
+    r.r.stop();
+  };
+
   const submit = () => {
     const v = text.replace(/\s+$/, "");
     if (!v.trim()) return;
@@ -57,6 +201,18 @@ export function Composer({ conv, onSend }: { conv: ConvInfo; onSend: (text: stri
 
   return (
     <div className="composer">
+      {dragging && <div className="drop-overlay" data-testid="drop-overlay">{t("composer_dropHere")}</div>}
+      {notice && (
+        <div className="composer-notice" role="alert" data-testid="composer-notice" onClick={() => setNotice(null)}>{notice}</div>
+      )}
+      {rec ? (
+        <div className="recording" data-testid="recording">
+          <span className="rec-dot" aria-hidden />
+          <span>{t("composer_recording", { time: formatDuration((rec.now - rec.started) / 1000) })}</span>
+          <button type="button" onClick={() => stopRecording(false)}>{t("cancel")}</button>
+          <button type="button" className="primary" onClick={() => stopRecording(true)} data-testid="voice-send">{t("composer_stopSend")}</button>
+        </div>
+      ) : null}
       {picker && (
         <div className="emoji-picker" role="dialog" aria-label={t("emoji")} data-testid="emoji-picker"
           onKeyDown={(e) => e.key === "Escape" && setPicker(false)}>
@@ -68,6 +224,15 @@ export function Composer({ conv, onSend }: { conv: ConvInfo; onSend: (text: stri
       <button type="button" className="icon" aria-label={t("emoji")} title={t("emoji")} aria-expanded={picker} onClick={() => setPicker((p) => !p)} data-testid="emoji-button">
         <IconSmile />
       </button>
+      <button type="button" className="icon" aria-label={t("composer_image")} title={t("composer_image")} onClick={() => void pick("image")} data-testid="pick-image">
+        <IconImage />
+      </button>
+      <button type="button" className="icon" aria-label={t("composer_file")} title={t("composer_file")} onClick={() => void pick("file")} data-testid="pick-file">
+        <IconPaperclip />
+      </button>
+      <button type="button" className="icon" aria-label={t("composer_voice")} title={t("composer_voice")} onClick={() => void startRecording()} disabled={!!rec} data-testid="record-voice">
+        <IconMic />
+      </button>
       <textarea
         ref={ref}
         value={text}
@@ -75,6 +240,7 @@ export function Composer({ conv, onSend }: { conv: ConvInfo; onSend: (text: stri
         placeholder={t("typeMessage")}
         aria-label={t("typeMessage")}
         onChange={(e) => setText(e.target.value)}
+        onPaste={(e) => void onPaste(e)}
         onKeyDown={(e) => {
           if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
             e.preventDefault();
