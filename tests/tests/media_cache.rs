@@ -277,11 +277,24 @@ async fn test_media_cache_lru_eviction_keeps_user_files() {
     let total: u64 = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
     assert!(total <= 250_000, "cache holds {total} bytes");
 
+    // Abandoned partial downloads older than a week go when a new download starts; recent ones
+    // (which may still resume) stay.
+    let week = Duration::from_secs(8 * 24 * 3600);
+    let old_part = cache.join(format!("{}.part", "ab".repeat(32)));
+    let new_part = cache.join(format!("{}.part", "cd".repeat(32)));
+    for p in [&old_part, &new_part] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let f = std::fs::File::options().write(true).open(&old_part).unwrap();
+    f.set_modified(std::time::SystemTime::now() - week).unwrap();
+    drop(f);
     // A cache file deleted behind the SDK's back is fetched again.
     std::fs::remove_file(cache.join(&ids[2])).unwrap();
     let (r, _) = cache_path(&bob, &ids[2]).await;
     assert_eq!(r.code, 0, "{}", r.desc);
     assert!(std::fs::read(cache.join(&ids[2])).unwrap() == blobs[2]);
+    assert!(!old_part.exists(), "a week-old partial download is dropped");
+    assert!(new_part.exists(), "a recent partial download stays");
 }
 
 /// The sender keeps the tiers it made in its own cache: showing them needs no download.

@@ -20,6 +20,8 @@ use crate::session::Shared;
 
 /// The default cap of the media cache: 1 GiB.
 pub const DEFAULT_CAP: u64 = 1 << 30;
+/// A partial download nobody resumed for this long is deleted (on the next cache miss).
+pub const STALE_PART: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// Per-user media settings a session carries (from `SdkOptions`).
 #[derive(Debug, Clone)]
@@ -129,6 +131,9 @@ impl MediaCache {
             return Ok((Held { path, _guard: guard }, size));
         }
         let part = self.dir.join(format!("{cid}.part"));
+        if tokio::fs::metadata(&part).await.is_err() {
+            self.drop_stale_parts().await;
+        }
         let size = crate::download::fetch_blob(shared, cid, &part, &path, progress).await?;
         self.touch(shared, cid, size).await?;
         Ok((Held { path, _guard: guard }, size))
@@ -162,6 +167,28 @@ impl MediaCache {
         }
         self.evict(shared, None).await;
         Ok(())
+    }
+
+    /// Delete `.part` / `.tmp` files untouched for [`STALE_PART`] (abandoned downloads), except
+    /// those in use. Runs when a new download starts, so it costs nothing on cache hits.
+    async fn drop_stale_parts(&self) {
+        let Ok(mut dir) = tokio::fs::read_dir(&self.dir).await else { return };
+        while let Ok(Some(entry)) = dir.next_entry().await {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(cid) = name.strip_suffix(".part").or_else(|| name.strip_suffix(".tmp")) else { continue };
+            let old = entry
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= STALE_PART);
+            if !old {
+                continue;
+            }
+            let Ok(_guard) = lock_for(&self.file(cid)).try_lock_owned() else { continue };
+            let _ = tokio::fs::remove_file(entry.path()).await;
+        }
     }
 
     /// Delete least recently used entries until the total is within the cap; entries in use
