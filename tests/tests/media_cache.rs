@@ -824,3 +824,26 @@ async fn test_media_cache_concurrent_requests_fetch_once() {
     assert!(std::fs::read(a.0.json["media_cache_path"].as_str().unwrap()).unwrap() == blob);
     assert!(std::fs::read(bob.sdk.download_dir().join("x/copy.bin")).unwrap() == blob);
 }
+
+/// A part file whose bytes are wrong (torn by a crash) is caught by the content hash and the
+/// blob is fetched again from the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_cache_corrupt_part_is_fetched_again() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let blob = data(1_000_000, 8);
+    let ids = send_files(&alice, dir.path(), std::slice::from_ref(&blob)).await;
+    let cache = bob.sdk.media_cache_dir().await.unwrap();
+    std::fs::create_dir_all(&cache).unwrap();
+    let mut torn = blob[..400_000].to_vec();
+    torn.extend(std::iter::repeat_n(0u8, 100_000)); // a zero-filled tail, as after a power cut
+    std::fs::write(cache.join(format!("{}.part", ids[0])), &torn).unwrap();
+    let (r, prog) = download(&bob, &ids[0], "f.bin").await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    assert_eq!(prog.first().map(|p| p.0), Some(500_000), "it first resumed the torn part: {prog:?}");
+    assert!(prog.iter().any(|p| p.0 == 0), "then started over: {prog:?}");
+    assert!(std::fs::read(bob.sdk.download_dir().join("f.bin")).unwrap() == blob);
+    assert!(std::fs::read(cache.join(&ids[0])).unwrap() == blob);
+}

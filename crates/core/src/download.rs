@@ -101,7 +101,9 @@ pub async fn download(
 }
 
 /// Fetch a blob over HTTP into `part` (continuing what `part` already holds with a Range
-/// request), fsync it and rename it to `dest`. Returns the size.
+/// request), fsync it, check it against its content id (the SHA-256 of the bytes: a part file
+/// torn by a crash or a power cut is caught here and fetched again from the start) and rename
+/// it to `dest`. Returns the size.
 pub async fn fetch_blob(
     shared: &Arc<Shared>,
     cid: &str,
@@ -109,6 +111,41 @@ pub async fn fetch_blob(
     dest: &Path,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64> {
+    for _attempt in 0..2 {
+        let size = fetch_part(shared, cid, part, &mut progress).await?;
+        let p = part.to_path_buf();
+        let digest = tokio::task::spawn_blocking(move || sha256_hex(&p))
+            .await
+            .map_err(|e| Error::Io(e.to_string()))?
+            .map_err(|e| Error::Io(e.to_string()))?;
+        if digest == cid {
+            tokio::fs::rename(part, dest).await.map_err(|e| Error::Io(e.to_string()))?;
+            return Ok(size);
+        }
+        tracing::warn!("downloaded bytes do not match their content id; fetching them again");
+        tokio::fs::remove_file(part).await.map_err(|e| Error::Io(e.to_string()))?;
+    }
+    Err(Error::Download("the downloaded bytes do not match the content id".into()))
+}
+
+fn sha256_hex(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// One attempt: bring `part` to the blob's full size.
+async fn fetch_part(shared: &Arc<Shared>, cid: &str, part: &Path, progress: &mut impl FnMut(u64, u64)) -> Result<u64> {
     let (path, size) = crate::media::signed_path(shared, cid).await?;
     let mut have = tokio::fs::metadata(part).await.map(|m| m.len()).unwrap_or(0);
     if have > size {
@@ -174,6 +211,5 @@ pub async fn fetch_blob(
     if have != size {
         return Err(Error::Download("the download stopped early; it resumes on the next call".into()));
     }
-    tokio::fs::rename(part, dest).await.map_err(|e| Error::Io(e.to_string()))?;
     Ok(size)
 }
