@@ -55,6 +55,15 @@ async function memberAction(user, action) {
   await (await wd.find(`[data-testid=act-${action}]`)).click();
 }
 
+/** Click a conversation until its chat shows (a click may land while the list re-sorts). */
+async function openChat(css, title) {
+  await wd.until(`the chat "${title}"`, async () => {
+    await (await wd.find(css)).click();
+    await sleep(300);
+    return (await (await wd.find("[data-testid=chat-title]")).text()) === title;
+  }, 20000);
+}
+
 async function openInbox() {
   await (await wd.find("[data-testid=inbox-entry]")).click();
   await wd.find("[data-testid=inbox]");
@@ -104,7 +113,7 @@ test("bob applies with a hello; the inbox badge shows 1; approve; the tip shows 
   await wd.until("the badge to clear", async () => (await wd.count("[data-testid=inbox-badge]")) === 0);
   await report(bob, 2, gid);
   // The group chat shows the join as a centred line, and bob can talk.
-  await (await wd.find(`[data-testid='conv-${gid}']`)).click();
+  await openChat(`[data-testid='conv-${gid}']`, "Hikers");
   await wd.find("[data-testid=center-line]", { text: "bob joined the group" });
   await bob.sendText(gid, "Thanks! I'll bring snacks", 2);
   await wd.find("[data-testid=bubble]", { text: "Thanks! I'll bring snacks" });
@@ -173,7 +182,7 @@ test("several requests: mark read, refuse one with a reason, approve two at once
   await wd.find("[data-testid=pendency-dave] [data-testid=pendency-status]", { text: "Approved" });
   await Promise.all([report(bob, 2, gid), report(dave, 2, gid)]);
   await shot(wd, "g10-inbox-handled");
-  await (await wd.find(`[data-testid='conv-${gid}']`)).click();
+  await openChat(`[data-testid='conv-${gid}']`, "Hikers");
   await wd.find("[data-testid=center-line]", { text: "dave joined the group" });
   await dave.sendText(gid, "Hello everyone", 2);
   await wd.find("[data-testid=bubble]", { text: "Hello everyone" });
@@ -218,13 +227,15 @@ test("join bob's group by id from the window; a normal member sees only what it 
   const list = await bob.call("TIMGroupGetPendencyList", { json_group_getpendence_list_param: {} });
   const p = list.group_pendency_result_pendency_array.find((x) => x.group_pendency_group_id === club);
   await bob.call("TIMGroupHandlePendency", { json_group_handle_pendency_param: { group_handle_pendency_param_is_accept: true, group_handle_pendency_param_pendency: p } });
-  await (await wd.find("[data-testid='conv-']", { timeout: 20000 })).click();
-  await wd.find("[data-testid=chat-title]", { text: "Group notifications" });
+  // The list re-sorts as the new group and the report arrive: wait for both before clicking.
+  await wd.find(`[data-testid='conv-${club}']`, { timeout: 20000 });
+  await wd.find("[data-testid='conv-']", { text: "bob approved your request", timeout: 20000 });
+  await openChat("[data-testid='conv-']", "Group notifications");
   await wd.find("[data-testid=center-line]", { text: "bob approved your request to join Bob's club" });
   assert.equal(await wd.count("[data-testid=composer]"), 0, "no composer in the notifications");
   await shot(wd, "g12-system-notifications");
 
-  await (await wd.find(`[data-testid='conv-${club}']`, { timeout: 20000 })).click();
+  await openChat(`[data-testid='conv-${club}']`, "Bob's club");
   await (await wd.find("[data-testid=group-info-button]")).click();
   await wd.find("[data-testid=member-bob] [data-testid=role-badge]", { text: "Owner" });
   await wd.find("[data-testid=member-alice]");
@@ -266,7 +277,7 @@ test("tips in Chinese", async () => {
   await (await wd.find("[data-testid=settings]")).click();
   await choose("[data-testid=lang-select]", "zh");
   await (await wd.find(".dialog .primary")).click();
-  await (await wd.find(`[data-testid='conv-${gid}']`)).click();
+  await openChat(`[data-testid='conv-${gid}']`, "Hikers");
   await wd.find("[data-testid=center-line]", { text: "dave 加入了群聊" });
   await wd.find("[data-testid=center-line]", { text: "bob 被 Alice 移出了群聊" });
   await wd.find("[data-testid=inbox-entry]", { text: "入群申请" });
