@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod group;
 pub mod http;
+pub mod imaging;
 pub mod link;
 pub mod media;
 pub mod media_cache;

@@ -6,13 +6,12 @@
 //! image), makes the image tiers on a blocking thread, uploads each blob (resumable: the server
 //! says how much it already holds), reports `MsgElemUploadProgress`, and fills the element's
 //! ids, URLs and sizes. Only then is the message put on the wire.
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use confab_protocol::wire::Request;
 use confab_protocol::{codes, Elem, Message};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::ImageReader;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncSeekExt;
 
@@ -24,12 +23,8 @@ use crate::session::Shared;
 /// Image and sound up to 28 MB, file and video up to 100 MB.
 pub const IMAGE_MAX: u64 = 28 * 1024 * 1024;
 pub const FILE_MAX: u64 = 100 * 1024 * 1024;
-/// Short side of the large tier and of the thumbnail.
-pub const LARGE_SIDE: u32 = 720;
-pub const THUMB_SIDE: u32 = 198;
-/// Decoder limits: no side above this, and no decode buffer above `MAX_DECODE_BYTES`.
-pub const MAX_SIDE: u32 = 30_000;
-pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+/// Image tiers are made by [`crate::imaging`] (re-exported for callers of this module).
+pub use crate::imaging::{make_tiers, tier_size, ImageTiers, Tier, LARGE_SIDE, MAX_DECODE_BYTES, MAX_SIDE, THUMB_SIDE};
 
 /// The content id of some bytes: SHA-256, lower-case hex (what the server checks).
 pub fn content_id(bytes: &[u8]) -> String {
@@ -64,129 +59,6 @@ pub async fn check_file(path: &str, max: u64) -> Result<u64> {
         n if n > max => Err(Error::FileTooLarge),
         n => Ok(n),
     }
-}
-
-/// The size of a tier whose shorter side becomes `target`, or None when the image's shorter
-/// side is not above `target` (the tier is then the original itself).
-pub fn tier_size(w: u32, h: u32, target: u32) -> Option<(u32, u32)> {
-    let short = w.min(h);
-    if short <= target {
-        return None;
-    }
-    let scale = |long: u32| ((u64::from(long) * u64::from(target) + u64::from(short) / 2) / u64::from(short)) as u32;
-    Some(if w <= h { (target, scale(h).max(1)) } else { (scale(w).max(1), target) })
-}
-
-/// One encoded tier.
-#[derive(Debug, Clone)]
-pub struct Tier {
-    pub bytes: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// What sending an image needs: the original's displayed size and format, and the large and
-/// thumbnail tiers when they differ from the original.
-#[derive(Debug, Clone)]
-pub struct ImageTiers {
-    pub width: u32,
-    pub height: u32,
-    /// TIM image format: 1 JPG, 2 GIF, 3 PNG, 4 BMP, 255 other.
-    pub format: i32,
-    pub large: Option<Tier>,
-    pub thumb: Option<Tier>,
-}
-
-fn format_code(f: ImageFormat) -> i32 {
-    match f {
-        ImageFormat::Jpeg => 1,
-        ImageFormat::Gif => 2,
-        ImageFormat::Png => 3,
-        ImageFormat::Bmp => 4,
-        _ => 255,
-    }
-}
-
-fn limit_err(e: image::ImageError) -> Error {
-    match e {
-        image::ImageError::Limits(_) => Error::FileTooLarge,
-        _ => Error::NotImage,
-    }
-}
-
-/// Decode `bytes` (JPEG, PNG, GIF's first frame, WebP, BMP) under explicit limits — a header
-/// claiming more than [`MAX_SIDE`] or a decode buffer above [`MAX_DECODE_BYTES`] is refused
-/// before anything is allocated (7005) — and make the tiers. Blocking: run on `spawn_blocking`.
-pub fn make_tiers(bytes: &[u8]) -> Result<ImageTiers> {
-    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| Error::NotImage)?;
-    let format = reader.format().ok_or(Error::NotImage)?;
-    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP | ImageFormat::Bmp)
-    {
-        return Err(Error::NotImage);
-    }
-    let mut decoder = reader.into_decoder().map_err(limit_err)?;
-    let (w, h) = decoder.dimensions();
-    if w == 0 || h == 0 {
-        return Err(Error::NotImage);
-    }
-    if w > MAX_SIDE || h > MAX_SIDE {
-        return Err(Error::FileTooLarge);
-    }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    decoder.set_limits(limits.clone()).map_err(limit_err)?;
-    // `from_decoder` does not enforce max_alloc itself: reserve the output buffer by hand.
-    limits.reserve(decoder.total_bytes()).map_err(|_| Error::FileTooLarge)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let img = DynamicImage::from_decoder(decoder).map_err(limit_err)?;
-    use image::metadata::Orientation as O;
-    let swaps = matches!(orientation, O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH);
-    let (dw, dh) = if swaps { (h, w) } else { (w, h) };
-    // Tier sizes are computed in the stored orientation (the short-side rule does not change
-    // under rotation); the small results are rotated afterwards.
-    let large_img = tier_size(w, h, LARGE_SIDE).map(|(lw, lh)| img.resize_exact(lw, lh, image::imageops::Triangle));
-    let thumb_img = tier_size(w, h, THUMB_SIDE).map(|(tw, th)| {
-        let src = large_img.as_ref().unwrap_or(&img);
-        src.resize_exact(tw, th, image::imageops::Triangle)
-    });
-    // A small image that needs rotating still gets its own tiers, so every tier shows upright.
-    let needs_own = orientation != O::NoTransforms;
-    let encode = |mut t: DynamicImage| -> Result<Tier> {
-        t.apply_orientation(orientation);
-        let rgb = flatten(&t);
-        let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-            .encode_image(&rgb)
-            .map_err(|e| Error::Io(e.to_string()))?;
-        Ok(Tier { bytes: out, width: rgb.width(), height: rgb.height() })
-    };
-    let large = match large_img {
-        Some(l) => Some(encode(l)?),
-        None if needs_own => Some(encode(img.clone())?),
-        None => None,
-    };
-    let thumb = match thumb_img {
-        Some(t) => Some(encode(t)?),
-        None if needs_own => large.clone(),
-        None => None,
-    };
-    Ok(ImageTiers { width: dw, height: dh, format: format_code(format), large, thumb })
-}
-
-/// RGB8 with any alpha composited over white (tiers are JPEG).
-fn flatten(img: &DynamicImage) -> image::RgbImage {
-    if !img.color().has_alpha() {
-        return img.to_rgb8();
-    }
-    let rgba = img.to_rgba8();
-    image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let p = rgba.get_pixel(x, y).0;
-        let a = u32::from(p[3]);
-        let mix = |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
-        image::Rgb([mix(p[0]), mix(p[1]), mix(p[2])])
-    })
 }
 
 /// Where one upload's bytes come from.
