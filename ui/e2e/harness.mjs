@@ -35,9 +35,10 @@ function lines(stream, onLine) {
   createInterface({ input: stream }).on("line", onLine);
 }
 
-/** A fresh confab-server on a free port; resolves to its ws:// URL. */
-export async function startServer() {
-  const dir = mkdtempSync(join(tmpdir(), "confab-e2e-server-"));
+/** A fresh confab-server on a free port; resolves to its ws:// URL. `opts.dir` names its data
+ * dir (default: a new temporary one). */
+export async function startServer(opts = {}) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "confab-e2e-server-"));
   const p = spawn(join(BIN, "confab-server"), ["--listen", "127.0.0.1:0", "--data-dir", dir], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(p);
   return new Promise((ok, err) => {
@@ -125,12 +126,15 @@ export class Peer {
   }
 }
 
-/** The desktop app under tauri-driver, with its own data, config and WebKit storage. */
-export async function startApp() {
+/** The desktop app under tauri-driver, with its own data, config and WebKit storage.
+ * `opts.home` reuses a home from an earlier start (the same app data and WebKit storage, so a
+ * remembered session resumes); `opts.env` adds environment variables (e.g.
+ * CONFAB_DESKTOP_DATA_DIR). */
+export async function startApp(opts = {}) {
   const app = process.env.CONFAB_DESKTOP_BIN ?? join(BIN, "confab-desktop");
   if (!existsSync(app)) throw new Error(`no app binary at ${app}: build with --features custom-protocol`);
-  const home = mkdtempSync(join(tmpdir(), "confab-e2e-app-"));
-  for (const d of ["data", "config", "cache"]) mkdirSync(join(home, d));
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), "confab-e2e-app-"));
+  for (const d of ["data", "config", "cache"]) mkdirSync(join(home, d), { recursive: true });
   const port = await freePort();
   const nativePort = await freePort();
   const driverBin = process.env.TAURI_DRIVER ?? (existsSync(join(homedir(), ".cargo/bin/tauri-driver")) ? join(homedir(), ".cargo/bin/tauri-driver") : "tauri-driver");
@@ -140,11 +144,12 @@ export async function startApp() {
     XDG_CONFIG_HOME: join(home, "config"),
     XDG_CACHE_HOME: join(home, "cache"),
     LANG: process.env.CONFAB_E2E_LANG ?? "en_US.UTF-8",
+    ...opts.env,
   };
   const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
   children.push(driver);
   const wd = await WebDriver.start(`http://127.0.0.1:${port}`, { "tauri:options": { application: app } });
-  return { wd, home, stop: async () => { await wd.quit(); driver.kill("SIGTERM"); } };
+  return { wd, home, driver, stop: async () => { await wd.quit(); driver.kill("SIGTERM"); } };
 }
 
 /** `dbus-monitor` on the session bus (the test runs under dbus-run-session), watching the

@@ -27,6 +27,14 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
   const onOpenRef = useRef(onOpen);
   onOpenRef.current = onOpen;
 
+  // A DOM marker for scripts/bench-desktop.sh: when the list first showed conversations.
+  const shown = useRef(false);
+  useEffect(() => {
+    if (shown.current || !convs.length) return;
+    shown.current = true;
+    document.documentElement.dataset.convListAt = String(Date.now());
+  }, [convs.length]);
+
   // A click on a desktop notification opens its conversation.
   useEffect(() => {
     const un = shell.onOpenConv((k) => {
