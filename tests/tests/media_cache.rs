@@ -847,3 +847,20 @@ async fn test_media_cache_corrupt_part_is_fetched_again() {
     assert!(std::fs::read(bob.sdk.download_dir().join("f.bin")).unwrap() == blob);
     assert!(std::fs::read(cache.join(&ids[0])).unwrap() == blob);
 }
+
+/// The media sweeper belongs to the server: shutting the server down ends it at once, even
+/// in the middle of its wait, and the store closes (the data dir can be opened again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_media_sweeper_stops_with_the_server() {
+    let mut srv = TestServer::start_with(|c| c.media_sweep_interval = Duration::from_secs(3600)).await;
+    let t = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), srv.running.take().unwrap().shutdown())
+        .await
+        .expect("the server (and its sweeper) stop promptly");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // The same data dir serves again (nothing kept the old store open).
+    let cfg = confab_server::Config::new(srv.dir.path().to_path_buf(), srv.identity.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let again = confab_server::start(cfg, listener).await.unwrap();
+    again.shutdown().await;
+}
