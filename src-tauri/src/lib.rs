@@ -9,6 +9,7 @@ pub mod commands;
 pub mod dto;
 pub mod events;
 pub mod notify;
+pub mod tim_ts;
 
 use std::sync::Mutex;
 
@@ -45,7 +46,6 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let data_dir = match std::env::var_os("CONFAB_DESKTOP_DATA_DIR") {
                 Some(d) => std::path::PathBuf::from(d),
@@ -53,7 +53,6 @@ pub fn run() {
             };
             std::fs::create_dir_all(&data_dir)?;
             let sdk = Sdk::new(SdkOptions { data_dir: data_dir.clone(), ..SdkOptions::default() });
-            commands::media::allow_media_root(app.handle(), &sdk.download_dir())?;
             commands::media::allow_media_root(app.handle(), &sdk.download_dir())?;
             events::forward(app.handle().clone(), sdk.subscribe());
             notify::install(app.handle());
@@ -82,13 +81,6 @@ pub fn run() {
             commands::message::msg_list,
             commands::message::msg_report_read,
             commands::message::msg_revoke,
-            commands::media::media_send,
-            commands::media::media_fetch,
-            commands::media::media_open,
-            commands::media::media_reveal,
-            commands::media::media_save_as,
-            commands::media::media_pick,
-            commands::media::media_write_temp,
             commands::media::media_send,
             commands::media::media_fetch,
             commands::media::media_open,

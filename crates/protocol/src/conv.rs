@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::message::Message;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Draft {
@@ -11,6 +12,7 @@ pub struct Draft {
     pub draft_edit_time: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupAtInfo {
@@ -18,6 +20,7 @@ pub struct GroupAtInfo {
     pub conv_group_at_info_at_type: u32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConvInfo {
@@ -41,6 +44,7 @@ pub struct ConvInfo {
     pub conv_c2c_read_timestamp: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MessageReceipt {
@@ -49,6 +53,7 @@ pub struct MessageReceipt {
     pub msg_receipt_time_stamp: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MsgLocator {
@@ -62,6 +67,7 @@ pub struct MsgLocator {
     pub message_locator_unique_id: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MsgGetMsgListParam {
@@ -76,6 +82,7 @@ pub struct MsgGetMsgListParam {
     pub msg_getmsglist_param_time_period: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MsgDeleteParam {

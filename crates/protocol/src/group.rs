@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use crate::profile::UserProfile;
 use crate::serde_util::{group_type, u32_mask, vec_or_empty_object};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupInfoCustomString {
@@ -11,6 +12,7 @@ pub struct GroupInfoCustomString {
     pub group_info_custom_string_info_value: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupMemberInfoCustomString {
@@ -18,6 +20,7 @@ pub struct GroupMemberInfoCustomString {
     pub group_member_info_custom_string_info_value: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupMemberInfo {
@@ -37,6 +40,7 @@ pub struct GroupMemberInfo {
     pub group_member_info_custom_info: Vec<GroupMemberInfoCustomString>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CreateGroupParam {
@@ -55,12 +59,14 @@ pub struct CreateGroupParam {
     pub create_group_param_custom_info: Vec<GroupInfoCustomString>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CreateGroupResult {
     pub create_group_result_groupid: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupSelfInfo {
@@ -70,6 +76,7 @@ pub struct GroupSelfInfo {
     pub group_self_info_msg_flag: u32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupBaseInfo {
@@ -87,6 +94,7 @@ pub struct GroupBaseInfo {
     pub group_base_info_self_info: GroupSelfInfo,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupDetailInfo {
@@ -132,6 +140,7 @@ pub struct GroupDetailInfo {
     pub group_detial_info_custom_info: Vec<GroupInfoCustomString>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupTipGroupChangeInfo {
@@ -144,6 +153,7 @@ pub struct GroupTipGroupChangeInfo {
     pub group_tips_group_change_info_int_value: i64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupTipMemberChangeInfo {
@@ -153,6 +163,7 @@ pub struct GroupTipMemberChangeInfo {
 }
 
 /// elem_type 5: server-generated group tips, also the `TIMGroupTipsEventCallback` payload.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupTipsElem {
@@ -175,6 +186,7 @@ pub struct GroupTipsElem {
 }
 
 /// elem_type 8: a notice addressed to one user, in the system conversation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupReportElem {
@@ -193,6 +205,7 @@ pub struct GroupReportElem {
 
 /// `TIMGroupModifyGroupInfo` parameter. Each value key counts only if its bit is in `modify_flag`
 /// (`TIMGroupModifyInfoFlag`); the owner bit 0x80000000 arrives as 2147483648 or -2147483648.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupModifyInfoParam {
@@ -218,6 +231,7 @@ pub const GROUP_INFO_FLAG_ALL: u64 = 0xffff_ffff;
 
 /// Filter for group-info queries (`user_config_group_getinfo_option`). The legacy
 /// `TIMSetConfig` sample spells the keys `get_info_option_*`; accepted, never emitted.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupGetInfoOption {
@@ -239,6 +253,7 @@ impl Default for GroupGetInfoOption {
 
 /// Filter for member queries (`group_get_members_info_list_param_option`,
 /// `user_config_group_member_getinfo_option`). Legacy `get_info_option_*` keys accepted.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupMemberGetInfoOption {
@@ -263,6 +278,7 @@ impl Default for GroupMemberGetInfoOption {
 }
 
 /// `TIMGroupInviteMember` input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupInviteMemberParam {
@@ -272,6 +288,7 @@ pub struct GroupInviteMemberParam {
 }
 
 /// One item of the `TIMGroupInviteMember` result array.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupInviteMemberResult {
@@ -281,6 +298,7 @@ pub struct GroupInviteMemberResult {
 }
 
 /// `TIMGroupDeleteMember` input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupDeleteMemberParam {
@@ -290,6 +308,7 @@ pub struct GroupDeleteMemberParam {
 }
 
 /// One item of the `TIMGroupDeleteMember` result array.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupDeleteMemberResult {
@@ -299,6 +318,7 @@ pub struct GroupDeleteMemberResult {
 }
 
 /// One item of the `TIMGroupGetGroupInfoList` result array (input: array of group IDs).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GetGroupInfoResult {
@@ -309,6 +329,7 @@ pub struct GetGroupInfoResult {
 }
 
 /// `TIMGroupGetMemberInfoList` input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupGetMemberInfoListParam {
@@ -322,6 +343,7 @@ pub struct GroupGetMemberInfoListParam {
 }
 
 /// `TIMGroupGetMemberInfoList` result (baseline `memeber` spelling emitted).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupGetMemberInfoListResult {
@@ -335,6 +357,7 @@ pub struct GroupGetMemberInfoListResult {
 /// `TIMGroupModifyMemberInfo` input; each value key counts only if its bit is in `modify_flag`
 /// (`TIMGroupMemberModifyInfoFlag`: MsgFlag 0x1, MemberRole 0x2, ShutupTime 0x4, NameCard 0x8,
 /// Custom 0x10).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupModifyMemberInfoParam {
@@ -352,6 +375,7 @@ pub struct GroupModifyMemberInfoParam {
 }
 
 /// `TIMGroupGetPendencyList` input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupPendencyOption {
@@ -363,6 +387,7 @@ pub struct GroupPendencyOption {
 
 /// A group pendency (join request or invitation). The `form` typo is the real key. Clients must
 /// pass it back unchanged to `TIMGroupHandlePendency`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupPendency {
@@ -386,6 +411,7 @@ pub struct GroupPendency {
 }
 
 /// `TIMGroupGetPendencyList` result.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupPendencyResult {
@@ -397,6 +423,7 @@ pub struct GroupPendencyResult {
 }
 
 /// `TIMGroupHandlePendency` input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GroupHandlePendencyParam {

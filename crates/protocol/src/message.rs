@@ -8,6 +8,7 @@ use crate::group::{GroupMemberInfo, GroupReportElem, GroupTipsElem};
 use crate::profile::UserProfile;
 
 /// A message (`message_*` keys).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Message {
@@ -92,6 +93,7 @@ impl Message {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OfflinePushConfig {
@@ -104,6 +106,7 @@ pub struct OfflinePushConfig {
     pub offline_push_config_android_config: Option<AndroidOfflinePushConfig>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IosOfflinePushConfig {
@@ -112,6 +115,7 @@ pub struct IosOfflinePushConfig {
     pub ios_offline_push_config_ignore_badge: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AndroidOfflinePushConfig {
@@ -140,6 +144,47 @@ pub enum Elem {
     Merge(MergeElem),
     /// An element type this version does not know; kept verbatim (including `elem_type`).
     Unknown(Map<String, Value>),
+}
+
+/// TypeScript: a union discriminated by `elem_type`, one member per known element, each
+/// being `{ elem_type: N }` and that element's fields.
+#[cfg(feature = "ts")]
+impl ts_rs::TS for Elem {
+    type WithoutGenerics = Elem;
+    type OptionInnerType = Elem;
+
+    fn name(_: &ts_rs::Config) -> String {
+        "Elem".into()
+    }
+
+    fn inline(cfg: &ts_rs::Config) -> String {
+        let member = |t: i32, fields: String| format!("({{ elem_type: {t} }} & {fields})");
+        let raw = "{ [key in string]?: JsonValue }".to_string();
+        [
+            member(elem_type::TEXT, TextElem::name(cfg)),
+            member(elem_type::IMAGE, ImageElem::name(cfg)),
+            member(elem_type::SOUND, SoundElem::name(cfg)),
+            member(elem_type::CUSTOM, CustomElem::name(cfg)),
+            member(elem_type::FILE, FileElem::name(cfg)),
+            member(elem_type::GROUP_TIPS, GroupTipsElem::name(cfg)),
+            member(elem_type::FACE, FaceElem::name(cfg)),
+            member(elem_type::LOCATION, LocationElem::name(cfg)),
+            member(elem_type::GROUP_REPORT, GroupReportElem::name(cfg)),
+            member(elem_type::VIDEO, VideoElem::name(cfg)),
+            member(elem_type::FRIEND_CHANGE, raw.clone()),
+            member(elem_type::PROFILE_CHANGE, raw),
+            member(elem_type::MERGE, MergeElem::name(cfg)),
+        ]
+        .join(" | ")
+    }
+
+    fn decl(cfg: &ts_rs::Config) -> String {
+        format!("type Elem = {};", Self::inline(cfg))
+    }
+
+    fn decl_concrete(cfg: &ts_rs::Config) -> String {
+        Self::decl(cfg)
+    }
 }
 
 impl Elem {
@@ -254,12 +299,14 @@ fn strip_type(mut m: Map<String, Value>) -> Map<String, Value> {
     m
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TextElem {
     pub text_elem_content: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FaceElem {
@@ -267,6 +314,7 @@ pub struct FaceElem {
     pub face_elem_buf: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LocationElem {
@@ -275,6 +323,7 @@ pub struct LocationElem {
     pub location_elem_latitude: f64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ImageElem {
@@ -299,6 +348,7 @@ pub struct ImageElem {
     pub image_elem_task_id: i64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SoundElem {
@@ -312,6 +362,7 @@ pub struct SoundElem {
     pub sound_elem_task_id: i64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CustomElem {
@@ -321,6 +372,7 @@ pub struct CustomElem {
     pub custom_elem_sound: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FileElem {
@@ -334,6 +386,7 @@ pub struct FileElem {
     pub file_elem_task_id: i64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VideoElem {
@@ -356,6 +409,7 @@ pub struct VideoElem {
     pub video_elem_task_id: u64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MergeElem {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::message::Message;
 
 /// `TIMMsgBatchSend` input (C2C only).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MsgBatchSendParam {
@@ -13,6 +14,7 @@ pub struct MsgBatchSendParam {
 }
 
 /// One item of the `TIMMsgBatchSend` result array (one per recipient).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MsgBatchSendResult {
@@ -25,6 +27,7 @@ pub struct MsgBatchSendResult {
 
 /// `TIMMsgDownloadElemToPath` input: copied from the element's `*_download_flag`, `*_id`,
 /// `*_business_id` and `*_url`; `type` is a `TIMDownloadType`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MsgDownloadElemParam {
@@ -36,6 +39,7 @@ pub struct MsgDownloadElemParam {
 }
 
 /// `TIMMsgDownloadElemToPath` progress / completion (done when current == total).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MsgDownloadElemResult {
@@ -44,6 +48,7 @@ pub struct MsgDownloadElemResult {
 }
 
 /// `TIMMsgSearchLocalMessages` input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MessageSearchParam {
@@ -62,6 +67,7 @@ pub struct MessageSearchParam {
     pub msg_search_param_send_indentifier_array: Vec<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MessageSearchResultItem {
@@ -72,6 +78,7 @@ pub struct MessageSearchResultItem {
 }
 
 /// `TIMMsgSearchLocalMessages` result.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MessageSearchResult {
@@ -80,6 +87,7 @@ pub struct MessageSearchResult {
 }
 
 /// One item of the `TIMMsgGetC2CReceiveMessageOpt` result array.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GetC2CRecvMsgOptResult {

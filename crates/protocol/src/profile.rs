@@ -1,6 +1,7 @@
 //! User profiles (§5.7).
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserProfile {
@@ -20,6 +21,7 @@ pub struct UserProfile {
     pub user_profile_custom_string_array: Vec<UserProfileCustomStringInfo>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserProfileCustomStringInfo {
@@ -28,6 +30,7 @@ pub struct UserProfileCustomStringInfo {
 }
 
 /// Input of `TIMProfileModifySelfUserProfile`: only the keys present are changed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserProfileItem {
