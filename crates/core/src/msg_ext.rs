@@ -12,7 +12,7 @@ use confab_protocol::msg_ops::{
 use confab_protocol::wire::Request;
 use confab_protocol::{Elem, Message, MsgLocator};
 use serde_json::Value;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use crate::error::{Error, Result};
 use crate::msg;
@@ -275,7 +275,13 @@ fn escape_like(k: &str) -> String {
     k.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// TIMMsgSearchLocalMessages over the FTS index.
+/// TIMMsgSearchLocalMessages over the search index (store.rs, migration 0003).
+///
+/// Every index row is keyed by `conv_no << 44 | key_time << 12 | slot`, so one conversation is
+/// one key range and keys run newest-last. Counting is a count over the FTS index alone; a
+/// page is the newest `(page+1) * size` keys walked in descending order (no sort of all hits),
+/// widened by the rest of the last second (and by any spilled slots) and then ordered exactly
+/// by (sort_time, seq).
 pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<MessageSearchResult> {
     let keywords: Vec<String> =
         p.msg_search_param_keyword_array.iter().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
@@ -295,143 +301,90 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
     } else if let Some(rest) = conv_id.strip_prefix("group_") {
         (conv_id, ct) = (rest.to_string(), conv_type::GROUP);
     }
-    let single = !conv_id.is_empty() && ct != 0;
-    // The index lookups become one set of matching rowids, computed once (MATERIALIZED):
-    // keywords combine with INTERSECT (AND) or UNION (OR); element types intersect. The other
-    // filters apply to `messages` rows joined on that set.
-    let mut binds: Vec<Value> = Vec::new();
-    let mut sets: Vec<String> = Vec::new();
-    for k in &keywords {
-        if k.chars().count() >= 3 {
-            sets.push("SELECT rowid AS rid FROM msg_fts WHERE body_text MATCH ?".into());
-            binds.push(Value::String(format!("\"{}\"", k.replace('"', "\"\""))));
-        } else if k.chars().all(store::is_cjk) {
-            sets.push("SELECT rowid AS rid FROM msg_fts_cjk WHERE chars MATCH ?".into());
-            binds.push(Value::String(format!("\"{}\"", store::cjk_tokens(k).trim())));
-        } else {
-            sets.push("SELECT rowid AS rid FROM msg_fts WHERE body_text LIKE ? ESCAPE '\\'".into());
-            binds.push(Value::String(format!("%{}%", escape_like(k))));
-        }
-    }
-    let mut hits = sets.join(if p.msg_search_param_keyword_list_match_type == 1 { " INTERSECT " } else { " UNION " });
-    if !p.msg_search_param_message_type_array.is_empty() {
-        let parts: Vec<String> =
-            p.msg_search_param_message_type_array.iter().map(|t| format!("instr(types, ' {t} ') > 0")).collect();
-        let typed = format!("SELECT rowid AS rid FROM msg_fts WHERE {}", parts.join(" OR "));
-        hits = if hits.is_empty() { typed } else { format!("SELECT rid FROM ({hits}) INTERSECT {typed}") };
-    }
-    let mut sql = if hits.is_empty() {
-        "SELECT m.body, m.conv_type, m.conv_id FROM messages m WHERE m.status NOT IN (4, 6)".to_string()
-    } else {
-        format!(
-            "WITH hits(rid) AS MATERIALIZED ({hits}) \
-             SELECT m.body, m.conv_type, m.conv_id FROM hits JOIN messages m ON m.rowid = hits.rid WHERE 1 = 1"
-        )
-    };
-    if !p.msg_search_param_send_indentifier_array.is_empty() {
-        sql.push_str(&format!(
-            " AND m.sender IN ({})",
-            vec!["?"; p.msg_search_param_send_indentifier_array.len()].join(", ")
-        ));
-        binds.extend(p.msg_search_param_send_indentifier_array.iter().map(|s| Value::String(s.clone())));
-    }
-    if single {
-        sql.push_str(" AND m.conv_type = ? AND m.conv_id = ?");
-        binds.push(Value::from(ct));
-        binds.push(Value::String(conv_id.clone()));
-    } else if ct != 0 {
-        sql.push_str(" AND m.conv_type = ?");
-        binds.push(Value::from(ct));
-    }
     let end = if p.msg_search_param_search_time_position > 0 {
-        p.msg_search_param_search_time_position
+        store::index_time(p.msg_search_param_search_time_position.min(i64::MAX as u64) as i64)
     } else {
-        u64::MAX >> 1
+        store::MAX_KEY_TIME
     };
-    sql.push_str(" AND m.sort_time <= ?");
-    binds.push(Value::from(end));
-    if p.msg_search_param_search_time_period > 0 {
-        sql.push_str(" AND m.sort_time >= ?");
-        binds.push(Value::from(end.saturating_sub(p.msg_search_param_search_time_period)));
-    }
-    // `sql` selects the matching messages; counting, grouping and paging happen in SQL so that
-    // a frequent keyword over a large store never loads every hit.
-    fn bind_all<'q>(
-        mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-        binds: &'q [Value],
-    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-        for b in binds {
-            q = match b {
-                Value::String(s) => q.bind(s.as_str()),
-                Value::Number(n) => q.bind(n.as_i64().unwrap_or(i64::MAX)),
-                _ => q,
-            };
-        }
-        q
-    }
-    let parse = |r: &sqlx::sqlite::SqliteRow| -> Result<Message> {
-        serde_json::from_str(r.get::<&str, _>("body")).map_err(|e| Error::Store(e.to_string()))
+    let begin = if p.msg_search_param_search_time_period > 0 {
+        end.saturating_sub(p.msg_search_param_search_time_period.min(i64::MAX as u64) as i64).max(0)
+    } else {
+        0
     };
-    let (size, index) = (p.msg_search_param_page_size as i64, p.msg_search_param_page_index as i64);
-    let limit = if size > 0 { format!(" LIMIT {size} OFFSET {}", index * size) } else { String::new() };
-    if single {
-        let total: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) FROM ({sql})")), &binds)
-            .fetch_one(&shared.store.pool)
-            .await?
-            .get(0);
-        let rows = bind_all(sqlx::query(&format!("{sql} ORDER BY m.sort_time DESC, m.seq DESC{limit}")), &binds)
-            .fetch_all(&shared.store.pool)
+    let q = HitQuery::new(&keywords, p.msg_search_param_keyword_list_match_type == 1, &p, begin, end);
+    let (size, index) = (p.msg_search_param_page_size as usize, p.msg_search_param_page_index as usize);
+    let pool = &shared.store.pool;
+    let mut c = pool.acquire().await?;
+    if !conv_id.is_empty() && ct != 0 {
+        let found = sqlx::query("SELECT conv_no, spill FROM search_convs WHERE conv_type = ? AND conv_id = ?")
+            .bind(ct as i64)
+            .bind(&conv_id)
+            .fetch_optional(&mut *c)
             .await?;
-        let msgs = rows.iter().map(parse).collect::<Result<Vec<_>>>()?;
-        let items = if total > 0 {
-            vec![MessageSearchResultItem {
+        let Some(r) = found else {
+            return Ok(MessageSearchResult::default());
+        };
+        let conv = SearchConv { no: r.get("conv_no"), spill: r.get("spill") };
+        let total = q.count(&mut c, &conv).await?;
+        if total == 0 {
+            return Ok(MessageSearchResult::default());
+        }
+        let msgs = q.page(&mut c, &conv, index.saturating_mul(size), size).await?;
+        return Ok(MessageSearchResult {
+            msg_search_result_total_count: total as u32,
+            msg_search_result_item_array: vec![MessageSearchResultItem {
                 msg_search_result_item_conv_id: conv_id,
                 msg_search_result_item_conv_type: ct,
                 msg_search_result_item_total_message_count: total as u32,
                 msg_search_result_item_message_array: msgs,
-            }]
-        } else {
-            Vec::new()
-        };
-        return Ok(MessageSearchResult {
-            msg_search_result_total_count: total as u32,
-            msg_search_result_item_array: items,
+            }],
             ..Default::default()
         });
     }
-    // All conversations: one item per conversation, newest hit first; each item carries up to
-    // PER_CONV of its newest matching messages.
-    const PER_CONV: i64 = 20;
-    let grouped = format!(
-        "SELECT conv_type, conv_id, COUNT(*) AS n, MAX(sort_time) AS t FROM ({}) GROUP BY conv_type, conv_id",
-        sql.replacen("SELECT m.body, m.conv_type, m.conv_id", "SELECT m.conv_type, m.conv_id, m.sort_time", 1)
-    );
-    let total: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) FROM ({grouped})")), &binds)
-        .fetch_one(&shared.store.pool)
-        .await?
-        .get(0);
-    let convs = bind_all(sqlx::query(&format!("{grouped} ORDER BY t DESC{limit}")), &binds)
-        .fetch_all(&shared.store.pool)
+    // All conversations (of one type when given): hits counted per conversation over the
+    // index, conversations ordered by their newest hit, each item with up to PER_CONV of its
+    // newest hits.
+    const PER_CONV: usize = 20;
+    let convs = sqlx::query("SELECT conv_no, conv_type, conv_id, spill FROM search_convs WHERE ? = 0 OR conv_type = ?")
+        .bind(ct as i64)
+        .bind(ct as i64)
+        .fetch_all(&mut *c)
         .await?;
-    let mut items = Vec::with_capacity(convs.len());
-    for c in &convs {
-        let (rct, rid, n) = (c.get::<i64, _>("conv_type"), c.get::<String, _>("conv_id"), c.get::<i64, _>("n"));
-        let mut conv_binds = binds.clone();
-        conv_binds.push(Value::from(rct));
-        conv_binds.push(Value::String(rid.clone()));
-        let rows = bind_all(
-            sqlx::query(&format!(
-                "{sql} AND m.conv_type = ? AND m.conv_id = ? ORDER BY m.sort_time DESC, m.seq DESC LIMIT {PER_CONV}"
-            )),
-            &conv_binds,
-        )
-        .fetch_all(&shared.store.pool)
-        .await?;
+    let convs: std::collections::HashMap<i64, (SearchConv, u32, String)> = convs
+        .iter()
+        .map(|r| {
+            let no: i64 = r.get("conv_no");
+            let info = (
+                SearchConv { no, spill: r.get("spill") },
+                r.get::<i64, _>("conv_type") as u32,
+                r.get::<String, _>("conv_id"),
+            );
+            (no, info)
+        })
+        .collect();
+    let mut groups = Vec::new();
+    for (no, n, top) in q.per_conv(&mut c, ct).await? {
+        let Some((conv, _, _)) = convs.get(&no) else { continue };
+        // The newest hit's time; a conversation with spilled keys looks it up exactly.
+        let newest = if conv.spill == 0 {
+            store::key_time(top)
+        } else {
+            q.top(&mut c, conv, 1).await?.first().map(|h| h.time).unwrap_or(0)
+        };
+        groups.push((newest, no, n));
+    }
+    groups.sort_by(|a, b| b.cmp(a));
+    let total = groups.len();
+    let chosen: Vec<_> =
+        if size > 0 { groups.into_iter().skip(index.saturating_mul(size)).take(size).collect() } else { groups };
+    let mut items = Vec::with_capacity(chosen.len());
+    for (_, no, n) in chosen {
+        let (conv, rct, rid) = &convs[&no];
         items.push(MessageSearchResultItem {
-            msg_search_result_item_conv_id: rid,
-            msg_search_result_item_conv_type: rct as u32,
+            msg_search_result_item_conv_id: rid.clone(),
+            msg_search_result_item_conv_type: *rct,
             msg_search_result_item_total_message_count: n as u32,
-            msg_search_result_item_message_array: rows.iter().map(parse).collect::<Result<Vec<_>>>()?,
+            msg_search_result_item_message_array: q.page(&mut c, conv, 0, PER_CONV).await?,
         });
     }
     Ok(MessageSearchResult {
@@ -439,6 +392,238 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
         msg_search_result_item_array: items,
         ..Default::default()
     })
+}
+
+/// A conversation in the search keys.
+struct SearchConv {
+    no: i64,
+    spill: i64,
+}
+
+/// A hit with its exact order.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    key: i64,
+    time: i64,
+    seq: i64,
+}
+
+/// The matching keys of one search as SQL. `sql(lo, hi)` selects column `k` from the hits
+/// whose keys lie in `[lo, hi]`; keyword lookups of one FTS table share one MATCH expression
+/// so that FTS5 itself takes the key range and the descending order.
+struct HitQuery {
+    /// SELECTs of `k` with `?1`/`?2` for the key range and `?N` (N >= 3) for `args`.
+    arms: Vec<String>,
+    and: bool,
+    /// Conditions on `s` (search_keys) other than time.
+    filters: Vec<String>,
+    args: Vec<String>,
+    begin: i64,
+    end: i64,
+}
+
+impl HitQuery {
+    fn new(keywords: &[String], and: bool, p: &MessageSearchParam, begin: i64, end: i64) -> HitQuery {
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |a: String| {
+            args.push(a);
+            format!("?{}", args.len() + 2)
+        };
+        let (mut tri, mut cjk, mut like) = (Vec::new(), Vec::new(), Vec::new());
+        for k in keywords {
+            if k.chars().count() >= 3 {
+                tri.push(format!("\"{}\"", k.replace('"', "\"\"")));
+            } else if k.chars().all(store::is_cjk) {
+                cjk.push(format!("\"{}\"", store::cjk_tokens(k).trim()));
+            } else {
+                like.push(format!("%{}%", escape_like(k)));
+            }
+        }
+        let join = if and { " AND " } else { " OR " };
+        let mut arms = Vec::new();
+        let like_sql: Vec<String> =
+            like.into_iter().map(|l| format!("body_text LIKE {} ESCAPE '\\'", arg(l))).collect();
+        if !tri.is_empty() {
+            let mut sql = format!("SELECT rowid AS k FROM search_fts WHERE search_fts MATCH {}", arg(tri.join(join)));
+            if and {
+                for l in &like_sql {
+                    sql.push_str(&format!(" AND {l}"));
+                }
+            }
+            arms.push(format!("{sql} AND rowid BETWEEN ?1 AND ?2"));
+        }
+        if !like_sql.is_empty() && !(and && !tri.is_empty()) {
+            arms.push(format!(
+                "SELECT rowid AS k FROM search_fts WHERE ({}) AND rowid BETWEEN ?1 AND ?2",
+                like_sql.join(join)
+            ));
+        }
+        if !cjk.is_empty() {
+            arms.push(format!(
+                "SELECT rowid AS k FROM search_fts_cjk WHERE search_fts_cjk MATCH {} AND rowid BETWEEN ?1 AND ?2",
+                arg(cjk.join(join))
+            ));
+        }
+        if arms.is_empty() {
+            arms.push("SELECT key AS k FROM search_keys WHERE key BETWEEN ?1 AND ?2".into());
+        }
+        let mut filters = Vec::new();
+        if !p.msg_search_param_send_indentifier_array.is_empty() {
+            let senders: Vec<String> =
+                p.msg_search_param_send_indentifier_array.iter().map(|s| arg(s.clone())).collect();
+            filters.push(format!("s.sender IN ({})", senders.join(", ")));
+        }
+        if !p.msg_search_param_message_type_array.is_empty() {
+            let parts: Vec<String> =
+                p.msg_search_param_message_type_array.iter().map(|t| format!("instr(s.types, ' {t} ') > 0")).collect();
+            filters.push(format!("({})", parts.join(" OR ")));
+        }
+        HitQuery { arms, and, filters, args, begin, end }
+    }
+
+    /// SELECT `k` of the hits in `[lo, hi]`. `exact_time` checks the real sort time (needed
+    /// when keys may have spilled past it); `ct` keeps one conversation type.
+    fn sql(&self, exact_time: bool, key_time_window: bool, ct: u32, limit: Option<usize>) -> String {
+        let mut conds = self.filters.clone();
+        if exact_time {
+            conds.push(format!("s.time BETWEEN {} AND {}", self.begin, self.end));
+        }
+        if key_time_window {
+            conds.push(format!("((h.k >> 12) & 4294967295) BETWEEN {} AND {}", self.begin, self.end));
+        }
+        if ct != 0 {
+            conds.push(format!("(h.k >> 44) IN (SELECT conv_no FROM search_convs WHERE conv_type = {ct})"));
+        }
+        let join = if self.filters.is_empty() && !exact_time { "" } else { " JOIN search_keys s ON s.key = h.k" };
+        let filtered = |arm: &str| {
+            if conds.is_empty() {
+                arm.to_string()
+            } else {
+                format!("SELECT h.k AS k FROM ({arm}) h{join} WHERE {}", conds.join(" AND "))
+            }
+        };
+        if self.arms.len() == 1 {
+            return filtered(&self.arms[0]);
+        }
+        if self.and {
+            return self.arms.iter().map(|a| filtered(a)).collect::<Vec<_>>().join(" INTERSECT ");
+        }
+        // The newest `limit` of a union are among the newest `limit` of each part.
+        self.arms
+            .iter()
+            .map(|a| match limit {
+                Some(l) => format!("SELECT k FROM ({} ORDER BY k DESC LIMIT {l})", filtered(a)),
+                None => filtered(a),
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ")
+    }
+
+    fn bind<'q>(
+        &'q self,
+        sql: &'q str,
+        lo: i64,
+        hi: i64,
+    ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        let mut q = sqlx::query(sql).bind(lo).bind(hi);
+        for a in &self.args {
+            q = q.bind(a.as_str());
+        }
+        q
+    }
+
+    /// The key range of a conversation within the time window. Spilled keys sort up to
+    /// `spill` seconds after their time, so the range reaches that far and the real time is
+    /// checked.
+    fn range(&self, conv: &SearchConv) -> (i64, i64) {
+        let hi_time = (self.end + conv.spill).min(0xffff_ffff);
+        (store::search_key(conv.no, self.begin, 0), store::search_key(conv.no, hi_time, 4095))
+    }
+
+    async fn count(&self, c: &mut SqliteConnection, conv: &SearchConv) -> Result<i64> {
+        let (lo, hi) = self.range(conv);
+        let sql = format!("SELECT COUNT(*) FROM ({})", self.sql(conv.spill > 0, false, 0, None));
+        Ok(self.bind(&sql, lo, hi).fetch_one(&mut *c).await?.get(0))
+    }
+
+    /// Per conversation over all conversations: (conv_no, hits, largest key).
+    async fn per_conv(&self, c: &mut SqliteConnection, ct: u32) -> Result<Vec<(i64, i64, i64)>> {
+        let windowed = self.begin > 0 || self.end < store::MAX_KEY_TIME;
+        let spilled: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(spill), 0) FROM search_convs").fetch_one(&mut *c).await?;
+        let hits = self.sql(windowed && spilled > 0, windowed && spilled == 0, ct, None);
+        let sql = format!("SELECT k >> 44 AS c, COUNT(*) AS n, MAX(k) AS top FROM ({hits}) GROUP BY c");
+        let rows = self.bind(&sql, 0, i64::MAX).fetch_all(&mut *c).await?;
+        Ok(rows.iter().map(|r| (r.get("c"), r.get("n"), r.get("top"))).collect())
+    }
+
+    /// The keys of the newest `want` hits of a conversation in exact order, newest first.
+    async fn top(&self, c: &mut SqliteConnection, conv: &SearchConv, want: usize) -> Result<Vec<Hit>> {
+        let (lo, hi) = self.range(conv);
+        let walk = |lo: i64, hi: i64, limit: Option<usize>| {
+            let hits = self.sql(conv.spill > 0, false, 0, limit);
+            let limit = limit.map(|l| format!(" ORDER BY h.k DESC LIMIT {l}")).unwrap_or_default();
+            let sql = format!(
+                "SELECT h.k AS k, s.time AS time, s.seq AS seq FROM ({hits}) h JOIN search_keys s ON s.key = h.k{limit}"
+            );
+            (sql, lo, hi)
+        };
+        let (sql, a, b) = walk(lo, hi, if want == usize::MAX { None } else { Some(want) });
+        let rows = self.bind(&sql, a, b).fetch_all(&mut *c).await?;
+        let mut out: Vec<Hit> =
+            rows.iter().map(|r| Hit { key: r.get("k"), time: r.get("time"), seq: r.get("seq") }).collect();
+        if want != usize::MAX && out.len() == want {
+            // Hits further down the key order can still tie with or beat the last one taken:
+            // those in the same second (other slots) and spilled ones. Their keys are at least
+            // the weakest time taken.
+            let weakest = out.iter().map(|h| h.time).min().unwrap_or(0);
+            let lowest = out.iter().map(|h| h.key).min().unwrap_or(lo);
+            let from = store::search_key(conv.no, weakest, 0).max(lo);
+            if from < lowest {
+                let (sql, a, b) = walk(from, lowest - 1, None);
+                let more = self.bind(&sql, a, b).fetch_all(&mut *c).await?;
+                out.extend(more.iter().map(|r| Hit { key: r.get("k"), time: r.get("time"), seq: r.get("seq") }));
+            }
+        }
+        out.sort_by(|a, b| (b.time, b.seq, b.key).cmp(&(a.time, a.seq, a.key)));
+        if want != usize::MAX {
+            out.truncate(want);
+        }
+        Ok(out)
+    }
+
+    /// Messages `offset..offset + size` of a conversation's hits, newest first (all when
+    /// `size` is 0).
+    async fn page(
+        &self,
+        c: &mut SqliteConnection,
+        conv: &SearchConv,
+        offset: usize,
+        size: usize,
+    ) -> Result<Vec<Message>> {
+        let want = if size == 0 { usize::MAX } else { offset.saturating_add(size) };
+        let hits = self.top(c, conv, want).await?;
+        let keys: Vec<i64> = hits.iter().skip(offset).map(|h| h.key).collect();
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(500) {
+            let sql = format!(
+                "SELECT s.key AS key, m.body AS body FROM search_keys s JOIN messages m ON m.rowid = s.msg_rowid WHERE s.key IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            let mut bodies: std::collections::HashMap<i64, Message> = std::collections::HashMap::new();
+            for r in q.fetch_all(&mut *c).await? {
+                let m: Message =
+                    serde_json::from_str(r.get::<&str, _>("body")).map_err(|e| Error::Store(e.to_string()))?;
+                bodies.insert(r.get("key"), m);
+            }
+            out.extend(chunk.iter().filter_map(|k| bodies.remove(k)));
+        }
+        Ok(out)
+    }
 }
 
 /// TIMMsgBatchSend: one message to many users, a result per user; 6003 when none succeeded.

@@ -357,37 +357,196 @@ pub fn cjk_tokens(text: &str) -> String {
     out
 }
 
-/// Keep the search index in step with one message (rows keyed by the message's rowid).
-async fn index_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error> {
-    let rowid: i64 = sqlx::query_scalar("SELECT rowid FROM messages WHERE msg_id = ?")
-        .bind(&m.message_msg_id)
-        .fetch_one(&mut *c)
+// ---- the search index (migrations 0002, 0003) ----
+
+/// Bits of a search key: `conv_no << KEY_CONV_SHIFT | key_time << KEY_TIME_SHIFT | slot`.
+pub const KEY_CONV_SHIFT: u32 = 44;
+pub const KEY_TIME_SHIFT: u32 = 12;
+const KEY_SLOTS: i64 = 1 << KEY_TIME_SHIFT;
+/// The largest conversation number (19 bits keep keys positive).
+const MAX_CONV_NO: i64 = (1 << (63 - KEY_CONV_SHIFT)) - 1;
+/// Sort times are clamped below this, leaving room for slots spilled into later seconds.
+pub const MAX_KEY_TIME: i64 = (1 << 32) - (1 << 20) - 1;
+
+pub fn search_key(conv_no: i64, key_time: i64, slot: i64) -> i64 {
+    (conv_no << KEY_CONV_SHIFT) | (key_time << KEY_TIME_SHIFT) | slot
+}
+
+/// The second a key sorts under (never earlier than the message's own sort time).
+pub fn key_time(key: i64) -> i64 {
+    (key >> KEY_TIME_SHIFT) & 0xffff_ffff
+}
+
+pub fn key_conv(key: i64) -> i64 {
+    key >> KEY_CONV_SHIFT
+}
+
+/// A message's sort time as the search index keeps it.
+pub fn index_time(t: i64) -> i64 {
+    t.clamp(0, MAX_KEY_TIME)
+}
+
+/// The number of a conversation in the search keys, assigned on first use. A number whose
+/// conversation has nothing indexed any more is reused once all are taken; None when even
+/// that fails (the message then stays out of the index).
+async fn search_conv_no(c: &mut SqliteConnection, ct: u32, id: &str) -> Result<Option<i64>, Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT conv_no FROM search_convs WHERE conv_type = ? AND conv_id = ?")
+        .bind(ct as i64)
+        .bind(id)
+        .fetch_optional(&mut *c)
         .await?;
-    sqlx::query("DELETE FROM msg_fts WHERE rowid = ?").bind(rowid).execute(&mut *c).await?;
-    sqlx::query("DELETE FROM msg_fts_cjk WHERE rowid = ?").bind(rowid).execute(&mut *c).await?;
-    if matches!(m.message_status, msg_status::DELETED | msg_status::REVOKED) {
+    if found.is_some() {
+        return Ok(found);
+    }
+    let next: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(conv_no), 0) + 1 FROM search_convs").fetch_one(&mut *c).await?;
+    if next <= MAX_CONV_NO {
+        sqlx::query("INSERT INTO search_convs (conv_no, conv_type, conv_id) VALUES (?, ?, ?)")
+            .bind(next)
+            .bind(ct as i64)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        return Ok(Some(next));
+    }
+    let free: Option<i64> = sqlx::query_scalar(
+        "SELECT conv_no FROM search_convs s WHERE NOT EXISTS
+         (SELECT 1 FROM search_keys WHERE key BETWEEN s.conv_no << 44 AND (s.conv_no << 44) + 17592186044415) LIMIT 1",
+    )
+    .fetch_optional(&mut *c)
+    .await?;
+    if let Some(n) = free {
+        sqlx::query("UPDATE search_convs SET conv_type = ?, conv_id = ?, spill = 0 WHERE conv_no = ?")
+            .bind(ct as i64)
+            .bind(id)
+            .bind(n)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(free)
+}
+
+/// A free key for a message of conversation `conv_no` at `time`: the next slot of that second,
+/// or of the first later second with a free slot (recorded as the conversation's spill).
+async fn free_search_key(c: &mut SqliteConnection, conv_no: i64, time: i64) -> Result<i64, Error> {
+    let mut kt = time;
+    loop {
+        if kt > 0xffff_ffff {
+            return Err(Error::Store("no free search key".into()));
+        }
+        let base = search_key(conv_no, kt, 0);
+        let top: Option<i64> = sqlx::query_scalar("SELECT MAX(key) FROM search_keys WHERE key BETWEEN ? AND ?")
+            .bind(base)
+            .bind(base + KEY_SLOTS - 1)
+            .fetch_one(&mut *c)
+            .await?;
+        let key = match top {
+            None => base,
+            Some(k) if k < base + KEY_SLOTS - 1 => k + 1,
+            Some(_) => {
+                kt += 1;
+                continue;
+            }
+        };
+        if kt > time {
+            sqlx::query("UPDATE search_convs SET spill = MAX(spill, ?) WHERE conv_no = ?")
+                .bind(kt - time)
+                .bind(conv_no)
+                .execute(&mut *c)
+                .await?;
+        }
+        return Ok(key);
+    }
+}
+
+async fn unindex(c: &mut SqliteConnection, key: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM search_keys WHERE key = ?").bind(key).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM search_fts WHERE rowid = ?").bind(key).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM search_fts_cjk WHERE rowid = ?").bind(key).execute(&mut *c).await?;
+    Ok(())
+}
+
+async fn index_text(c: &mut SqliteConnection, key: i64, text: &str) -> Result<(), Error> {
+    if text.is_empty() {
         return Ok(());
     }
-    let text = search_text(m);
-    let mut types = String::from(" ");
-    for e in &m.message_elem_array {
-        types.push_str(&format!("{} ", e.elem_type()));
-    }
-    let cjk = cjk_tokens(&text);
-    sqlx::query("INSERT INTO msg_fts (rowid, types, body_text) VALUES (?, ?, ?)")
-        .bind(rowid)
-        .bind(types)
+    sqlx::query("INSERT INTO search_fts (rowid, body_text) VALUES (?, ?)")
+        .bind(key)
         .bind(text)
         .execute(&mut *c)
         .await?;
+    let cjk = cjk_tokens(text);
     if !cjk.is_empty() {
-        sqlx::query("INSERT INTO msg_fts_cjk (rowid, chars) VALUES (?, ?)")
-            .bind(rowid)
+        sqlx::query("INSERT INTO search_fts_cjk (rowid, chars) VALUES (?, ?)")
+            .bind(key)
             .bind(cjk)
             .execute(&mut *c)
             .await?;
     }
     Ok(())
+}
+
+/// Keep the search index in step with one message: deleted and revoked messages leave it; a
+/// message whose sort time is unchanged keeps its key (its text is re-indexed only when it
+/// changed); otherwise it gets a key for its new place.
+async fn index_msg(c: &mut SqliteConnection, m: &Message) -> Result<(), Error> {
+    let rowid: i64 = sqlx::query_scalar("SELECT rowid FROM messages WHERE msg_id = ?")
+        .bind(&m.message_msg_id)
+        .fetch_one(&mut *c)
+        .await?;
+    let gone = matches!(m.message_status, msg_status::DELETED | msg_status::REVOKED);
+    let time = index_time(sort_time(m));
+    let text = search_text(m);
+    let mut types = String::from(" ");
+    for e in &m.message_elem_array {
+        types.push_str(&format!("{} ", e.elem_type()));
+    }
+    let old = sqlx::query("SELECT key, time FROM search_keys WHERE msg_rowid = ?")
+        .bind(rowid)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| (r.get::<i64, _>("key"), r.get::<i64, _>("time")));
+    if let Some((key, old_time)) = old {
+        if gone || old_time != time {
+            unindex(c, key).await?;
+        } else {
+            sqlx::query("UPDATE search_keys SET seq = ?, sender = ?, types = ? WHERE key = ?")
+                .bind(m.message_seq as i64)
+                .bind(&m.message_sender)
+                .bind(&types)
+                .bind(key)
+                .execute(&mut *c)
+                .await?;
+            let old_text: Option<String> = sqlx::query_scalar("SELECT body_text FROM search_fts WHERE rowid = ?")
+                .bind(key)
+                .fetch_optional(&mut *c)
+                .await?;
+            if old_text.as_deref().unwrap_or("") != text {
+                sqlx::query("DELETE FROM search_fts WHERE rowid = ?").bind(key).execute(&mut *c).await?;
+                sqlx::query("DELETE FROM search_fts_cjk WHERE rowid = ?").bind(key).execute(&mut *c).await?;
+                index_text(c, key, &text).await?;
+            }
+            return Ok(());
+        }
+    }
+    if gone {
+        return Ok(());
+    }
+    let Some(conv_no) = search_conv_no(c, m.message_conv_type, &m.message_conv_id).await? else {
+        tracing::warn!("search index: no conversation number left; a message stays unindexed");
+        return Ok(());
+    };
+    let key = free_search_key(c, conv_no, time).await?;
+    sqlx::query("INSERT INTO search_keys (key, msg_rowid, time, seq, sender, types) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(key)
+        .bind(rowid)
+        .bind(time)
+        .bind(m.message_seq as i64)
+        .bind(&m.message_sender)
+        .bind(&types)
+        .execute(&mut *c)
+        .await?;
+    index_text(c, key, &text).await
 }
 
 /// Insert or replace a message.
@@ -472,4 +631,134 @@ pub async fn set_draft(c: &mut SqliteConnection, ct: u32, id: &str, draft: Optio
         .execute(c)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod search_index_tests {
+    use super::*;
+
+    /// A store made by migrations 0001–0002 (rowid-keyed index) with messages indexed the way
+    /// 0002 did, then opened: 0003 carries every indexed message over to time-ordered keys.
+    #[tokio::test]
+    async fn test_0003_carries_the_0002_index_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("local.db");
+        let opts = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await.unwrap();
+        let all = sqlx::migrate!("./migrations");
+        let old = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(all.migrations[..2].to_vec()),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        old.run(&pool).await.unwrap();
+        // (conv, time, seq, text, status): 4100 in one second of "a" (more than one second's
+        // slots), two in "b", and a revoked message that 0002 did not index.
+        let mut rows: Vec<(&str, i64, i64, String, i64)> =
+            (0..4100).map(|i| ("a", 1000, 4100 - i, format!("同秒 tie {i}"), 2)).collect();
+        rows.push(("a", 999, 1, "earlier".into(), 2));
+        rows.push(("b", 5000, 1, "北京 meeting".into(), 2));
+        rows.push(("b", 5001, 2, "".into(), 2));
+        rows.push(("b", 5002, 3, "revoked words".into(), 6));
+        let mut tx = pool.begin().await.unwrap();
+        for (i, (conv, t, seq, text, status)) in rows.iter().enumerate() {
+            let r = sqlx::query("INSERT INTO messages (msg_id, conv_type, conv_id, seq, sort_time, sender, status, body) VALUES (?, 1, ?, ?, ?, 'x', ?, '{}')")
+                .bind(format!("m{i}"))
+                .bind(conv)
+                .bind(seq)
+                .bind(t)
+                .bind(status)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            if *status == 6 {
+                continue;
+            }
+            let rowid = r.last_insert_rowid();
+            sqlx::query("INSERT INTO msg_fts (rowid, types, body_text) VALUES (?, ' 0 ', ?)")
+                .bind(rowid)
+                .bind(text)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let cjk = cjk_tokens(text);
+            if !cjk.is_empty() {
+                sqlx::query("INSERT INTO msg_fts_cjk (rowid, chars) VALUES (?, ?)")
+                    .bind(rowid)
+                    .bind(cjk)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        pool.close().await;
+        let store = LocalStore::open(&path).await.unwrap();
+        let p = &store.pool;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_keys").fetch_one(p).await.unwrap();
+        assert_eq!(n, 4103, "every message 0002 indexed has a key");
+        let convs = sqlx::query("SELECT conv_no, conv_id, spill FROM search_convs ORDER BY conv_no")
+            .fetch_all(p)
+            .await
+            .unwrap();
+        let convs: Vec<(i64, String, i64)> = convs.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+        assert_eq!(convs, vec![(1, "a".to_string(), 1), (2, "b".to_string(), 0)]);
+        // Keys follow (time, seq) within a conversation and never sort before their time.
+        let keys = sqlx::query("SELECT key, time, seq FROM search_keys ORDER BY key").fetch_all(p).await.unwrap();
+        let keys: Vec<(i64, i64, i64)> = keys.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+        for w in keys.windows(2) {
+            if key_conv(w[0].0) == key_conv(w[1].0) {
+                assert!((w[0].1, w[0].2) < (w[1].1, w[1].2), "{w:?}");
+            }
+        }
+        assert!(keys.iter().all(|(k, t, _)| key_time(*k) >= *t));
+        assert_eq!(keys.iter().filter(|(k, t, _)| key_time(*k) == t + 1).count(), 4);
+        // The text indexes answer by key.
+        let hits: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH '\"tie\"' AND rowid BETWEEN ? AND ?",
+        )
+        .bind(search_key(1, 0, 0))
+        .bind(search_key(2, 0, 0) - 1)
+        .fetch_one(p)
+        .await
+        .unwrap();
+        assert_eq!(hits, 4100);
+        let hit: i64 = sqlx::query_scalar("SELECT rowid FROM search_fts_cjk WHERE search_fts_cjk MATCH '\"北 京\"'")
+            .fetch_one(p)
+            .await
+            .unwrap();
+        assert_eq!((key_conv(hit), key_time(hit)), (2, 5000));
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH '\"revoked\"'")
+            .fetch_one(p)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        // New writes continue the scheme: the message at 999 updates in place, a new one at
+        // 1000 takes a free slot after the spilled ones.
+        let mut c = store.pool.acquire().await.unwrap();
+        let mut m = Message::new(vec![Elem::text("one more tie")]);
+        m.message_msg_id = "new".into();
+        m.message_conv_type = 1;
+        m.message_conv_id = "a".into();
+        m.message_server_time = 1000;
+        m.message_status = msg_status::SEND_SUCC;
+        put_msg(&mut c, &m).await.unwrap();
+        let k: i64 = sqlx::query_scalar(
+            "SELECT s.key FROM search_keys s JOIN messages m ON m.rowid = s.msg_rowid WHERE m.msg_id = 'new'",
+        )
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        assert_eq!((key_conv(k), key_time(k), k & 4095), (1, 1001, 4));
+        m.message_status = msg_status::DELETED;
+        put_msg(&mut c, &m).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH '\"one more\"'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "a deleted message leaves the index");
+        drop(c);
+        store.close().await;
+    }
 }
