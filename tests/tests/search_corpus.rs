@@ -126,3 +126,142 @@ async fn test_search_a_100k_corpus() {
                           "msg_search_param_search_time_position": end, "msg_search_param_search_time_period": period})).await;
     assert_eq!(r["msg_search_result_total_count"], want);
 }
+
+/// Pages of a search walk the hits newest first by (time, seq), exactly once each, also when
+/// one second holds more messages than its index slots (5000 > 4096) and with filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_search_pages_are_exact_and_newest_first() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    // (id, time, seq, sender): 5000 in one second, imported out of seq order; 300 in the next
+    // second; 200 earlier ones at distinct times.
+    let mut all: Vec<(String, u64, u64, &str)> = Vec::new();
+    for j in 0..5000u64 {
+        let i = (j * 7919) % 5000;
+        all.push((format!("same{i}"), T0, i + 1, if i % 2 == 0 { "frank" } else { "alice" }));
+    }
+    for j in 0..300u64 {
+        all.push((format!("next{j}"), T0 + 1, 10_000 + j, "frank"));
+    }
+    for j in 0..200u64 {
+        all.push((format!("early{j}"), T0 - 1000 + 2 * j, j + 1, "alice"));
+    }
+    let msgs: Vec<Value> = all
+        .iter()
+        .map(|(id, t, seq, sender)| {
+            json!({"message_msg_id": id, "message_sender": sender, "message_server_time": t, "message_client_time": t,
+                   "message_seq": seq, "message_elem_array": [{"elem_type": 0, "text_elem_content": format!("同秒 tie {id}")}]})
+        })
+        .collect();
+    for chunk in msgs.chunks(1000) {
+        let inv = alice
+            .sdk
+            .call("TIMMsgImportMsgList", &json!({"conv_id": "frank", "conv_type": 1, "json_msg_array": chunk}))
+            .await;
+        assert_eq!(inv.callback.unwrap().await.code, 0);
+    }
+    let newest = json!({"message_msg_id": "gina1", "message_sender": "gina", "message_server_time": T0 + 5000,
+                        "message_elem_array": [{"elem_type": 0, "text_elem_content": "同秒 tie gina"}]});
+    let inv = alice
+        .sdk
+        .call("TIMMsgImportMsgList", &json!({"conv_id": "gina", "conv_type": 1, "json_msg_array": [newest]}))
+        .await;
+    assert_eq!(inv.callback.unwrap().await.code, 0);
+    let alice = &alice;
+    let search = |param: Value| async move {
+        let inv = alice.sdk.call("TIMMsgSearchLocalMessages", &json!({"json_search_message_param": param})).await;
+        let r = inv.callback.unwrap().await;
+        assert_eq!(r.code, 0, "{}", r.desc);
+        r.json
+    };
+    let ids = |r: &Value| -> Vec<String> {
+        r["msg_search_result_item_array"][0]["msg_search_result_item_message_array"]
+            .as_array()
+            .map(|a| a.iter().map(|m| m["message_msg_id"].as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    // Expected: newest first by (time, seq).
+    let expect = |pred: &dyn Fn(&(String, u64, u64, &str)) -> bool| -> Vec<String> {
+        let mut v: Vec<&(String, u64, u64, &str)> = all.iter().filter(|m| pred(m)).collect();
+        v.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+        v.into_iter().map(|m| m.0.clone()).collect()
+    };
+    let walk = |extra: Value, size: u64| async move {
+        let mut got = Vec::new();
+        for index in 0.. {
+            let mut param = json!({"msg_search_param_conv_id": "frank", "msg_search_param_conv_type": 1,
+                                   "msg_search_param_page_size": size, "msg_search_param_page_index": index});
+            for (k, v) in extra.as_object().unwrap() {
+                param[k] = v.clone();
+            }
+            let r = search(param).await;
+            let page = ids(&r);
+            if page.is_empty() {
+                break;
+            }
+            assert!(page.len() as u64 <= size);
+            got.extend(page);
+        }
+        got
+    };
+    let everything = expect(&|_| true);
+    for kw in ["同秒", "tie"] {
+        let r = search(json!({"msg_search_param_keyword_array": [kw], "msg_search_param_conv_id": "frank", "msg_search_param_conv_type": 1, "msg_search_param_page_size": 1})).await;
+        assert_eq!(r["msg_search_result_total_count"], 5500, "{kw}");
+        let got = walk(json!({"msg_search_param_keyword_array": [kw]}), 397).await;
+        assert_eq!(got, everything, "{kw}: every hit once, newest first");
+    }
+    // Small pages across the crowded second.
+    let got = walk(json!({"msg_search_param_keyword_array": ["同秒"]}), 37).await;
+    assert_eq!(got, everything);
+    // A sender filter and a time window ending inside the crowded second.
+    let got = walk(
+        json!({"msg_search_param_keyword_array": ["tie"], "msg_search_param_send_indentifier_array": ["frank"]}),
+        500,
+    )
+    .await;
+    assert_eq!(got, expect(&|m| m.3 == "frank"));
+    let got =
+        walk(json!({"msg_search_param_keyword_array": ["同秒"], "msg_search_param_search_time_position": T0}), 450)
+            .await;
+    assert_eq!(got, expect(&|m| m.1 <= T0));
+    let got = walk(
+        json!({"msg_search_param_keyword_array": ["tie"], "msg_search_param_search_time_position": T0 - 700,
+               "msg_search_param_search_time_period": 100}),
+        7,
+    )
+    .await;
+    assert_eq!(got, expect(&|m| m.1 >= T0 - 800 && m.1 <= T0 - 700));
+    assert_eq!(got.len(), 51);
+    // Without keywords: element type only.
+    let got =
+        walk(json!({"msg_search_param_keyword_array": [], "msg_search_param_message_type_array": [0]}), 1000).await;
+    assert_eq!(got, everything);
+    // All conversations: the one with the newest hit first; each item its newest 20.
+    let r = search(json!({"msg_search_param_keyword_array": ["同秒"]})).await;
+    assert_eq!(r["msg_search_result_total_count"], 2);
+    let items = r["msg_search_result_item_array"].as_array().unwrap();
+    assert_eq!(items[0]["msg_search_result_item_conv_id"], "gina");
+    assert_eq!(items[1]["msg_search_result_item_conv_id"], "frank");
+    assert_eq!(items[1]["msg_search_result_item_total_message_count"], 5500);
+    let first: Vec<String> = items[1]["msg_search_result_item_message_array"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message_msg_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(first, everything[..20].to_vec());
+    let r = search(json!({"msg_search_param_keyword_array": ["同秒"], "msg_search_param_page_size": 1, "msg_search_param_page_index": 1})).await;
+    assert_eq!(r["msg_search_result_total_count"], 2);
+    assert_eq!(r["msg_search_result_item_array"][0]["msg_search_result_item_conv_id"], "frank");
+    // A deleted message leaves every page.
+    let m = alice.ok("TIMMsgFindMessages", json!({"json_message_id_array": ["same17"]})).await[0].clone();
+    alice
+        .ok(
+            "TIMMsgDelete",
+            json!({"conv_id": "frank", "conv_type": 1, "json_msgdel_param": {"msg_delete_param_msg": m}}),
+        )
+        .await;
+    let got = walk(json!({"msg_search_param_keyword_array": ["tie"]}), 1000).await;
+    assert_eq!(got, expect(&|m| m.0 != "same17"));
+}
