@@ -338,7 +338,6 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
                 msg_search_result_item_total_message_count: total as u32,
                 msg_search_result_item_message_array: msgs,
             }],
-            ..Default::default()
         });
     }
     // All conversations (of one type when given): hits counted per conversation over the
@@ -387,11 +386,7 @@ pub async fn search(shared: &Arc<Shared>, p: MessageSearchParam) -> Result<Messa
             msg_search_result_item_message_array: q.page(&mut c, conv, 0, PER_CONV).await?,
         });
     }
-    Ok(MessageSearchResult {
-        msg_search_result_total_count: total as u32,
-        msg_search_result_item_array: items,
-        ..Default::default()
-    })
+    Ok(MessageSearchResult { msg_search_result_total_count: total as u32, msg_search_result_item_array: items })
 }
 
 /// A conversation in the search keys.
@@ -452,7 +447,7 @@ impl HitQuery {
             }
             arms.push(format!("{sql} AND rowid BETWEEN ?1 AND ?2"));
         }
-        if !like_sql.is_empty() && !(and && !tri.is_empty()) {
+        if !like_sql.is_empty() && (!and || tri.is_empty()) {
             arms.push(format!(
                 "SELECT rowid AS k FROM search_fts WHERE ({}) AND rowid BETWEEN ?1 AND ?2",
                 like_sql.join(join)
@@ -585,7 +580,7 @@ impl HitQuery {
                 out.extend(more.iter().map(|r| Hit { key: r.get("k"), time: r.get("time"), seq: r.get("seq") }));
             }
         }
-        out.sort_by(|a, b| (b.time, b.seq, b.key).cmp(&(a.time, a.seq, a.key)));
+        out.sort_by_key(|h| std::cmp::Reverse((h.time, h.seq, h.key)));
         if want != usize::MAX {
             out.truncate(want);
         }
