@@ -1,11 +1,11 @@
-//! Media: send images, files, voice and video from local paths; fetch an element's tier into the
-//! media cache (served to the webview by the asset protocol, whose scope is only that folder);
-//! downloads with progress; open, show in folder, save as; file pickers; temporary files for
-//! pasted images and recorded voice notes.
+//! Media: send images, files, voice and video from local paths; fetch an element's tier (into
+//! the SDK's media cache, or for files and videos the media download folder), served to the
+//! webview by the asset protocol, whose scope is only those folders; downloads with progress;
+//! open, show in folder, save as; file pickers; temporary files for pasted images and voice.
 //!
 //! The webview never gets file-system access: it names an element (TIM JSON) and a tier, the
-//! shell answers a path inside the media cache, and the webview turns that into an asset URL.
-//! Open / show in folder / save as only accept paths inside the media cache.
+//! shell answers a path inside a served folder, and the webview turns that into an asset URL.
+//! Open / show in folder / save as only accept files inside the served folders.
 //!
 //! End-to-end tests cannot drive native dialogs, so two environment variables stand in for the
 //! person clicking in them (used by `ui/e2e/media.test.mjs` only; everything else is real):
@@ -49,13 +49,30 @@ fn outbox(state: &AppState) -> PathBuf {
     Path::new(&state.data_dir).join("outbox")
 }
 
-/// Allow the asset protocol to serve the media cache (and nothing else).
-pub fn allow_media_root(app: &AppHandle, download_dir: &Path) -> std::io::Result<()> {
-    let root = media_root(download_dir);
-    std::fs::create_dir_all(&root)?;
-    let root = std::fs::canonicalize(&root)?;
+/// Folders the webview may load from and the shell may open / save from: the media download
+/// folder, and each signed-in user's SDK media cache once it is used (canonical paths).
+fn served_roots() -> &'static Mutex<Vec<PathBuf>> {
+    static ROOTS: OnceLock<Mutex<Vec<PathBuf>>> = OnceLock::new();
+    ROOTS.get_or_init(Default::default)
+}
+
+/// Let the asset protocol serve `dir` (recursively) and remember it as a served root.
+fn serve_dir(app: &AppHandle, dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let dir = std::fs::canonicalize(dir)?;
+    let mut roots = served_roots().lock().unwrap_or_else(|p| p.into_inner());
+    if roots.contains(&dir) {
+        return Ok(());
+    }
     use tauri::Manager;
-    app.asset_protocol_scope().allow_directory(&root, true).map_err(std::io::Error::other)
+    app.asset_protocol_scope().allow_directory(&dir, true).map_err(std::io::Error::other)?;
+    roots.push(dir);
+    Ok(())
+}
+
+/// Allow the asset protocol to serve the media download folder (and nothing else yet).
+pub fn allow_media_root(app: &AppHandle, download_dir: &Path) -> std::io::Result<()> {
+    serve_dir(app, &media_root(download_dir))
 }
 
 /// A name safe as one path component.
@@ -180,12 +197,44 @@ fn file_lock(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
     map.entry(path.to_path_buf()).or_default().clone()
 }
 
-/// The local cached path of an element's tier, downloading it (TIMMsgDownloadElemToPath, into
-/// the media cache) when it is not there yet; `progress(cur, total)` while downloading.
+/// Run a call whose callback reports progress (`msg_download_elem_result_*` values) to the end.
+async fn call_with_progress(
+    state: &AppState,
+    api: &str,
+    params: &Value,
+    progress: &mut impl FnMut(u64, u64),
+) -> Result<Value, CmdError> {
+    let mut inv = state.sdk.call(api, params).await;
+    if inv.result != 0 {
+        return Err(CmdError { code: inv.result, message: inv.desc });
+    }
+    if let Some(rx) = inv.progress.as_mut() {
+        while let Some(v) = rx.recv().await {
+            progress(
+                v["msg_download_elem_result_current_size"].as_u64().unwrap_or(0),
+                v["msg_download_elem_result_total_size"].as_u64().unwrap_or(0),
+            );
+        }
+    }
+    let r = match inv.callback {
+        Some(cb) => cb.await,
+        None => return Err(bad(format!("{api} gave no result"))),
+    };
+    if r.code != 0 {
+        return Err(CmdError { code: r.code, message: r.desc });
+    }
+    Ok(r.json)
+}
+
+/// The local path of an element's tier; `progress(cur, total)` while it downloads.
 ///
-/// This is the one place that decides cache paths, so it can switch to the SDK's own media
-/// cache (`ConfabMediaCachePath`) when that exists.
+/// What is shown in the window (image tiers, voice notes, video snapshots) comes from the SDK's
+/// media cache (`ConfabMediaCachePath`: LRU-capped, and already holding the tiers this device
+/// made for images it sent). Files and videos — what people open with other apps, show in
+/// their folder or save — are downloaded under their own names into the media download folder
+/// (`TIMMsgDownloadElemToPath`), so the system can tell their type.
 pub async fn cache_path(
+    app: &AppHandle,
     state: &AppState,
     elem: &Value,
     tier: MediaTier,
@@ -193,6 +242,17 @@ pub async fn cache_path(
 ) -> Result<MediaFile, CmdError> {
     let src = tier_source(elem, tier)?;
     let cid = src.content_id().ok_or_else(|| bad("the element has no media id yet"))?;
+    if !matches!(tier, MediaTier::File | MediaTier::Video) {
+        if let Some(dir) = state.sdk.media_cache_dir().await {
+            serve_dir(app, &dir).map_err(io_err)?;
+        }
+        let params = json!({
+            "json_download_elem_param": { "msg_download_elem_param_id": cid, "msg_download_elem_param_url": src.url },
+        });
+        let v = call_with_progress(state, "ConfabMediaCachePath", &params, &mut progress).await?;
+        let path = v["media_cache_path"].as_str().ok_or_else(|| bad("the media cache gave no path"))?;
+        return Ok(MediaFile { path: path.to_string(), size: v["media_cache_size"].as_f64().unwrap_or(0.0) });
+    }
     let root = media_root(&state.sdk.download_dir());
     let target = cache_file(&root, &cid, &src.name);
     let lock = file_lock(&target);
@@ -209,25 +269,7 @@ pub async fn cache_path(
         },
         "path": target.to_string_lossy(),
     });
-    let mut inv = state.sdk.call("TIMMsgDownloadElemToPath", &params).await;
-    if inv.result != 0 {
-        return Err(CmdError { code: inv.result, message: inv.desc });
-    }
-    if let Some(rx) = inv.progress.as_mut() {
-        while let Some(v) = rx.recv().await {
-            progress(
-                v["msg_download_elem_result_current_size"].as_u64().unwrap_or(0),
-                v["msg_download_elem_result_total_size"].as_u64().unwrap_or(0),
-            );
-        }
-    }
-    let r = match inv.callback {
-        Some(cb) => cb.await,
-        None => return Err(bad("the download gave no result")),
-    };
-    if r.code != 0 {
-        return Err(CmdError { code: r.code, message: r.desc });
-    }
+    call_with_progress(state, "TIMMsgDownloadElemToPath", &params, &mut progress).await?;
     let size = tokio::fs::metadata(&target).await.map_err(io_err)?.len();
     Ok(MediaFile { path: target.to_string_lossy().into_owned(), size: size as f64 })
 }
@@ -242,7 +284,7 @@ pub async fn media_fetch(
     tier: MediaTier,
     progress_key: Option<String>,
 ) -> Result<MediaFile, CmdError> {
-    cache_path(&state, &elem, tier, |cur, total| {
+    cache_path(&app, &state, &elem, tier, |cur, total| {
         if let Some(key) = &progress_key {
             let p = MediaProgress { key: key.clone(), cur: cur as f64, total: total as f64 };
             if let Err(e) = app.emit(MEDIA_PROGRESS_EVENT, p) {
@@ -308,12 +350,12 @@ pub async fn media_send(
     Ok(TimReply { result: inv.result, desc, outputs: inv.outputs, code, json })
 }
 
-/// `path` canonicalized, when it lies inside the media cache; an error otherwise.
-async fn inside_cache(state: &AppState, path: &str) -> Result<PathBuf, CmdError> {
-    let root = media_root(&state.sdk.download_dir());
-    let root = tokio::fs::canonicalize(&root).await.map_err(io_err)?;
+/// `path` canonicalized, when it is a file inside a served folder (the media download folder or
+/// an SDK media cache); an error otherwise.
+async fn inside_cache(path: &str) -> Result<PathBuf, CmdError> {
     let p = tokio::fs::canonicalize(path).await.map_err(io_err)?;
-    if p.starts_with(&root) && p != root {
+    let inside = served_roots().lock().unwrap_or_else(|p| p.into_inner()).iter().any(|r| p.starts_with(r) && &p != r);
+    if inside && tokio::fs::metadata(&p).await.map(|m| m.is_file()).unwrap_or(false) {
         Ok(p)
     } else {
         Err(bad("only files in the media cache can be opened or saved"))
@@ -322,8 +364,8 @@ async fn inside_cache(state: &AppState, path: &str) -> Result<PathBuf, CmdError>
 
 /// Open a cached file with the system's default app.
 #[tauri::command]
-pub async fn media_open(app: AppHandle, state: State<'_, AppState>, path: String) -> Result<(), CmdError> {
-    let p = inside_cache(&state, &path).await?;
+pub async fn media_open(app: AppHandle, path: String) -> Result<(), CmdError> {
+    let p = inside_cache(&path).await?;
     app.opener()
         .open_path(p.to_string_lossy(), None::<&str>)
         .map_err(|e| CmdError { code: ERR_PARAM, message: e.to_string() })
@@ -331,21 +373,16 @@ pub async fn media_open(app: AppHandle, state: State<'_, AppState>, path: String
 
 /// Show a cached file in the system's file manager.
 #[tauri::command]
-pub async fn media_reveal(app: AppHandle, state: State<'_, AppState>, path: String) -> Result<(), CmdError> {
-    let p = inside_cache(&state, &path).await?;
+pub async fn media_reveal(app: AppHandle, path: String) -> Result<(), CmdError> {
+    let p = inside_cache(&path).await?;
     app.opener().reveal_item_in_dir(p).map_err(|e| CmdError { code: ERR_PARAM, message: e.to_string() })
 }
 
 /// "Save as": a native save dialog, then the shell copies the cached file there. Answers the
 /// saved path, or None when the person cancelled.
 #[tauri::command]
-pub async fn media_save_as(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    path: String,
-    suggested_name: String,
-) -> Result<Option<String>, CmdError> {
-    let src = inside_cache(&state, &path).await?;
+pub async fn media_save_as(app: AppHandle, path: String, suggested_name: String) -> Result<Option<String>, CmdError> {
+    let src = inside_cache(&path).await?;
     let name = safe_name(&suggested_name);
     let dest = if let Some(dir) = std::env::var_os("CONFAB_E2E_SAVE_DIR") {
         // End-to-end tests only: stands in for the native dialog (see the module comment).
