@@ -100,6 +100,12 @@ export function Composer({ conv, onSend, onSendMedia }: { conv: ConvInfo; onSend
   }, []);
 
   useEffect(() => {
+    if (!notice) return;
+    const id = setTimeout(() => setNotice(null), 8000);
+    return () => clearTimeout(id);
+  }, [notice]);
+
+  useEffect(() => {
     if (!rec) return;
     const id = setInterval(() => setRec((r) => (r ? { ...r, now: Date.now() } : r)), 250);
     return () => clearInterval(id);

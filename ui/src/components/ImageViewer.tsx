@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { useI18n } from "../i18n";
 import { isCmdError } from "../api/shell";
 import { fetchTier, fileUrl, media, useDownloadProgress, useTierFile } from "../lib/mediaApi";
-import { baseName, formatSize, nextZoom, originalIsLarger, percent, viewerTier } from "../lib/media";
+import { formatSize, imageSaveName, nextZoom, originalIsLarger, percent, viewerTier } from "../lib/media";
 import type { Elem } from "../tim/types";
 
 /** Full-window image viewer: the large tier at once; zoom with the wheel, the buttons or
@@ -41,7 +41,7 @@ export function ImageViewer({ e, progressKey, onClose }: { e: Elem; progressKey:
   const saveAs = async () => {
     if (!path) return;
     try {
-      const saved = await media.saveAs(path, baseName(path));
+      const saved = await media.saveAs(path, imageSaveName(e, orig ? "orig" : first ?? "large"));
       if (saved) setNote(t("media_saved", { path: saved }));
     } catch (err) {
       fail(err);

@@ -129,7 +129,19 @@ function VideoElem({ e, msgKey, upload, sending }: { e: Elem; msgKey: string; up
   return (
     <div className="video-elem" data-testid="video" style={{ width: box.width }}>
       {playing ? (
-        <video src={playing} controls autoPlay style={{ width: box.width, height: box.height }} data-testid="video-player" />
+        <video
+          ref={(el) => {
+            // Start at once (the autoplay attribute is not honoured for every source here).
+            if (el && el.dataset.started !== "1") {
+              el.dataset.started = "1";
+              el.play().catch(() => {});
+            }
+          }}
+          src={playing}
+          controls
+          style={{ width: box.width, height: box.height }}
+          data-testid="video-player"
+        />
       ) : (
         <button type="button" className="media-thumb video-thumb" style={{ width: box.width, height: box.height }} onClick={() => void play()}
           disabled={!hasTier(e, "video") || d.busy} aria-label={t("media_playVideo")} data-testid="video-thumb">

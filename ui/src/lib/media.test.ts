@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  baseName, bubbleTier, fitBox, formatDuration, formatSize, imageBox, kindForFile, markPlayed, nextZoom,
+  baseName, bubbleTier, imageSaveName, fitBox, formatDuration, formatSize, imageBox, kindForFile, markPlayed, nextZoom,
   originalIsLarger, pendingElem, percent, resendSource, viewerTier, voiceUnplayed, ZOOM_MAX, ZOOM_MIN,
 } from "./media";
 import type { Message } from "../tim/types";
@@ -51,6 +51,11 @@ describe("image tiers and boxes", () => {
     expect(originalIsLarger(small)).toBe(false);
     expect(bubbleTier({ elem_type: 1, image_elem_orig_path: "/x.png" })).toBe(null);
     expect(viewerTier({ elem_type: 1, image_elem_thumb_url: "http://h/media/d/x" })).toBe("thumb");
+  });
+  it("suggests a name with the tier's format when saving", () => {
+    expect(imageSaveName({ ...img, image_elem_format: 3 }, "orig")).toBe("image.png");
+    expect(imageSaveName({ ...img, image_elem_format: 3 }, "large")).toBe("image.jpg");
+    expect(imageSaveName({ elem_type: 1, image_elem_format: 2, image_elem_orig_id: "o", image_elem_large_id: "o" }, "large")).toBe("image.gif");
   });
   it("reserves the bubble's box from the tier dimensions", () => {
     expect(imageBox(img)).toEqual({ width: 160, height: 240 });

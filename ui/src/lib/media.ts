@@ -68,6 +68,13 @@ export function originalIsLarger(e: Elem): boolean {
   return !same && num(e, "image_elem_orig_pic_width") > num(e, "image_elem_large_pic_width");
 }
 
+/** The name "save as" suggests for an image tier (tiers other than the original are JPEG). */
+export function imageSaveName(e: Elem, tier: MediaTier): string {
+  const ext = ({ 2: "gif", 3: "png", 4: "bmp" } as Record<number, string>)[num(e, "image_elem_format")] ?? "jpg";
+  const isOrig = tier === "orig" || (tier === "large" && str(e, "image_elem_large_id") === str(e, "image_elem_orig_id"));
+  return isOrig ? `image.${ext}` : "image.jpg";
+}
+
 /** A width × height fitted inside max × max (never enlarged past `max`, at least `min` on the
  *  shorter side so tiny images stay clickable). Unknown sizes give a square placeholder. */
 export function fitBox(w: number, h: number, max = 240, min = 48): { width: number; height: number } {
