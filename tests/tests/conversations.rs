@@ -185,6 +185,16 @@ async fn test_pin_conversation_syncs_across_devices_and_sorts_first() {
     let ids =
         |l: Vec<serde_json::Value>| l.iter().map(|c| c["conv_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(ids(alice.convs().await), ["bob", "carol"], "pinned first");
+    // The list (one query for every conversation) and TIMConvGetConvInfo agree.
+    let info = alice
+        .ok(
+            "TIMConvGetConvInfo",
+            json!({"json_get_conv_list_param": [
+            {"get_conversation_list_param_conv_id": "bob", "get_conversation_list_param_conv_type": 1},
+            {"get_conversation_list_param_conv_id": "carol", "get_conversation_list_param_conv_type": 1}]}),
+        )
+        .await;
+    assert_eq!(info, serde_json::Value::Array(alice.convs().await));
     // The other device hears of it live, with a conversation update.
     alice2
         .wait_for("pinned update on the other device", |e| {

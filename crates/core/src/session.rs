@@ -513,12 +513,7 @@ pub fn merge_server_fields(local: Message, mut server: Message) -> Message {
 
 /// Convenience used by the conversation API: every conversation as ConvInfo, newest first.
 pub async fn conv_list(store: &LocalStore) -> Result<Vec<ConvInfo>> {
-    let mut out = Vec::new();
-    for (ct, id) in store.conv_ids().await? {
-        if let Some(c) = store.conv_info(ct, &id).await? {
-            out.push(c);
-        }
-    }
+    let mut out = store.conv_list().await?;
     out.sort_by(|a, b| b.conv_active_time.cmp(&a.conv_active_time).then_with(|| a.conv_id.cmp(&b.conv_id)));
     Ok(out)
 }

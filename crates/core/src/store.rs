@@ -170,75 +170,84 @@ impl LocalStore {
 
     /// The conversation as a ConvInfo, or None when it does not exist.
     pub async fn conv_info(&self, ct: u32, id: &str) -> Result<Option<ConvInfo>, Error> {
-        let Some(r) = sqlx::query("SELECT unread, created_time, draft, peer_read_time, show_name, face_url FROM conversations WHERE conv_type = ? AND conv_id = ?")
+        let r = sqlx::query(&format!("{CONV_SELECT} WHERE c.conv_type = ? AND c.conv_id = ?"))
             .bind(ct as i64)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let peer_read: i64 = r.get("peer_read_time");
-        let draft: Option<Draft> =
-            r.get::<Option<String>, _>("draft").map(|s| serde_json::from_str(&s)).transpose().map_err(corrupt)?;
-        let last = sqlx::query(
-            "SELECT body FROM messages WHERE conv_type = ? AND conv_id = ? AND status != 4
-             AND json_extract(body, '$.message_excluded_from_last_message') IS NOT 1
-             ORDER BY sort_time DESC, seq DESC, msg_id DESC LIMIT 1",
-        )
-        .bind(ct as i64)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|r| row_msg(&r))
-        .transpose()?
-        .map(|m| with_peer_read(m, peer_read));
-        let mut active = r.get::<i64, _>("created_time") as u64;
-        if let Some(m) = &last {
-            active = active.max(sort_time(m) as u64);
-        }
-        if let Some(d) = &draft {
-            active = active.max(d.draft_edit_time);
-        }
-        let pinned = sqlx::query_scalar::<_, i64>("SELECT 1 FROM conv_pins WHERE conv_type = ? AND conv_id = ?")
-            .bind(ct as i64)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some();
-        if pinned {
-            active |= crate::pins::PINNED_BIT;
-        }
-        let show: String = r.get("show_name");
-        let recv_opt = self.kv_get(&recv_opt_key(ct, id)).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let group_type = if ct == conv_type::GROUP {
-            self.kv_get(&format!("group_type:{id}")).await?.and_then(|v| v.parse().ok()).unwrap_or(0)
-        } else {
-            0
-        };
-        Ok(Some(ConvInfo {
-            conv_id: id.to_string(),
-            conv_type: ct,
-            conv_unread_num: r.get::<i64, _>("unread") as u64,
-            conv_active_time: active,
-            conv_is_has_lastmsg: last.is_some(),
-            conv_last_msg: last,
-            conv_is_has_draft: draft.is_some(),
-            conv_draft: draft,
-            conv_show_name: if show.is_empty() { id.to_string() } else { show },
-            conv_face_url: r.get("face_url"),
-            conv_c2c_read_timestamp: if ct == conv_type::C2C { peer_read as u64 } else { 0 },
-            conv_recv_opt: recv_opt,
-            conv_group_type: group_type,
-            conv_is_pinned: pinned,
-            ..Default::default()
-        }))
+            .await?;
+        r.map(|r| conv_from_row(&r)).transpose()
+    }
+
+    /// Every conversation as a ConvInfo, in one query (the list at start-up), unsorted.
+    pub async fn conv_list(&self) -> Result<Vec<ConvInfo>, Error> {
+        let rows = sqlx::query(CONV_SELECT).fetch_all(&self.pool).await?;
+        rows.iter().map(conv_from_row).collect()
     }
 
     pub async fn total_unread(&self) -> Result<u64, Error> {
         let n: Option<i64> = sqlx::query_scalar("SELECT SUM(unread) FROM conversations").fetch_one(&self.pool).await?;
         Ok(n.unwrap_or(0) as u64)
     }
+}
+
+/// A conversation with what its ConvInfo shows: its last message (not deleted, not excluded from
+/// the last message), pin, receive option and group type. `conv_from_row` reads it.
+const CONV_SELECT: &str = "SELECT c.conv_type, c.conv_id, c.unread, c.created_time, c.draft, c.peer_read_time,
+        c.show_name, c.face_url,
+        (SELECT m.body FROM messages m WHERE m.conv_type = c.conv_type AND m.conv_id = c.conv_id AND m.status != 4
+           AND json_extract(m.body, '$.message_excluded_from_last_message') IS NOT 1
+         ORDER BY m.sort_time DESC, m.seq DESC, m.msg_id DESC LIMIT 1) AS last_body,
+        EXISTS (SELECT 1 FROM conv_pins p WHERE p.conv_type = c.conv_type AND p.conv_id = c.conv_id) AS pinned,
+        (SELECT value FROM kv WHERE key = 'recv_opt:' || c.conv_type || ':' || c.conv_id) AS recv_opt,
+        (SELECT value FROM kv WHERE key = 'group_type:' || c.conv_id) AS group_type
+    FROM conversations c";
+
+fn conv_from_row(r: &SqliteRow) -> Result<ConvInfo, Error> {
+    let ct = r.get::<i64, _>("conv_type") as u32;
+    let id: String = r.get("conv_id");
+    let peer_read: i64 = r.get("peer_read_time");
+    let draft: Option<Draft> =
+        r.get::<Option<String>, _>("draft").map(|s| serde_json::from_str(&s)).transpose().map_err(corrupt)?;
+    let last: Option<Message> = r
+        .get::<Option<&str>, _>("last_body")
+        .map(|b| serde_json::from_str(b).map_err(corrupt))
+        .transpose()?
+        .map(|m| with_peer_read(m, peer_read));
+    let mut active = r.get::<i64, _>("created_time") as u64;
+    if let Some(m) = &last {
+        active = active.max(sort_time(m) as u64);
+    }
+    if let Some(d) = &draft {
+        active = active.max(d.draft_edit_time);
+    }
+    let pinned = r.get::<i64, _>("pinned") != 0;
+    if pinned {
+        active |= crate::pins::PINNED_BIT;
+    }
+    let show: String = r.get("show_name");
+    let recv_opt = r.get::<Option<String>, _>("recv_opt").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let group_type = if ct == conv_type::GROUP {
+        r.get::<Option<String>, _>("group_type").and_then(|v| v.parse().ok()).unwrap_or(0)
+    } else {
+        0
+    };
+    Ok(ConvInfo {
+        conv_show_name: if show.is_empty() { id.clone() } else { show },
+        conv_id: id,
+        conv_type: ct,
+        conv_unread_num: r.get::<i64, _>("unread") as u64,
+        conv_active_time: active,
+        conv_is_has_lastmsg: last.is_some(),
+        conv_last_msg: last,
+        conv_is_has_draft: draft.is_some(),
+        conv_draft: draft,
+        conv_face_url: r.get("face_url"),
+        conv_c2c_read_timestamp: if ct == conv_type::C2C { peer_read as u64 } else { 0 },
+        conv_recv_opt: recv_opt,
+        conv_group_type: group_type,
+        conv_is_pinned: pinned,
+        ..Default::default()
+    })
 }
 
 pub fn recv_opt_key(ct: u32, id: &str) -> String {
