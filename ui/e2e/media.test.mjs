@@ -371,3 +371,27 @@ test("video, location, custom and merged messages from bob", async () => {
   await (await wd.find("[data-testid=merged-dialog] .primary")).click();
   await wd.until("the dialog to close", async () => (await wd.count("[data-testid=merged-dialog]")) === 0);
 });
+
+test("paste an image into the composer: bytes go to the shell, the image is sent", async () => {
+  // The OS clipboard cannot be filled from WebDriver; the paste event carries a real PNG made
+  // in the page, and everything after it (bytes to the shell, sending, the thumbnail) is real.
+  const before = await wd.count(".row.self [data-testid=image-thumb]");
+  await wd.cmd("POST", "/execute/async", {
+    script: `const done = arguments[arguments.length - 1];
+      const c = document.createElement('canvas'); c.width = 400; c.height = 300;
+      const g = c.getContext('2d'); g.fillStyle = '#e4572e'; g.fillRect(0, 0, 400, 300); g.fillStyle = '#fff'; g.fillRect(100, 75, 200, 150);
+      c.toBlob((b) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([b], 'image.png', { type: 'image/png' }));
+        const ta = document.querySelector('[data-testid=composer]');
+        ta.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        done(true);
+      }, 'image/png');`,
+    args: [],
+  });
+  const got = await recvWith(bob, 1, (x) => x.image_elem_orig_pic_width === 400);
+  assert.equal(got.message_elem_array[0].image_elem_orig_pic_height, 300);
+  await wd.until("the pasted image's bubble", async () => (await wd.count(".row.self [data-testid=image-thumb][data-loaded=true]")) > before, 20000);
+  await sleep(300);
+  await shot(wd, "media-13-pasted-image");
+});
