@@ -158,9 +158,13 @@ test("send an image: thumbnail in the bubble, viewer with the large tier, zoom, 
   const photo = join(dir, "photo.png");
   const bytes = png(1600, 1200, 60);
   writeFileSync(photo, bytes);
+  await watchProgress("image-upload", ".row.self [data-testid=upload-progress] [role=progressbar]");
   pick(photo);
   await (await wd.find("[data-testid=pick-image]")).click();
   const got = await recvWith(bob, 1);
+  const up = await seen("image-upload");
+  console.log(`image upload progress shown: ${JSON.stringify(up)}`);
+  assert.ok(up.some((v) => v > 0), `the sending bubble showed upload progress (saw ${JSON.stringify(up)})`);
   const im = got.message_elem_array[0];
   assert.equal(im.image_elem_orig_pic_width, 1600);
   assert.equal(im.image_elem_large_pic_width, 960, "large tier: shorter side 720");
@@ -394,4 +398,15 @@ test("paste an image into the composer: bytes go to the shell, the image is sent
   await wd.until("the pasted image's bubble", async () => (await wd.count(".row.self [data-testid=image-thumb][data-loaded=true]")) > before, 20000);
   await sleep(300);
   await shot(wd, "media-13-pasted-image");
+});
+
+test("a file that cannot be sent: the bubble says so and offers to resend", async () => {
+  pick(join(dir, "gone.bin"));
+  await (await wd.find("[data-testid=pick-file]")).click();
+  await wd.find(".row.self[data-state=failed] [data-testid=file-name]", { text: "gone.bin", timeout: 20000 });
+  await wd.find(".row.self[data-state=failed] [data-testid=resend]");
+  const banner = await wd.find(".banner.error");
+  assert.match(await banner.text(), /\d{4}/, "the error names the TIM code");
+  await sleep(300);
+  await shot(wd, "media-14-send-failed");
 });

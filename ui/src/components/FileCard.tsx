@@ -65,7 +65,7 @@ export function FileCard({ e, msgKey, upload }: { e: Elem; msgKey: string; uploa
       <div className="file-icon" aria-hidden>{(name.split(".").pop() ?? "").slice(0, 4).toUpperCase() || "FILE"}</div>
       <div className="file-body">
         <div className="file-name" title={name} data-testid="file-name">{name}</div>
-        <div className="file-size">{size || upload?.total ? formatSize(size || upload?.total || 0) : ""}</div>
+        {(size || upload?.total) ? <div className="file-size">{formatSize(size || upload?.total || 0)}</div> : null}
         {(state === "downloading" || state === "uploading") && (
           <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} data-testid="file-progress">
             <div style={{ width: `${pct}%` }} />
