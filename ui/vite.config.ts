@@ -8,5 +8,6 @@ export default defineConfig({
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   build: { target: "es2022", outDir: "dist", emptyOutDir: true },
-  test: { include: ["src/**/*.test.ts"] },
+  // The contrast test reads styles.css as text (`?raw`), so CSS is not stubbed out in tests.
+  test: { include: ["src/**/*.test.ts"], css: { include: [/styles\.css/] } },
 });
