@@ -2,7 +2,7 @@
 use confab_core::SdkEvent;
 use confab_protocol::enums::conv_event;
 use confab_tests::{eventually, text_of, TestClient, TestServer};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_conv_create_delete_and_events() {
@@ -234,4 +234,55 @@ async fn test_pin_conversation_syncs_across_devices_and_sorts_first() {
         alice2.conv("carol").await.unwrap()["conv_is_pinned"] == false
     })
     .await;
+}
+
+/// `conv_group_at_info_array`: a group message whose `message_group_at_user_array` names me
+/// (or @all) marks the group conversation until it is read; others' mentions do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_group_at_info_marks_mentions_until_read() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let carol = srv.client("carol").await;
+    let gid = alice
+        .ok("TIMGroupCreate", json!({"json_group_create_param": {"create_group_param_group_name": "at", "create_group_param_group_type": 1,
+            "create_group_param_group_member_array": [{"group_member_info_identifier": "bob"}, {"group_member_info_identifier": "carol"}]}}))
+        .await["create_group_result_groupid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let send = |to: Vec<&str>, text: &str| {
+        json!({"conv_id": gid, "conv_type": 2, "json_msg_param": {
+            "message_elem_array": [{"elem_type": 0, "text_elem_content": text}], "message_group_at_user_array": to}})
+    };
+    alice.ok("TIMMsgSendMessage", send(vec!["carol"], "@carol hi")).await;
+    let sent = alice.ok("TIMMsgSendMessage", send(vec!["bob"], "@bob look")).await;
+    alice.ok("TIMMsgSendMessage", send(vec![confab_protocol::enums::AT_ALL], "@all meeting")).await;
+    let at_of = |c: &Value| c["conv_group_at_info_array"].as_array().cloned().unwrap_or_default();
+    let group = |list: Vec<Value>| list.into_iter().find(|c| c["conv_id"] == json!(gid));
+    eventually("bob sees the @ marks", || async { group(bob.convs().await).is_some_and(|c| at_of(&c).len() == 2) })
+        .await;
+    let c = group(bob.convs().await).unwrap();
+    let ats = at_of(&c);
+    assert_eq!(ats[0]["conv_group_at_info_at_type"], 1, "@me");
+    assert_eq!(ats[0]["conv_group_at_info_seq"], sent["message_seq"]);
+    assert_eq!(ats[1]["conv_group_at_info_at_type"], 2, "@all");
+    // The message itself carries the list.
+    let list = bob.messages(&gid, 2, json!({"msg_getmsglist_param_count": 10})).await;
+    assert!(list.iter().any(|m| m["message_group_at_user_array"] == json!(["bob"])));
+    // carol: only @carol and @all; the sender marks nothing for itself.
+    eventually("carol sees hers", || async { group(carol.convs().await).is_some_and(|c| at_of(&c).len() == 2) }).await;
+    assert!(group(alice.convs().await).is_some_and(|c| at_of(&c).is_empty()));
+    // Reading the group clears them (and TIMConvGetConvInfo agrees).
+    bob.ok("TIMMsgReportReaded", json!({"conv_id": gid, "conv_type": 2})).await;
+    assert!(at_of(&group(bob.convs().await).unwrap()).is_empty());
+    let info = bob
+        .ok("TIMConvGetConvInfo", json!({"json_get_conv_list_param": [{"get_conversation_list_param_conv_id": gid, "get_conversation_list_param_conv_type": 2}]}))
+        .await;
+    assert!(at_of(&info[0]).is_empty());
+    assert_eq!(crate_at_type(&["bob", confab_protocol::enums::AT_ALL_7X], "bob"), 3);
+}
+
+fn crate_at_type(list: &[&str], me: &str) -> u32 {
+    confab_core::store::group_at_type(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>(), me)
 }

@@ -418,6 +418,12 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
                         store::put_msg(&mut tx, &msg).await?;
                         if !msg.message_is_read {
                             store::add_unread(&mut tx, ct, &id, 1).await?;
+                            if ct == conv_type::GROUP {
+                                let at = store::group_at_type(&msg.message_group_at_user_array, &shared.me);
+                                if at != 0 {
+                                    store::add_group_at(&mut tx, &id, msg.message_seq, at).await?;
+                                }
+                            }
                         }
                         if ct == conv_type::C2C && !msg.message_is_from_self {
                             if let Some(p) = &msg.message_sender_profile {

@@ -199,7 +199,8 @@ const CONV_SELECT: &str = "SELECT c.conv_type, c.conv_id, c.unread, c.created_ti
          ORDER BY m.sort_time DESC, m.seq DESC, m.msg_id DESC LIMIT 1) AS last_body,
         EXISTS (SELECT 1 FROM conv_pins p WHERE p.conv_type = c.conv_type AND p.conv_id = c.conv_id) AS pinned,
         (SELECT value FROM kv WHERE key = 'recv_opt:' || c.conv_type || ':' || c.conv_id) AS recv_opt,
-        (SELECT value FROM kv WHERE key = 'group_type:' || c.conv_id) AS group_type
+        (SELECT value FROM kv WHERE key = 'group_type:' || c.conv_id) AS group_type,
+        CASE WHEN c.conv_type = 2 THEN (SELECT value FROM kv WHERE key = 'group_at:' || c.conv_id) END AS group_at
     FROM conversations c";
 
 fn conv_from_row(r: &SqliteRow) -> Result<ConvInfo, Error> {
@@ -231,7 +232,12 @@ fn conv_from_row(r: &SqliteRow) -> Result<ConvInfo, Error> {
     } else {
         0
     };
+    let group_at: Vec<confab_protocol::conv::GroupAtInfo> = match r.get::<Option<&str>, _>("group_at") {
+        Some(v) => serde_json::from_str(v).map_err(corrupt)?,
+        None => Vec::new(),
+    };
     Ok(ConvInfo {
+        conv_group_at_info_array: group_at,
         conv_show_name: if show.is_empty() { id.clone() } else { show },
         conv_id: id,
         conv_type: ct,
@@ -263,6 +269,38 @@ pub fn with_peer_read(mut m: Message, peer_read_time: i64) -> Message {
 }
 
 // ---- writes, usable inside a transaction ----
+
+/// How a group message's `message_group_at_user_array` mentions `me`: 0 not, 1 @me, 2 @all,
+/// 3 both (TIMGroupAtType).
+pub fn group_at_type(at_users: &[String], me: &str) -> u32 {
+    use confab_protocol::enums::{AT_ALL, AT_ALL_7X};
+    let me_at = at_users.iter().any(|u| u == me);
+    let all = at_users.iter().any(|u| u == AT_ALL || u == AT_ALL_7X);
+    match (me_at, all) {
+        (true, true) => 3,
+        (true, false) => 1,
+        (false, true) => 2,
+        (false, false) => 0,
+    }
+}
+
+/// Remember that an unread message of group `gid` mentions me (`conv_group_at_info_array`,
+/// kept in `kv` under `group_at:<gid>` until the group is read).
+pub async fn add_group_at(c: &mut SqliteConnection, gid: &str, seq: u64, at_type: u32) -> Result<(), Error> {
+    let key = format!("group_at:{gid}");
+    let cur: Option<String> =
+        sqlx::query_scalar("SELECT value FROM kv WHERE key = ?").bind(&key).fetch_optional(&mut *c).await?;
+    let mut list: Vec<confab_protocol::conv::GroupAtInfo> = match cur {
+        Some(v) => serde_json::from_str(&v).map_err(corrupt)?,
+        None => Vec::new(),
+    };
+    if list.iter().any(|a| a.conv_group_at_info_seq == seq && seq != 0) {
+        return Ok(());
+    }
+    list.push(confab_protocol::conv::GroupAtInfo { conv_group_at_info_seq: seq, conv_group_at_info_at_type: at_type });
+    let v = serde_json::to_string(&list).map_err(|e| Error::Store(e.to_string()))?;
+    kv_set(c, &key, &v).await
+}
 
 pub async fn kv_set(c: &mut SqliteConnection, key: &str, value: &str) -> Result<(), Error> {
     sqlx::query("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -617,8 +655,12 @@ pub async fn mark_read(c: &mut SqliteConnection, ct: u32, id: &str, time: i64) -
         .bind(left)
         .bind(ct as i64)
         .bind(id)
-        .execute(c)
+        .execute(&mut *c)
         .await?;
+    if ct == conv_type::GROUP && left == 0 {
+        // Read: the @ marks go with the unread messages.
+        sqlx::query("DELETE FROM kv WHERE key = ?").bind(format!("group_at:{id}")).execute(c).await?;
+    }
     Ok(())
 }
 
