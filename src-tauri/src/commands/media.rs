@@ -440,10 +440,25 @@ pub async fn media_write_temp(
     let name = safe_name(&percent_decode(name));
     let dir = outbox(&state);
     tokio::fs::create_dir_all(&dir).await.map_err(io_err)?;
+    drop_old_temp_files(&dir).await;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let path = dir.join(format!("{stamp}-{name}"));
     tokio::fs::write(&path, bytes).await.map_err(io_err)?;
     Ok(path.to_string_lossy().into_owned())
+}
+
+/// How long a temporary outgoing file is kept (a failed send can be retried meanwhile).
+const TEMP_KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Delete temporary outgoing files older than [`TEMP_KEEP`].
+async fn drop_old_temp_files(dir: &Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else { return };
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let old = e.metadata().await.ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+        if old.is_some_and(|age| age > TEMP_KEEP) {
+            let _ = tokio::fs::remove_file(e.path()).await;
+        }
+    }
 }
 
 /// Decode `%XX` escapes (header values are ASCII; the webview encodes the file name).

@@ -13,6 +13,7 @@ export function VoiceBubble({ e, m }: { e: Elem; m: Message }) {
   const [src, setSrc] = useState<string | null>(null);
   const [playing, setPlaying] = useState(false);
   const [error, setError] = useState(false);
+  const [pos, setPos] = useState(0);
   const audio = useRef<HTMLAudioElement>(null);
   const duration = e.sound_elem_file_time ?? 0;
   const ready = !!(e.sound_elem_file_id || e.sound_elem_url);
@@ -71,7 +72,9 @@ export function VoiceBubble({ e, m }: { e: Elem; m: Message }) {
       <span className="voice-wave" aria-hidden>
         {Array.from({ length: Math.min(18, 4 + Math.round(duration)) }, (_, i) => <i key={i} style={{ height: `${6 + ((i * 7) % 11)}px` }} />)}
       </span>
-      <span className="voice-time" data-testid="voice-duration">{formatDuration(duration)}</span>
+      <span className="voice-time" data-testid="voice-duration">
+        {playing ? `${formatDuration(pos)} / ` : ""}{formatDuration(duration)}
+      </span>
       {unplayed && <span className="unplayed-dot" title={t("media_unplayed")} aria-label={t("media_unplayed")} data-testid="voice-unplayed" />}
       {error && <span className="media-error" role="alert">{t("media_playFailed")}</span>}
       {src && (
@@ -81,7 +84,11 @@ export function VoiceBubble({ e, m }: { e: Elem; m: Message }) {
           preload="auto"
           onPlay={() => setPlaying(true)}
           onPause={() => setPlaying(false)}
-          onEnded={() => setPlaying(false)}
+          onEnded={() => {
+            setPlaying(false);
+            setPos(0);
+          }}
+          onTimeUpdate={(ev) => setPos(Math.floor(ev.currentTarget.currentTime))}
           onError={() => {
             setPlaying(false);
             setError(true);
