@@ -114,7 +114,8 @@ async function stop(app, dataDir) {
     if (appPid(dataDir)) process.kill(left.pid, "SIGKILL");
     for (let i = 0; i < 50 && appPid(dataDir); i++) await sleep(100);
   }
-  await sleep(300);
+  // Its single-instance name leaves the session bus shortly after the process.
+  await sleep(1500);
 }
 
 async function seed(url, serverDir, name, dataDir, convs, messages, big) {
@@ -146,33 +147,50 @@ async function launch(home, dataDir, expectConvs) {
   const uptime = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
   const procStartMs = Date.now() - (uptime - p.start / CLK_TCK) * 1000;
   const rows = await app.wd.until("every conversation in the list", async () => {
-    const n = await app.wd.exec("return document.querySelectorAll('[data-testid=conv-list] > li').length");
+    const n = Number(await app.wd.exec("return document.querySelector('[data-testid=conv-list]')?.dataset.count ?? 0"));
     return n >= expectConvs ? n : 0;
   }, 60000);
-  return { app, pid: p.pid, launchMs: at - t0, fromProcessMs: at - procStartMs, sessionMs: sessionAt - t0, rows };
+  // The list renders only the rows in view; how many are in the DOM:
+  const domRows = await app.wd.exec("return document.querySelectorAll('[data-testid=conv-list] > li.conv-item').length");
+  return { app, pid: p.pid, launchMs: at - t0, fromProcessMs: at - procStartMs, sessionMs: sessionAt - t0, rows, domRows };
 }
 
-async function scroll(app, convId, want) {
+/** Open `convId` and scroll up until `want` of its `total` messages have been loaded. The chat
+ * may render only the rows in view, so progress is read from the seeded texts ("#<index> ...",
+ * index 0 the oldest): the oldest index reached. */
+async function scroll(app, convId, total, want) {
   const { wd } = app;
-  await (await wd.find(`[data-testid=conv-${convId}]`)).click();
+  const row = await wd.find(`[data-testid=conv-${convId}]`).catch(async (e) => {
+    console.log("screenshot:", await shot(wd, "bench-no-row"));
+    throw e;
+  });
+  await row.click();
   await wd.find("[data-testid=msg-row]", { timeout: 30000 }).catch(async (e) => {
     console.log("screenshot:", await shot(wd, "bench-scroll-failed"));
     throw e;
   });
+  const probe = `
+    const rows = [...document.querySelectorAll('[data-testid=msg-row]')];
+    let el = rows[0];
+    while (el && !(el.scrollHeight > el.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(el).overflowY))) el = el.parentElement;
+    if (el) { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }
+    let min = Infinity;
+    for (const r of rows) { const m = /#(\\d+) /.exec(r.textContent); if (m) min = Math.min(min, Number(m[1])); }
+    return [rows.length, min === Infinity ? -1 : min];`;
   const t0 = Date.now();
-  let last = 0;
+  let last = -1;
   let lastChange = Date.now();
+  let dom = 0;
   for (;;) {
-    const n = await wd.exec(
-      "const el = document.querySelector('[data-testid=messages]'); if (el) { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }" +
-        " return document.querySelectorAll('[data-testid=msg-row]').length;",
-    );
-    if (n >= want) return { rows: n, ms: Date.now() - t0, complete: true };
-    if (n !== last) {
-      last = n;
+    const [n, oldest] = await wd.exec(probe);
+    dom = n;
+    const loaded = oldest >= 0 ? total - oldest : 0;
+    if (loaded >= want) return { rows: loaded, dom, ms: Date.now() - t0, complete: true };
+    if (loaded !== last) {
+      last = loaded;
       lastChange = Date.now();
     } else if (Date.now() - lastChange > 20000) {
-      return { rows: n, ms: Date.now() - t0, complete: false };
+      return { rows: loaded, dom, ms: Date.now() - t0, complete: false };
     }
     await sleep(30);
   }
@@ -202,12 +220,12 @@ async function main() {
       const r = await launch(s.home, s.dir, s.convs);
       const mem = memory(r.pid);
       runs.push({ ...r, mem });
-      console.log(`${name} start ${i + 1}: ${fmt(r.launchMs)} ms from launch request (${fmt(r.fromProcessMs)} ms from process start; WebDriver session ${fmt(r.sessionMs)} ms), ${r.rows} rows, RSS ${fmt(mem.totalMb)} MB`);
+      console.log(`${name} start ${i + 1}: ${fmt(r.launchMs)} ms from launch request (${fmt(r.fromProcessMs)} ms from process start; WebDriver session ${fmt(r.sessionMs)} ms), ${r.rows} conversations (${r.domRows} rows in the DOM), RSS ${fmt(mem.totalMb)} MB`);
       if (name === "big" && i === RUNS - 1) {
-        const sc = await scroll(r.app, "p0000", SCROLL_TO);
+        const sc = await scroll(r.app, "p0000", BIG, Math.min(SCROLL_TO, BIG));
         const after = memory(r.pid);
         results.scroll = { ...sc, mem: after };
-        console.log(`scrolled ${sc.rows} messages in ${(sc.ms / 1000).toFixed(1)} s${sc.complete ? "" : " (stalled before the target)"}`);
+        console.log(`scrolled ${sc.rows} messages in ${(sc.ms / 1000).toFixed(1)} s (${sc.dom} message rows in the DOM)${sc.complete ? "" : " (stalled before the target)"}`);
       }
       await stop(r.app, s.dir);
     }
@@ -225,7 +243,7 @@ async function main() {
     `launch → conversation list: ${fmt(launchBig)} ms (target < ${TARGET_LAUNCH_MS} ms: ${launchBig < TARGET_LAUNCH_MS ? "met" : "NOT met"}); baseline ${fmt(launchBase)} ms; ratio ${(launchBig / launchBase).toFixed(2)}`,
     `  from the app process's start: ${fmt(procBig)} ms; baseline ${fmt(procBase)} ms; ratio ${(procBig / procBase).toFixed(2)}`,
     `resident memory after the list: ${fmt(memBig)} MB (baseline ${fmt(memBase)} MB, ratio ${(memBig / memBase).toFixed(2)})`,
-    `after scrolling ${sc.rows} messages (${(sc.ms / 1000).toFixed(1)} s${sc.complete ? "" : ", stalled"}): VmRSS app ${fmt(sc.mem.appMb)} MB + ${sc.mem.children.map((c) => `${c.comm} ${fmt(c.mb)} MB`).join(" + ")} = ${fmt(sc.mem.totalMb)} MB (target < ${TARGET_RSS_MB} MB: ${sc.mem.totalMb < TARGET_RSS_MB ? "met" : "NOT met"}); PSS sum ${fmt(sc.mem.pssMb)} MB`,
+    `after scrolling ${sc.rows} messages (${(sc.ms / 1000).toFixed(1)} s, ${sc.dom} rows in the DOM${sc.complete ? "" : ", stalled"}): VmRSS app ${fmt(sc.mem.appMb)} MB + ${sc.mem.children.map((c) => `${c.comm} ${fmt(c.mb)} MB`).join(" + ")} = ${fmt(sc.mem.totalMb)} MB (target < ${TARGET_RSS_MB} MB: ${sc.mem.totalMb < TARGET_RSS_MB ? "met" : "NOT met"}); PSS sum ${fmt(sc.mem.pssMb)} MB`,
     `  baseline after the list: VmRSS ${fmt(memBase)} MB, PSS ${fmt(median(b.map((r) => r.mem.pssMb)))} MB; big after the list: PSS ${fmt(median(g.map((r) => r.mem.pssMb)))} MB`,
   ];
   console.log(lines.join("\n"));

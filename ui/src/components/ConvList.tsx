@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useI18n } from "../i18n";
 import { isCmdError, shell } from "../api/shell";
-import { convMenu, convTime, isMuted, isPinned, type ConvMenuAction } from "../lib/convs";
+import { convMenu, convTime, isMuted, isPinned, visibleRange, type ConvMenuAction } from "../lib/convs";
 import { convName, convPreview } from "../lib/preview";
 import { listTime } from "../lib/time";
 import { convKey, type ConvInfo } from "../tim/types";
@@ -24,6 +24,23 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
   const [query, setQuery] = useState("");
   const [menu, setMenu] = useState<{ key: string; x: number; y: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Only the rows in view (plus an overscan) are rendered: a list of thousands stays cheap to
+  // show and to keep. Rows have one height, measured from a rendered row.
+  const listRef = useRef<HTMLUListElement>(null);
+  const [view, setView] = useState({ top: 0, height: 1200 });
+  const [rowH, setRowH] = useState(64);
+  useLayoutEffect(() => {
+    const el = listRef.current;
+    if (!el) return;
+    const row = el.querySelector<HTMLElement>("li.conv-item");
+    if (row && row.offsetHeight > 0 && row.offsetHeight !== rowH) setRowH(row.offsetHeight);
+    if (el.clientHeight > 0 && el.clientHeight !== view.height) setView({ top: el.scrollTop, height: el.clientHeight });
+  });
+  useEffect(() => {
+    const onResize = () => listRef.current && setView({ top: listRef.current.scrollTop, height: listRef.current.clientHeight });
+    window.addEventListener("resize", onResize);
+    return () => window.removeEventListener("resize", onResize);
+  }, []);
   const onOpenRef = useRef(onOpen);
   onOpenRef.current = onOpen;
 
@@ -57,6 +74,7 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
   };
 
   const menuConv = menu ? convs.find((c) => convKey(c) === menu.key) : undefined;
+  const range = visibleRange(view.top, view.height, rowH, convs.length);
   return (
     <div className="conv-pane">
       <SearchBox query={query} setQuery={setQuery} />
@@ -66,8 +84,17 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
       ) : !convs.length ? (
         <p className="conv-empty">{t("noConversations")}</p>
       ) : (
-        <ul className="conv-list" role="listbox" aria-label={t("conversations")} data-testid="conv-list">
-          {convs.map((c) => {
+        <ul
+          className="conv-list"
+          role="listbox"
+          aria-label={t("conversations")}
+          data-testid="conv-list"
+          data-count={convs.length}
+          ref={listRef}
+          onScroll={(e) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
+        >
+          {range[0] > 0 && <li role="presentation" className="conv-spacer" style={{ height: range[0] * rowH }} />}
+          {convs.slice(range[0], range[1]).map((c, i) => {
             const key = convKey(c);
             const p = convPreview(c, t);
             const name = convName(c, groupNames);
@@ -78,6 +105,8 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
                 key={key}
                 role="option"
                 aria-selected={key === openKey}
+                aria-posinset={range[0] + i + 1}
+                aria-setsize={convs.length}
                 className={"conv-item" + (pinned ? " pinned" : "")}
                 onContextMenu={(e) => {
                   e.preventDefault();
@@ -104,6 +133,11 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
                     <span className="conv-bottom">
                       <span className="conv-preview">
                         {p.draft && <span className="draft-mark">{t("draft")} </span>}
+                        {!p.draft && c.conv_unread_num > 0 && (c.conv_group_at_info_array?.length ?? 0) > 0 && (
+                          <span className="at-mark" data-testid="at-mark">
+                            {c.conv_group_at_info_array!.some((a) => a.conv_group_at_info_at_type !== 2) ? t("chat_atMe") : t("chat_atAll")}{" "}
+                          </span>
+                        )}
                         {p.text}
                       </span>
                       {muted && <span className="conv-mark mute-mark" title={t("muted")} aria-label={t("muted")} data-testid="mute-mark"><IconMuted /></span>}
@@ -132,6 +166,7 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
               </li>
             );
           })}
+          {range[1] < convs.length && <li role="presentation" className="conv-spacer" style={{ height: (convs.length - range[1]) * rowH }} />}
         </ul>
       )}
       {menu && menuConv && <ConvMenu conv={menuConv} x={menu.x} y={menu.y} onClose={() => setMenu(null)} onAction={(a) => run(menuConv, a)} />}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { convMenu, convsReducer, convTime, highlight, isMuted, isPinned, PINNED_BIT, searchGroups, searchKeywords, sortConvs, totalUnread } from "./convs";
+import { convMenu, convsReducer, convTime, highlight, visibleRange, isMuted, isPinned, PINNED_BIT, searchGroups, searchKeywords, sortConvs, totalUnread } from "./convs";
 import type { ConvInfo, Message } from "../tim/types";
 
 const last = (t: number): Message => ({
@@ -101,5 +101,16 @@ describe("search", () => {
     expect(g[0].hits).toHaveLength(3);
     expect(g[1].hits[0].segments).toEqual([{ text: "my ", hit: false }, { text: "Tent", hit: true }]);
     expect(searchGroups(null, ["x"])).toEqual([]);
+  });
+});
+
+describe("visibleRange", () => {
+  it("renders the rows in view plus an overscan, clamped to the list", () => {
+    expect(visibleRange(0, 600, 60, 1000, 5)).toEqual([0, 15]);
+    expect(visibleRange(6000, 600, 60, 1000, 5)).toEqual([95, 115]);
+    expect(visibleRange(59_000, 600, 60, 1000, 5)).toEqual([978, 999]);
+    expect(visibleRange(59_700, 600, 60, 1000, 5)).toEqual([990, 1000]);
+    expect(visibleRange(0, 600, 60, 3, 5)).toEqual([0, 3]);
+    expect(visibleRange(-50, 600, 60, 0)).toEqual([0, 0]);
   });
 });

@@ -146,3 +146,12 @@ export interface MessageSearchResult {
     msg_search_result_item_message_array: Message[];
   }[];
 }
+
+/** The rows of a list of `n` rows of `rowHeight` px to render for a viewport at `scrollTop` of
+ * `height` px, with `overscan` extra rows on each side: [start, end). */
+export function visibleRange(scrollTop: number, height: number, rowHeight: number, n: number, overscan = 8): [number, number] {
+  if (n <= 0 || rowHeight <= 0) return [0, Math.max(0, n)];
+  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
+  const last = Math.ceil((Math.max(0, scrollTop) + Math.max(0, height)) / rowHeight);
+  return [Math.max(0, Math.min(n, first - overscan)), Math.min(n, last + overscan)];
+}
