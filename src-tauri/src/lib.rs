@@ -52,7 +52,9 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             std::fs::create_dir_all(&data_dir)?;
-            let sdk = Sdk::new(SdkOptions { data_dir: data_dir.clone(), ..SdkOptions::default() });
+            // CONFAB_CA_FILE: a PEM CA trusted for wss:// besides the system's roots.
+            let extra_ca_pem = std::env::var_os("CONFAB_CA_FILE").filter(|v| !v.is_empty()).map(Into::into);
+            let sdk = Sdk::new(SdkOptions { data_dir: data_dir.clone(), extra_ca_pem, ..SdkOptions::default() });
             commands::media::allow_media_root(app.handle(), &sdk.download_dir())?;
             events::forward(app.handle().clone(), sdk.subscribe());
             notify::install(app.handle());

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
-/// `confab-cli [--server ws://HOST:PORT] [--data-dir DIR]`
+/// `confab-cli [--server ws://HOST:PORT] [--data-dir DIR] [--ca-file PEM]`
 #[derive(clap::Parser)]
 #[command(name = "confab-cli", version, about = "Headless Confab client: JSON lines on stdin/stdout")]
 pub struct Args {
@@ -21,6 +21,10 @@ pub struct Args {
     /// Where this instance keeps its data (TIMInit's config may override it).
     #[arg(long, default_value = "confab-cli-data")]
     pub data_dir: PathBuf,
+    /// A PEM file of CA certificates trusted for wss:// besides the system's roots (a server
+    /// with a self-signed or private-CA certificate).
+    #[arg(long, env = "CONFAB_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The binary's whole `main`: parse arguments, run, report errors on stderr.
@@ -47,7 +51,12 @@ pub fn main_entry() -> std::process::ExitCode {
 
 /// Run until stdin closes; then log out and return.
 pub async fn run(args: Args) -> std::io::Result<()> {
-    let sdk = Sdk::new(SdkOptions { server_url: args.server, data_dir: args.data_dir, ..Default::default() });
+    let sdk = Sdk::new(SdkOptions {
+        server_url: args.server,
+        data_dir: args.data_dir,
+        extra_ca_pem: args.ca_file,
+        ..Default::default()
+    });
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Value>();
     let printer = tokio::spawn(async move {
         let mut stdout = tokio::io::stdout();

@@ -156,7 +156,7 @@ async fn fetch_part(shared: &Arc<Shared>, cid: &str, part: &Path, progress: &mut
     let mut resp = if have == size && size > 0 {
         None
     } else {
-        Some(http::get(&shared.link.url, &path, &headers).await.map_err(|e| Error::Download(e.to_string()))?)
+        Some(http::get(&shared.link, &path, &headers).await.map_err(|e| e.into_error(Error::Download))?)
     };
     let mut f = tokio::fs::OpenOptions::new()
         .create(true)

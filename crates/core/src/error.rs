@@ -18,6 +18,10 @@ pub enum Error {
     Io(String),
     #[error("not connected to the server")]
     Disconnected,
+    /// The TLS layer failed: the server's certificate is not trusted, the handshake broke, or
+    /// the extra CA file cannot be used. Never retried over plaintext.
+    #[error("{0}")]
+    Tls(String),
     #[error("the server did not answer in time")]
     Timeout,
     #[error("a login is already in progress")]
@@ -56,6 +60,10 @@ impl Error {
             Error::Store(_) => codes::ERR_DATABASE_OPERATE_FAILED,
             Error::Io(_) => codes::ERR_IO_OPERATION_FAILED,
             Error::Disconnected => codes::ERR_SDK_NET_DISCONNECT,
+            // 9501 is TIM's "transport encrypt/decrypt failure": TLS is that layer here. It is
+            // not 9508, which apps treat as a passing network loss; a refused certificate needs
+            // a person (install the CA, fix the server), and the desc says which.
+            Error::Tls(_) => codes::ERR_SDK_NET_ENCODE_FAILED,
             Error::Timeout => codes::ERR_SDK_NET_WAIT_ACK_TIMEOUT,
             Error::LoginInProgress => codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS,
             Error::KickedOffline => codes::ERR_LOGIN_KICKED_OFF_BY_OTHER,

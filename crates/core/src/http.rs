@@ -1,36 +1,133 @@
 //! A minimal HTTP/1.1 client for the media routes of the Confab server (same host and port as
 //! the WebSocket). One request per connection (`Connection: close`); request bodies are written
 //! in pieces so callers can report progress; response bodies are read as a stream.
+//!
+//! A `wss://` server's media is fetched over `https://` with the link's rustls settings (system
+//! roots + extra CA, see `link.rs`); a `ws://` server's over plain `http://`. The server URL's
+//! scheme decides, so a TLS failure never turns into a plaintext retry.
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+use crate::link::Link;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("only ws:// and http:// servers carry media")]
+    #[error("only ws://, wss://, http:// and https:// servers carry media")]
     Scheme,
     #[error("connection failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS layer failed (untrusted certificate, broken handshake); its description.
+    #[error("{0}")]
+    Tls(String),
     #[error("malformed response")]
     Malformed,
     #[error("timed out")]
     Timeout,
 }
 
-/// `ws://host:port/...` or `http://host:port/...` → `host:port`.
+impl HttpError {
+    /// The SDK error for a failed media transfer: TLS failures keep their own code (9501),
+    /// everything else becomes `other` (6008 upload / 6009 download failures).
+    pub fn into_error(self, other: impl FnOnce(String) -> crate::Error) -> crate::Error {
+        match self {
+            HttpError::Tls(d) => crate::Error::Tls(d),
+            e => other(e.to_string()),
+        }
+    }
+}
+
+fn split_scheme(server_url: &str) -> Result<(bool, &str), HttpError> {
+    let (scheme, rest) = server_url.split_once("://").ok_or(HttpError::Scheme)?;
+    let tls = match scheme.to_ascii_lowercase().as_str() {
+        "ws" | "http" => false,
+        "wss" | "https" => true,
+        _ => return Err(HttpError::Scheme),
+    };
+    Ok((tls, rest))
+}
+
+/// `ws://host:port/...`, `wss://…`, `http://…` or `https://…` → `host:port` (as written).
 pub fn authority(server_url: &str) -> Result<String, HttpError> {
-    let rest =
-        server_url.strip_prefix("ws://").or_else(|| server_url.strip_prefix("http://")).ok_or(HttpError::Scheme)?;
+    let (_, rest) = split_scheme(server_url)?;
     Ok(rest.split('/').next().unwrap_or("").to_string())
 }
+
+/// The base URL of the media routes: `http://host:port` for a `ws://` server, `https://…` for
+/// a `wss://` one.
+pub fn base_url(server_url: &str) -> Result<String, HttpError> {
+    let (tls, _) = split_scheme(server_url)?;
+    Ok(format!("{}://{}", if tls { "https" } else { "http" }, authority(server_url)?))
+}
+
+/// Host (IPv6 brackets kept) and port of an authority; the scheme's default port when none.
+fn host_port(authority: &str, tls: bool) -> (&str, u16) {
+    let default = if tls { 443 } else { 80 };
+    let (host, port) = match authority.rfind(':') {
+        // A colon inside `[…]` belongs to an IPv6 address.
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], authority[i + 1..].parse().ok()),
+        _ => (authority, None),
+    };
+    (host, port.unwrap_or(default))
+}
+
+/// Where a request goes: a [`Link`] (its server URL and TLS settings, extra CA included) or a
+/// bare server URL (TLS trusting the system's roots only).
+pub enum Target<'a> {
+    Url(&'a str),
+    Link(&'a Link),
+}
+
+impl<'a> From<&'a str> for Target<'a> {
+    fn from(u: &'a str) -> Self {
+        Target::Url(u)
+    }
+}
+
+impl<'a> From<&'a String> for Target<'a> {
+    fn from(u: &'a String) -> Self {
+        Target::Url(u)
+    }
+}
+
+impl<'a> From<&'a Link> for Target<'a> {
+    fn from(l: &'a Link) -> Self {
+        Target::Link(l)
+    }
+}
+
+impl<'a> From<&'a std::sync::Arc<Link>> for Target<'a> {
+    fn from(l: &'a std::sync::Arc<Link>) -> Self {
+        Target::Link(l)
+    }
+}
+
+impl Target<'_> {
+    fn url(&self) -> &str {
+        match self {
+            Target::Url(u) => u,
+            Target::Link(l) => &l.url,
+        }
+    }
+
+    async fn tls_config(&self) -> crate::Result<std::sync::Arc<rustls::ClientConfig>> {
+        match self {
+            Target::Url(_) => crate::link::client_tls_config(None).await,
+            Target::Link(l) => l.tls_config().await,
+        }
+    }
+}
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// A response whose body is read on demand.
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub content_length: Option<u64>,
-    reader: BufReader<TcpStream>,
+    reader: BufReader<Box<dyn Io>>,
     read: u64,
 }
 
@@ -82,18 +179,38 @@ impl Response {
 
 /// Send a request. The body, if any, comes from `body` (read to its end, `body_len` bytes);
 /// `progress` is called with the number of body bytes written so far.
-pub async fn request<R: tokio::io::AsyncRead + Unpin>(
-    server_url: &str,
+pub async fn request<'a, R: tokio::io::AsyncRead + Unpin>(
+    target: impl Into<Target<'a>>,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: Option<(R, u64)>,
     mut progress: impl FnMut(u64),
 ) -> Result<Response, HttpError> {
-    let host = authority(server_url)?;
-    let stream =
-        tokio::time::timeout(IO_TIMEOUT, TcpStream::connect(&host)).await.map_err(|_| HttpError::Timeout)??;
+    let target = target.into();
+    let (tls, _) = split_scheme(target.url())?;
+    let host = authority(target.url())?;
+    let (name, port) = host_port(&host, tls);
+    let addr = (name.trim_start_matches('[').trim_end_matches(']'), port);
+    let stream = tokio::time::timeout(IO_TIMEOUT, TcpStream::connect(addr)).await.map_err(|_| HttpError::Timeout)??;
     stream.set_nodelay(true).ok();
+    let stream: Box<dyn Io> = if tls {
+        let cfg = target.tls_config().await.map_err(|e| HttpError::Tls(e.to_string()))?;
+        let server_name = crate::link::server_name(name).map_err(|e| HttpError::Tls(e.to_string()))?;
+        let connect = tokio_rustls::TlsConnector::from(cfg).connect(server_name, stream);
+        match tokio::time::timeout(IO_TIMEOUT, connect).await {
+            Err(_) => return Err(HttpError::Timeout),
+            Ok(Err(e)) => {
+                return Err(match crate::link::io_tls_error(&e) {
+                    Some(t) => HttpError::Tls(crate::link::describe_tls(&t)),
+                    None => HttpError::Io(e),
+                })
+            }
+            Ok(Ok(s)) => Box::new(s),
+        }
+    } else {
+        Box::new(stream)
+    };
     let mut reader = BufReader::new(stream);
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (k, v) in headers {
@@ -167,6 +284,28 @@ pub async fn request<R: tokio::io::AsyncRead + Unpin>(
 }
 
 /// A request without a body.
-pub async fn get(server_url: &str, path: &str, headers: &[(&str, &str)]) -> Result<Response, HttpError> {
-    request::<tokio::io::Empty>(server_url, "GET", path, headers, None, |_| {}).await
+pub async fn get<'a>(
+    target: impl Into<Target<'a>>,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Response, HttpError> {
+    request::<tokio::io::Empty>(target, "GET", path, headers, None, |_| {}).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_base_follows_the_server_scheme() {
+        assert_eq!(base_url("ws://h:1/ws").unwrap(), "http://h:1");
+        assert_eq!(base_url("wss://h:1").unwrap(), "https://h:1");
+        assert_eq!(base_url("https://h").unwrap(), "https://h");
+        assert!(matches!(base_url("ftp://h"), Err(HttpError::Scheme)));
+        assert_eq!(host_port("h:9", true), ("h", 9));
+        assert_eq!(host_port("h", true), ("h", 443));
+        assert_eq!(host_port("h", false), ("h", 80));
+        assert_eq!(host_port("[::1]:7", false), ("[::1]", 7));
+        assert_eq!(host_port("[::1]", true), ("[::1]", 443));
+    }
 }

@@ -80,6 +80,10 @@ pub struct SdkOptions {
     /// The TIMPlatform to log in as; `None` is this build's ([`platform`]). The server keeps one
     /// session per user and platform, so two devices of one user online together differ here.
     pub platform: Option<u32>,
+    /// A PEM file of CA certificates trusted for `wss://` / `https://` besides the system's
+    /// roots (a self-signed or private-CA deployment). A certificate that neither accepts
+    /// fails with 9501; nothing falls back to plaintext.
+    pub extra_ca_pem: Option<PathBuf>,
 }
 
 impl Default for SdkOptions {
@@ -93,6 +97,7 @@ impl Default for SdkOptions {
             media_cache_cap: media_cache::DEFAULT_CAP,
             ffmpeg_dir: None,
             platform: None,
+            extra_ca_pem: None,
         }
     }
 }
@@ -340,7 +345,8 @@ impl Sdk {
             store.close().await;
             return Err(e);
         }
-        let link = Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts));
+        let link =
+            Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts).with_extra_ca(opts.extra_ca_pem.clone()));
         let info = LoginInfo {
             sdk_app_id: self.inner.sdk_app_id.load(Ordering::SeqCst),
             user_id: user_id.to_string(),
@@ -420,7 +426,8 @@ impl Sdk {
         nick_name: &str,
     ) -> Result<AccountResult> {
         let opts = self.opts();
-        let link = Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts));
+        let link =
+            Arc::new(link::Link::new(opts.server_url.clone(), opts.timeouts).with_extra_ca(opts.extra_ca_pem.clone()));
         let (tx, _rx) = mpsc::unbounded_channel();
         let _socket = link.open(tx).await?;
         let req = if register {

@@ -96,12 +96,13 @@ async fn file_cid(path: &Path) -> Result<String> {
 }
 
 fn http_err(e: http::HttpError) -> Error {
-    Error::Upload(e.to_string())
+    e.into_error(Error::Upload)
 }
 
-/// The `http://host:port` base of the server's media routes.
+/// The base of the server's media routes: `http://host:port`, or `https://…` for a `wss://`
+/// server.
 pub fn http_base(shared: &Shared) -> Result<String> {
-    Ok(format!("http://{}", http::authority(&shared.link.url).map_err(http_err)?))
+    http::base_url(&shared.link.url).map_err(http_err)
 }
 
 /// Upload one blob, resuming from whatever the server already holds. `progress` gets the
@@ -109,7 +110,7 @@ pub fn http_base(shared: &Shared) -> Result<String> {
 async fn upload_blob(shared: &Shared, b: &Blob, mut progress: impl FnMut(u64)) -> Result<()> {
     let info = shared.login_info();
     let auth = [("x-confab-user", info.user_id.as_str()), ("x-confab-usersig", info.user_sig.as_str())];
-    let base = &shared.link.url;
+    let base = &*shared.link;
     let mut last_err = Error::Upload("upload failed".into());
     for _attempt in 0..4 {
         let st = http::get(base, &format!("/media/upload/{}/{}?total={}", b.kind, b.cid, b.size), &auth).await;
@@ -117,6 +118,10 @@ async fn upload_blob(shared: &Shared, b: &Blob, mut progress: impl FnMut(u64)) -
             Ok(r) => r.json().await.map_err(http_err)?,
             Err(e) => {
                 last_err = http_err(e);
+                if matches!(last_err, Error::Tls(_)) {
+                    // A refused certificate does not get better by retrying.
+                    return Err(last_err);
+                }
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 continue;
             }
@@ -159,6 +164,10 @@ async fn upload_blob(shared: &Shared, b: &Blob, mut progress: impl FnMut(u64)) -
             }
             Err(e) => {
                 last_err = http_err(e);
+                if matches!(last_err, Error::Tls(_)) {
+                    // A refused certificate does not get better by retrying.
+                    return Err(last_err);
+                }
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
         }

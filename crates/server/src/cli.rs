@@ -44,6 +44,13 @@ struct Cli {
     /// messages are refused first and high-priority ones keep a reserve.
     #[arg(long, env = "CONFAB_GROUP_MSG_RATE", default_value_t = 40)]
     group_msg_rate: u32,
+    /// TLS certificate chain (PEM, leaf first): the port then speaks wss:// and https://.
+    /// Needs --tls-key. Without both, the port is plain ws:// (e.g. behind a TLS proxy).
+    #[arg(long, env = "CONFAB_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM: PKCS#8, PKCS#1 or SEC1) for --tls-cert.
+    #[arg(long, env = "CONFAB_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -103,6 +110,9 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.media_retention = Duration::from_secs(cli.media_retention_days.max(1) * 24 * 3600);
         cfg.media_partial_ttl = Duration::from_secs(cli.media_partial_ttl_hours.max(1) * 3600);
         cfg.group_msg_rate = cli.group_msg_rate;
+        if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
+            cfg.tls = Some(crate::TlsFiles { cert, key });
+        }
         let listener =
             tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("bind {}: {e}", cli.listen))?;
         let running = crate::start(cfg, listener).await?;

@@ -65,6 +65,17 @@ pub struct Config {
     /// Messages per second each group accepts (0 = unlimited); over it, lower priorities are
     /// refused first with 10023 (see `throttle.rs`).
     pub group_msg_rate: u32,
+    /// TLS on the listening port (`wss://` and `https://`); `None` serves plain TCP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The server's certificate chain and private key, PEM files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 impl Config {
@@ -80,6 +91,7 @@ impl Config {
             media_url_ttl: Duration::from_secs(3600),
             media_sweep_interval: Duration::from_secs(600),
             group_msg_rate: 40,
+            tls: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod hub;
 mod media;
 pub mod store;
 mod throttle;
+mod tls;
 pub mod usersig;
 
 use std::net::SocketAddr;
@@ -24,7 +25,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::{AppIdentity, Config};
+pub use config::{AppIdentity, Config, TlsFiles};
 use hub::Hub;
 pub use media::image_header_dims;
 use store::Store;
@@ -50,12 +51,13 @@ pub struct Running {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     writer: tokio::task::JoinHandle<()>,
+    tls: bool,
 }
 
 impl Running {
-    /// `ws://host:port`, the URL clients connect to.
+    /// `ws://host:port` (`wss://` with TLS), the URL clients connect to.
     pub fn url(&self) -> String {
-        format!("ws://{}", self.addr)
+        format!("{}://{}", if self.tls { "wss" } else { "ws" }, self.addr)
     }
 
     /// Stop accepting, let connections finish their current request, flush the store.
@@ -110,10 +112,22 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("tls: {0}")]
+    Tls(String),
 }
 
 /// Start serving on `listener` with `cfg`.
 pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartError> {
+    // TLS first: a bad certificate or key stops the start before anything is opened.
+    let tls = match cfg.tls.clone() {
+        Some(files) => Some(
+            tokio::task::spawn_blocking(move || tls::load(&files))
+                .await
+                .map_err(|e| StartError::Tls(e.to_string()))?
+                .map_err(StartError::Tls)?,
+        ),
+        None => None,
+    };
     std::fs::create_dir_all(&cfg.data_dir)?;
     let hub = Arc::new(Hub::default());
     let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), hub.clone()).await?;
@@ -144,15 +158,26 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     // and stops with it.
     let sweeper = media::sweeper(state.clone(), shutdown.clone());
     let mut sd = shutdown;
+    let is_tls = tls.is_some();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let stopped = async move {
             let _ = sd.wait_for(|v| *v).await;
-        });
-        let (served, ()) = tokio::join!(std::future::IntoFuture::into_future(serve), sweeper);
+        };
+        // With TLS, axum is fed finished TLS streams by `tls::TlsListener`; the graceful
+        // shutdown is the same either way.
+        let serve = async move {
+            match tls {
+                Some(cfg) => {
+                    axum::serve(tls::TlsListener::new(listener, cfg), app).with_graceful_shutdown(stopped).await
+                }
+                None => axum::serve(listener, app).with_graceful_shutdown(stopped).await,
+            }
+        };
+        let (served, ()) = tokio::join!(serve, sweeper);
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
     });
-    tracing::info!(%addr, "confab-server listening");
-    Ok(Running { addr, state, stop, task, writer })
+    tracing::info!(%addr, tls = is_tls, "confab-server listening");
+    Ok(Running { addr, state, stop, task, writer, tls: is_tls })
 }

@@ -1,0 +1,107 @@
+//! TLS on the listening port (`--tls-cert` / `--tls-key`): rustls with the ring provider
+//! through tokio-rustls, no OpenSSL. [`TlsListener`] is an `axum::serve::Listener`: it accepts
+//! TCP connections, runs their handshakes side by side (each bounded by a timeout, so a client
+//! that stalls mid-handshake holds neither the accept loop nor a slot for long) and hands axum
+//! finished TLS streams, so `axum::serve` keeps its graceful shutdown. Handshakes in progress
+//! belong to the listener and are aborted with it when the server stops.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::ServerConfig;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::TlsFiles;
+
+/// A handshake must finish within this.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Handshakes in progress at once; further connections wait in the kernel's backlog.
+const MAX_HANDSHAKES: usize = 512;
+
+/// Read the certificate chain and key (blocking file reads: call on a blocking thread).
+pub fn load(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
+    let cert_pem = std::fs::read(&files.cert).map_err(|e| format!("{}: {e}", files.cert.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", files.cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no certificate in it", files.cert.display()));
+    }
+    let key_pem = std::fs::read(&files.key).map_err(|e| format!("{}: {e}", files.key.display()))?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| format!("{}: {e}", files.key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("certificate and key: {e}"))?;
+    // axum serves HTTP/1.1 only (WebSocket upgrades included).
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+type Handshake = Option<(TlsStream<TcpStream>, SocketAddr)>;
+
+/// TCP listener + TLS handshakes, as axum sees one listener.
+pub struct TlsListener {
+    tcp: TcpListener,
+    acceptor: TlsAcceptor,
+    handshakes: JoinSet<Handshake>,
+}
+
+impl TlsListener {
+    pub fn new(tcp: TcpListener, cfg: Arc<ServerConfig>) -> Self {
+        TlsListener { tcp, acceptor: TlsAcceptor::from(cfg), handshakes: JoinSet::new() }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            // Both branches are cancel-safe: a handshake still running stays in the set.
+            tokio::select! {
+                Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
+                    if let Ok(Some(conn)) = done {
+                        return conn;
+                    }
+                }
+                r = self.tcp.accept(), if self.handshakes.len() < MAX_HANDSHAKES => match r {
+                    Ok((tcp, addr)) => {
+                        let acceptor = self.acceptor.clone();
+                        self.handshakes.spawn(async move {
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                                Ok(Ok(tls)) => Some((tls, addr)),
+                                Ok(Err(e)) => {
+                                    tracing::debug!(%addr, error = %e, "TLS handshake failed");
+                                    None
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%addr, "TLS handshake timed out");
+                                    None
+                                }
+                            }
+                        });
+                    }
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a little, as axum does.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
