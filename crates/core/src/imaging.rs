@@ -16,6 +16,8 @@
 //! - EXIF orientation is applied to the small results, after resizing (the short-side rule does
 //!   not change under rotation, so tier sizes are computed in stored orientation).
 //! - Encoding is `jpeg-encoder` (SIMD), q85 with 4:2:0 chroma subsampling.
+//! - A second core is used where it is free: jpeg-decoder runs the IDCT of each colour component on
+//!   its own thread (rayon is off), and the large tier is encoded while the thumbnail is made.
 use std::io::Cursor;
 
 use fast_image_resize as fr;
@@ -232,21 +234,28 @@ fn tiers_from(src: Raster, full: (u32, u32), orientation: Orientation, format: i
     use Orientation as O;
     let swaps = matches!(orientation, O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH);
     let (dw, dh) = if swaps { (h, w) } else { (w, h) };
-    let mut resizer = fr::Resizer::new();
-    let large_px = tier_size(w, h, LARGE_SIDE).map(|(lw, lh)| resize(&mut resizer, &src, lw, lh)).transpose()?;
-    let thumb_px = tier_size(w, h, THUMB_SIDE)
-        .map(|(tw, th)| resize(&mut resizer, large_px.as_ref().unwrap_or(&src), tw, th))
-        .transpose()?;
     // A small image that needs rotating still gets its own tiers, so every tier shows upright.
     // (No large tier means the image was decoded at full size: shrinking needs a large tier.)
     let needs_own = orientation != O::NoTransforms;
-    let large = match large_px {
-        Some(l) => Some(encode(l, orientation)?),
-        None if needs_own => Some(encode(src, orientation)?),
-        None => None,
-    };
-    let thumb = match thumb_px {
-        Some(t) => Some(encode(t, orientation)?),
+    let mut resizer = fr::Resizer::new();
+    let large_px = tier_size(w, h, LARGE_SIDE).map(|(lw, lh)| resize(&mut resizer, &src, lw, lh)).transpose()?;
+    // The large tier is encoded on a second thread while the thumbnail is made from it.
+    let (large, thumb) = std::thread::scope(|s| {
+        let large_job = s.spawn(|| match &large_px {
+            Some(l) => encode(l, orientation).map(Some),
+            None if needs_own => encode(&src, orientation).map(Some),
+            None => Ok(None),
+        });
+        let thumb = tier_size(w, h, THUMB_SIDE)
+            .map(|(tw, th)| resize(&mut resizer, large_px.as_ref().unwrap_or(&src), tw, th))
+            .transpose()
+            .and_then(|t| t.as_ref().map(|t| encode(t, orientation)).transpose());
+        let large = large_job.join().unwrap_or_else(|_| Err(Error::Io("tier encoder panicked".into())));
+        (large, thumb)
+    });
+    let large = large?;
+    let thumb = match thumb? {
+        Some(t) => Some(t),
         None if needs_own => large.clone(),
         None => None,
     };
@@ -263,24 +272,25 @@ fn resize(resizer: &mut fr::Resizer, src: &Raster, w: u32, h: u32) -> Result<Ras
     Ok(Raster { width: w, height: h, channels: src.channels, px: to.into_vec() })
 }
 
-/// Rotate/flip a small result to its displayed orientation.
-fn orient(r: Raster, orientation: Orientation) -> Result<Raster> {
+/// A small result rotated/flipped to its displayed orientation (None: already upright).
+fn orient(r: &Raster, orientation: Orientation) -> Result<Option<Raster>> {
     if orientation == Orientation::NoTransforms {
-        return Ok(r);
+        return Ok(None);
     }
     let bad = || Error::Io("raster size".into());
     let mut img = if r.channels == 1 {
-        DynamicImage::ImageLuma8(GrayImage::from_raw(r.width, r.height, r.px).ok_or_else(bad)?)
+        DynamicImage::ImageLuma8(GrayImage::from_raw(r.width, r.height, r.px.clone()).ok_or_else(bad)?)
     } else {
-        DynamicImage::ImageRgb8(RgbImage::from_raw(r.width, r.height, r.px).ok_or_else(bad)?)
+        DynamicImage::ImageRgb8(RgbImage::from_raw(r.width, r.height, r.px.clone()).ok_or_else(bad)?)
     };
     img.apply_orientation(orientation);
-    Ok(Raster { width: img.width(), height: img.height(), channels: r.channels, px: img.into_bytes() })
+    Ok(Some(Raster { width: img.width(), height: img.height(), channels: r.channels, px: img.into_bytes() }))
 }
 
 /// JPEG q85, 4:2:0, no metadata (so no viewer rotates a tier a second time).
-fn encode(r: Raster, orientation: Orientation) -> Result<Tier> {
-    let r = orient(r, orientation)?;
+fn encode(r: &Raster, orientation: Orientation) -> Result<Tier> {
+    let rotated = orient(r, orientation)?;
+    let r = rotated.as_ref().unwrap_or(r);
     let (Ok(w), Ok(h)) = (u16::try_from(r.width), u16::try_from(r.height)) else {
         return Err(Error::FileTooLarge);
     };
