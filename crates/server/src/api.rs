@@ -394,6 +394,7 @@ async fn send_msg(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg: Mes
         message_cloud_custom_str: msg.message_cloud_custom_str,
         message_is_excluded_from_unread_count: msg.message_is_excluded_from_unread_count,
         message_group_at_user_array: msg.message_group_at_user_array,
+        message_is_forward_message: msg.message_is_forward_message,
         message_sender_profile: Some(profile),
         message_offlie_push_config: msg.message_offlie_push_config,
         message_excluded_from_last_message: msg.message_excluded_from_last_message,
