@@ -8,9 +8,13 @@ import { ElemType, MsgStatus, type Message } from "../tim/types";
 import { Avatar } from "./Avatar";
 import { BARE_ELEMS, MediaElem } from "./MediaElem";
 
-export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend }: {
+export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, select, mentionsMe }: {
   m: Message; showSender: boolean; senderName: string; c2c: boolean;
   onMenu: (x: number, y: number) => void; onResend: () => void;
+  /** Multi-select mode: whether this message can be picked, is picked, and the toggle. */
+  select?: { can: boolean; on: boolean; toggle: () => void };
+  /** The message @mentions me (or @all): highlighted. */
+  mentionsMe?: boolean;
 }) {
   const { t } = useI18n();
   if (m.message_status === MsgStatus.Revoked || isTips(m)) {
@@ -27,7 +31,25 @@ export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend }: {
     : self && c2c && m.message_is_peer_read ? "read"
     : "sent";
   return (
-    <div className={"row" + (self ? " self" : "")} data-testid="msg-row" data-state={self ? state : undefined}>
+    <div
+      className={"row" + (self ? " self" : "") + (mentionsMe ? " mentioned" : "") + (select?.on ? " picked" : "")}
+      data-testid="msg-row"
+      data-state={self ? state : undefined}
+      data-mentioned={mentionsMe ? "true" : undefined}
+      onClick={select?.can ? select.toggle : undefined}
+    >
+      {select && (
+        <input
+          type="checkbox"
+          className="pick"
+          checked={select.on}
+          disabled={!select.can}
+          onChange={select.toggle}
+          onClick={(e) => e.stopPropagation()}
+          aria-label={t("chat_selectMsg")}
+          data-testid="msg-pick"
+        />
+      )}
       {!self && <Avatar id={m.message_sender} name={senderName} size={32} />}
       <div className="bubble-col">
         {showSender && <div className="sender">{senderName}</div>}

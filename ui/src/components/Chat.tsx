@@ -1,34 +1,61 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useI18n } from "../i18n";
-import { isCmdError, shell, type ConvKey } from "../api/shell";
+import { isCmdError, shell, type ConvKey, type TimReply } from "../api/shell";
 import { useCoreEvents } from "../lib/events";
 import { applyReceipts, applyRevokes, msgKey, settleLocal, upsertMessages } from "../lib/messages";
-import { displayName } from "../lib/preview";
+import { displayName, messagePreview } from "../lib/preview";
 import { type ConvInfo, type Message, type MessageReceipt, type MsgLocator, MsgStatus } from "../tim/types";
+import { MemberRole } from "../tim/group";
 import { Avatar } from "./Avatar";
 import { Bubble } from "./Bubble";
-import { Composer } from "./Composer";
+import { Composer, type MentionSource } from "./Composer";
+import { ForwardDialog } from "./ForwardDialog";
+import { MessageList, type MessageListHandle } from "./MessageList";
 import { media } from "../lib/mediaApi";
 import { pendingElem, resendSource } from "../lib/media";
 import type { MediaKind } from "../bindings/shell";
 import { hm, needsDivider, listTime } from "../lib/time";
+import { firstUnreadIndex } from "../lib/windowing";
+import { forwardParam, mergeElem, msgActions, stripLocal } from "../lib/msgActions";
+import { AT_ALL } from "../lib/mention";
 
-const PAGE = 20;
+const PAGE = 40;
+/** Pages fetched while jumping to the first unread message. */
+const JUMP_PAGE = 100;
 let localSeq = 0;
+
+type Forwarding = { kind: "one"; m: Message } | { kind: "merge"; msgs: Message[] };
 
 export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void }) {
   const { t, lang } = useI18n();
   const key: ConvKey = { conv_id: conv.conv_id, conv_type: conv.conv_type };
+  const group = conv.conv_type === 2;
   const [msgs, setMsgs] = useState<Message[]>([]);
+  const msgsRef = useRef(msgs);
+  msgsRef.current = msgs;
   const [loading, setLoading] = useState(false);
+  const loadingRef = useRef(false);
   const [hasMore, setHasMore] = useState(true);
+  const hasMoreRef = useRef(true);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [menu, setMenu] = useState<{ x: number; y: number; m: Message } | null>(null);
-  const listRef = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
-  const keepFromBottom = useRef<number | null>(null);
+  const [selected, setSelected] = useState<Set<string> | null>(null);
+  const [forwarding, setForwarding] = useState<Forwarding | null>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const [newCount, setNewCount] = useState(0);
+  const [range, setRange] = useState({ start: 0, end: 0 });
+  const [myRole, setMyRole] = useState(0);
+  const [members, setMembers] = useState<{ id: string; name: string }[]>([]);
+  const list = useRef<MessageListHandle>(null);
+  // Unread at open: how many, and the newest message then (the first unread is counted back
+  // from it, so later arrivals do not move it).
+  const unreadAtOpen = useRef(conv.conv_unread_num);
+  const [newestAtOpen, setNewestAtOpen] = useState<string | null>(null);
+  const [jumped, setJumped] = useState(false);
 
   const fail = (e: unknown) => setError(isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e));
+  const failReply = (r: TimReply) => setError(t("errorCode", { code: r.code ?? r.result, message: r.desc || String(r.json ?? "") }));
 
   const markRead = useCallback(() => {
     if (document.visibilityState === "visible") {
@@ -37,21 +64,30 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
     }
   }, [conv.conv_id, conv.conv_type]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  const shown = useMemo(() => msgs.filter((m) => m.message_status !== MsgStatus.Deleted), [msgs]);
+  const keys = useMemo(() => shown.map(msgKey), [shown]);
+
   // First page, then mark read.
   useEffect(() => {
     let cancelled = false;
+    loadingRef.current = true;
     setLoading(true);
     shell
       .msgList(key, null, PAGE)
-      .then((list) => {
+      .then((l) => {
         if (cancelled) return;
-        setMsgs(upsertMessages([], list));
-        setHasMore(list.length >= PAGE);
-        stick.current = true;
+        const sorted = upsertMessages([], l);
+        setMsgs(sorted);
+        setNewestAtOpen(sorted.length ? msgKey(sorted[sorted.length - 1]) : null);
+        hasMoreRef.current = l.length >= PAGE;
+        setHasMore(hasMoreRef.current);
         markRead();
       })
       .catch(fail)
-      .finally(() => !cancelled && setLoading(false));
+      .finally(() => {
+        loadingRef.current = false;
+        if (!cancelled) setLoading(false);
+      });
     const onFocus = () => markRead();
     window.addEventListener("focus", onFocus);
     return () => {
@@ -60,42 +96,76 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
     };
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const loadOlder = async () => {
-    if (loading || !hasMore || !msgs.length) return;
-    const oldest = msgs.find((m) => !m.local_key);
-    if (!oldest) return;
+  // In groups: my role (who may recall others' messages, @all) and the members to @mention.
+  useEffect(() => {
+    if (!group) return;
+    let gone = false;
+    (async () => {
+      try {
+        const mine = await shell.groupMembers(conv.conv_id, 0, [me]);
+        if (!gone) setMyRole(mine.group_get_memeber_info_list_result_info_array?.[0]?.group_member_info_member_role ?? 0);
+        const all: { id: string; name: string }[] = [];
+        let next = 0;
+        for (let page = 0; page < 20; page++) {
+          const r = await shell.groupMembers(conv.conv_id, next);
+          for (const m of r.group_get_memeber_info_list_result_info_array ?? []) {
+            all.push({ id: m.group_member_info_identifier, name: m.group_member_info_name_card || m.group_member_info_nick_name || m.group_member_info_identifier });
+          }
+          next = r.group_get_memeber_info_list_result_next_seq ?? 0;
+          if (!next) break;
+        }
+        if (!gone) setMembers(all);
+      } catch {
+        /* no members: no picker entries; the role stays "member" */
+      }
+    })();
+    return () => {
+      gone = true;
+    };
+  }, [group, conv.conv_id, me]);
+
+  /** One older page (`count` messages); resolves to whether more may exist. */
+  const loadOlder = async (count = PAGE): Promise<boolean> => {
+    if (loadingRef.current || !hasMoreRef.current) return hasMoreRef.current;
+    const oldest = msgsRef.current.find((m) => !m.local_key);
+    if (!oldest) return false;
+    loadingRef.current = true;
     setLoading(true);
-    const el = listRef.current;
-    keepFromBottom.current = el ? el.scrollHeight - el.scrollTop : null;
     try {
-      const older = await shell.msgList(key, stripLocal(oldest), PAGE);
-      setHasMore(older.length >= PAGE);
-      setMsgs((cur) => upsertMessages(cur, older));
+      const older = await shell.msgList(key, stripLocal(oldest), count);
+      hasMoreRef.current = older.length >= count;
+      setHasMore(hasMoreRef.current);
+      const next = upsertMessages(msgsRef.current, older);
+      msgsRef.current = next;
+      setMsgs(next);
+      return hasMoreRef.current;
     } catch (e) {
       fail(e);
+      return false;
     } finally {
+      loadingRef.current = false;
       setLoading(false);
     }
   };
 
-  // Keep the view pinned to the bottom for new messages, or steady when older ones arrive.
-  useLayoutEffect(() => {
-    const el = listRef.current;
-    if (!el) return;
-    if (keepFromBottom.current !== null) {
-      el.scrollTop = el.scrollHeight - keepFromBottom.current;
-      keepFromBottom.current = null;
-    } else if (stick.current) {
-      el.scrollTop = el.scrollHeight;
-    }
-  }, [msgs]);
+  const firstUnread = firstUnreadIndex(keys, newestAtOpen, unreadAtOpen.current);
+  const showJump = !jumped && unreadAtOpen.current > 0 && newestAtOpen !== null && (firstUnread < 0 || firstUnread < range.start);
 
-  const onScroll = () => {
-    const el = listRef.current;
-    if (!el) return;
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
-    if (el.scrollTop < 40) void loadOlder();
+  const jumpToUnread = async () => {
+    let i = firstUnreadIndex(msgsRef.current.filter((m) => m.message_status !== MsgStatus.Deleted).map(msgKey), newestAtOpen, unreadAtOpen.current);
+    while (i < 0 && hasMoreRef.current) {
+      const more = await loadOlder(JUMP_PAGE);
+      i = firstUnreadIndex(msgsRef.current.filter((m) => m.message_status !== MsgStatus.Deleted).map(msgKey), newestAtOpen, unreadAtOpen.current);
+      if (!more) break;
+    }
+    setJumped(true);
+    // Let the list render the loaded rows first.
+    requestAnimationFrame(() => list.current?.scrollToIndex(Math.max(0, i)));
   };
+
+  useEffect(() => {
+    if (!jumped && firstUnread >= 0 && firstUnread >= range.start && firstUnread < range.end && range.end > 0 && !atBottom) setJumped(true);
+  }, [firstUnread, range, jumped, atBottom]);
 
   const mine = (m: { message_conv_id: string; message_conv_type: number }) =>
     m.message_conv_id === conv.conv_id && m.message_conv_type === conv.conv_type;
@@ -107,7 +177,13 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
         const ms = (e.json as Message[]).filter(mine);
         if (ms.length) {
           setMsgs((cur) => upsertMessages(cur, ms));
-          if (e.event === "TIMRecvNewMsgCallback" && document.hasFocus()) markRead();
+          if (e.event === "TIMRecvNewMsgCallback") {
+            if (!list.current || list.current.isAtBottom()) {
+              if (document.hasFocus()) markRead();
+            } else {
+              setNewCount((n) => n + ms.length);
+            }
+          }
         }
         break;
       }
@@ -120,7 +196,17 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
     }
   });
 
-  const send = async (text: string, resend?: Message) => {
+  const onAtBottom = (b: boolean) => {
+    setAtBottom(b);
+    if (b) {
+      setNewCount((n) => {
+        if (n > 0 && document.hasFocus()) markRead();
+        return 0;
+      });
+    }
+  };
+
+  const send = async (text: string, resend?: Message, atUsers?: string[]) => {
     const localKey = resend?.local_key ?? `local-${++localSeq}`;
     const now = Math.floor(Date.now() / 1000);
     const pending: Message = resend
@@ -136,11 +222,23 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
           message_server_time: 0,
           message_status: MsgStatus.Sending,
           message_elem_array: [{ elem_type: 0, text_elem_content: text }],
+          ...(atUsers?.length ? { message_group_at_user_array: atUsers } : {}),
         };
-    stick.current = true;
+    list.current?.scrollToBottom();
     setMsgs((cur) => [...cur.filter((m) => m.local_key !== localKey), pending]);
     try {
-      const r = await shell.msgSendText(key, text, resend?.message_msg_id || undefined);
+      const at = atUsers ?? resend?.message_group_at_user_array;
+      const r = at?.length
+        ? await shell.timCall("TIMMsgSendMessage", {
+            conv_id: conv.conv_id,
+            conv_type: conv.conv_type,
+            json_msg_param: {
+              message_elem_array: [{ elem_type: 0, text_elem_content: text }],
+              message_group_at_user_array: at,
+              ...(resend?.message_msg_id ? { message_msg_id: resend.message_msg_id } : {}),
+            },
+          })
+        : await shell.msgSendText(key, text, resend?.message_msg_id || undefined);
       if (r.result === 0 && r.code === 0 && r.json && typeof r.json === "object") {
         setMsgs((cur) => settleLocal(cur, localKey, r.json as Message));
         return;
@@ -182,7 +280,7 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
           message_status: MsgStatus.Sending,
           message_elem_array: [pendingElem(kind, path, duration)],
         };
-    stick.current = true;
+    list.current?.scrollToBottom();
     setMsgs((cur) => [...cur.filter((m) => m.local_key !== localKey && (!resend || m.message_msg_id !== resend.message_msg_id)), pending]);
     try {
       const r = await media.send(key, kind, path, localKey, duration, resend?.message_msg_id || undefined);
@@ -224,6 +322,60 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
     }
   };
 
+  /** Delete for me: from this device and from my roaming history (TIMMsgListDelete, 30 at a
+   *  time, once a second); the others keep theirs. */
+  const remove = async (ms: Message[]) => {
+    setMenu(null);
+    const withId = ms.filter((m) => m.message_msg_id && m.message_status !== MsgStatus.Sending);
+    const localOnly = ms.filter((m) => !m.message_msg_id).map((m) => m.local_key);
+    const gone = new Set<string>();
+    try {
+      for (let i = 0; i < withId.length; i += 30) {
+        if (i) await new Promise((ok) => setTimeout(ok, 1100));
+        const chunk = withId.slice(i, i + 30);
+        const r = await shell.timCall("TIMMsgListDelete", { conv_id: conv.conv_id, conv_type: conv.conv_type, json_msg_array: chunk.map(stripLocal) });
+        if (r.result !== 0 || r.code !== 0) {
+          failReply(r);
+          break;
+        }
+        chunk.forEach((m) => gone.add(m.message_msg_id));
+      }
+    } catch (e) {
+      fail(e);
+    }
+    setMsgs((cur) => cur.filter((m) => !gone.has(m.message_msg_id) && !(m.local_key && localOnly.includes(m.local_key))));
+  };
+
+  const forwardTo = async (target: ConvInfo, targetName: string) => {
+    const f = forwarding;
+    setForwarding(null);
+    if (!f) return;
+    let param: Record<string, unknown>;
+    if (f.kind === "one") {
+      param = forwardParam(stripLocal(f.m));
+    } else {
+      const title = group ? t("chat_mergeTitleGroup", { name }) : t("chat_mergeTitle", { a: me, b: name });
+      param = { message_elem_array: [mergeElem(f.msgs, title, t("chat_mergeCompatible"), (m) => messagePreview(m, t))] };
+    }
+    try {
+      const r = await shell.timCall("TIMMsgSendMessage", { conv_id: target.conv_id, conv_type: target.conv_type, json_msg_param: param });
+      if (r.result !== 0 || r.code !== 0) return failReply(r);
+      if (target.conv_id === conv.conv_id && target.conv_type === conv.conv_type && r.json && typeof r.json === "object") {
+        setMsgs((cur) => upsertMessages(cur, [r.json as Message]));
+      }
+      setSelected(null);
+      setNotice(t("chat_forwarded", { name: targetName }));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  useEffect(() => {
+    if (!notice) return;
+    const id = setTimeout(() => setNotice(null), 4000);
+    return () => clearTimeout(id);
+  }, [notice]);
+
   useEffect(() => {
     if (!menu) return;
     const close = () => setMenu(null);
@@ -236,11 +388,56 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
     };
   }, [menu]);
 
-  let prevTime: number | undefined;
+  const now = Math.floor(Date.now() / 1000);
+  const ctx = { convType: conv.conv_type, myRole, now };
+  const toggle = (m: Message) =>
+    setSelected((cur) => {
+      const next = new Set(cur ?? []);
+      const k = msgKey(m);
+      if (next.has(k)) next.delete(k);
+      else next.add(k);
+      return next;
+    });
+  const picked = selected ? shown.filter((m) => selected.has(msgKey(m))) : [];
+  const atMe = (m: Message) => !m.message_is_from_self && !!m.message_group_at_user_array?.some((u) => u === me || u === AT_ALL || u === "__kImSDK_MessageAtALL__");
+
+  const renderRow = (i: number) => {
+    const m = shown[i];
+    const time = m.message_server_time || m.message_client_time;
+    const prev = i > 0 ? shown[i - 1] : undefined;
+    const divider = needsDivider(prev ? prev.message_server_time || prev.message_client_time : undefined, time);
+    const d = new Date(time * 1000);
+    const acts = selected ? msgActions(m, ctx) : null;
+    return (
+      <>
+        {i === firstUnread && i > 0 && <div className="unread-divider" data-testid="unread-divider"><span>{t("chat_unreadBelow")}</span></div>}
+        {divider && <div className="time-divider">{listTime(time, lang, t("yesterday")) === hm(d) ? hm(d) : `${listTime(time, lang, t("yesterday"))} ${hm(d)}`}</div>}
+        <Bubble
+          m={m}
+          showSender={group && !m.message_is_from_self}
+          senderName={displayName(m)}
+          c2c={conv.conv_type === 1}
+          onMenu={(x, y) => !selected && setMenu({ x, y, m })}
+          onResend={() => {
+            const src = resendSource(m);
+            if (src) void sendMedia(src.kind, src.path, src.duration, m);
+            else void send(m.message_elem_array[0]?.text_elem_content ?? "", m);
+          }}
+          select={acts ? { can: acts.select || acts.delete, on: selected!.has(msgKey(m)), toggle: () => toggle(m) } : undefined}
+          mentionsMe={group && atMe(m)}
+        />
+      </>
+    );
+  };
+
+  const mention: MentionSource | undefined = group ? { members, me, canAtAll: myRole >= MemberRole.Admin } : undefined;
+  const acts = menu ? msgActions(menu.m, ctx) : null;
+  const canMerge = picked.length > 0 && picked.every((m) => msgActions(m, ctx).forward);
+
   return (
     <div className="chat" data-testid="chat">
       <header className="chat-head">
-        <Avatar id={conv.conv_id} name={name} size={32} group={conv.conv_type === 2} />
+        <Avatar id={conv.conv_id} name={name} size={32} group={group} />
         <h2 className="chat-title" data-testid="chat-title">{name}</h2>
         {onInfo && (
           <button type="button" className="icon chat-info" title={t("groupInfo")} aria-label={t("groupInfo")} onClick={onInfo} data-testid="group-info-button">
@@ -248,48 +445,76 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
           </button>
         )}
       </header>
-      <div className="messages" ref={listRef} onScroll={onScroll} role="log" aria-live="polite" data-testid="messages">
-        <div className="history-edge">{loading ? t("loadingOlder") : !hasMore && msgs.length > 0 ? t("noMore") : ""}</div>
-        {msgs.map((m) => {
-          const time = m.message_server_time || m.message_client_time;
-          const divider = needsDivider(prevTime, time);
-          prevTime = time;
-          const d = new Date(time * 1000);
-          return (
-            <div key={msgKey(m)}>
-              {divider && <div className="time-divider">{listTime(time, lang, t("yesterday")) === hm(d) ? hm(d) : `${listTime(time, lang, t("yesterday"))} ${hm(d)}`}</div>}
-              <Bubble
-                m={m}
-                showSender={conv.conv_type === 2 && !m.message_is_from_self}
-                senderName={displayName(m)}
-                c2c={conv.conv_type === 1}
-                onMenu={(x, y) => setMenu({ x, y, m })}
-                onResend={() => {
-                  const src = resendSource(m);
-                  if (src) void sendMedia(src.kind, src.path, src.duration, m);
-                  else void send(m.message_elem_array[0]?.text_elem_content ?? "", m);
-                }}
-              />
-            </div>
-          );
-        })}
+      <div className="messages-wrap">
+        <MessageList
+          ref={list}
+          keys={keys}
+          total={shown.length}
+          renderRow={renderRow}
+          head={<div className="history-edge">{loading ? t("loadingOlder") : !hasMore && shown.length > 0 ? t("noMore") : ""}</div>}
+          onNearTop={() => void loadOlder()}
+          onAtBottom={onAtBottom}
+          onRange={(start, end) => setRange((r) => (r.start === start && r.end === end ? r : { start, end }))}
+        />
+        {showJump && (
+          <button type="button" className="float-pill top" onClick={() => void jumpToUnread()} data-testid="jump-unread">
+            ↑ {t("chat_jumpUnread", { n: unreadAtOpen.current })}
+          </button>
+        )}
+        {!atBottom && newCount > 0 && (
+          <button type="button" className="float-pill bottom" onClick={() => list.current?.scrollToBottom()} data-testid="new-messages-pill">
+            {t("chat_newMessages", { n: newCount })} ↓
+          </button>
+        )}
       </div>
       {error && <div className="banner error" role="alert" onClick={() => setError(null)}>{error}</div>}
-      {conv.conv_type !== 3 && <Composer conv={conv} onSend={(text) => void send(text)} onSendMedia={(kind, path, duration) => void sendMedia(kind, path, duration)} />}
-      {menu && (
+      {notice && <div className="banner notice" role="status" data-testid="chat-notice" onClick={() => setNotice(null)}>{notice}</div>}
+      {selected ? (
+        <div className="select-bar" data-testid="select-bar">
+          <span>{t("chat_selected", { n: picked.length })}</span>
+          <span className="spacer" />
+          <button type="button" className="primary" disabled={!canMerge} onClick={() => setForwarding({ kind: "merge", msgs: picked })} data-testid="forward-merged">
+            {t("chat_forwardMerged")}
+          </button>
+          <button type="button" className="danger" disabled={!picked.length} onClick={() => { const p = picked; setSelected(null); void remove(p); }} data-testid="delete-selected">
+            {t("chat_delete")}
+          </button>
+          <button type="button" onClick={() => setSelected(null)} data-testid="select-cancel">{t("cancel")}</button>
+        </div>
+      ) : (
+        conv.conv_type !== 3 && (
+          <Composer
+            conv={conv}
+            mention={mention}
+            onSend={(text, at) => void send(text, undefined, at)}
+            onSendMedia={(kind, path, duration) => void sendMedia(kind, path, duration)}
+          />
+        )
+      )}
+      {menu && acts && (
         <ul className="context-menu" role="menu" style={{ left: menu.x, top: menu.y }} data-testid="context-menu" onClick={(e) => e.stopPropagation()}>
-          <li role="none"><button type="button" role="menuitem" onClick={() => copy(menu.m)} autoFocus>{t("copy")}</button></li>
-          {menu.m.message_is_from_self && menu.m.message_status === MsgStatus.SendSucc && (
+          {acts.copy && <li role="none"><button type="button" role="menuitem" onClick={() => copy(menu.m)} autoFocus data-testid="menu-copy">{t("copy")}</button></li>}
+          {acts.forward && (
+            <li role="none"><button type="button" role="menuitem" onClick={() => { setForwarding({ kind: "one", m: menu.m }); setMenu(null); }} autoFocus={!acts.copy} data-testid="menu-forward">{t("chat_forward")}</button></li>
+          )}
+          {acts.select && (
+            <li role="none"><button type="button" role="menuitem" onClick={() => { setSelected(new Set([msgKey(menu.m)])); setMenu(null); }} data-testid="menu-select">{t("chat_select")}</button></li>
+          )}
+          {acts.revoke && (
             <li role="none"><button type="button" role="menuitem" onClick={() => revoke(menu.m)} data-testid="menu-revoke">{t("revoke")}</button></li>
+          )}
+          {acts.delete && (
+            <li role="none"><button type="button" role="menuitem" onClick={() => void remove([menu.m])} autoFocus={!acts.copy && !acts.forward} data-testid="menu-delete">{t("chat_deleteForMe")}</button></li>
           )}
         </ul>
       )}
+      {forwarding && (
+        <ForwardDialog
+          title={forwarding.kind === "one" ? t("chat_forwardTo") : t("chat_forwardMergedTo", { n: forwarding.msgs.length })}
+          onPick={(c, n) => void forwardTo(c, n)}
+          onClose={() => setForwarding(null)}
+        />
+      )}
     </div>
   );
-}
-
-function stripLocal(m: Message): Message {
-  const { local_key: _unused, ...rest } = m;
-  void _unused;
-  return rest as Message;
 }

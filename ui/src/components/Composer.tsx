@@ -8,6 +8,8 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { media } from "../lib/mediaApi";
 import { formatDuration, kindForFile } from "../lib/media";
 import type { MediaKind } from "../bindings/shell";
+import { AT_ALL, atUsers, filterMembers, insertMention, mentionQuery, type MentionMember } from "../lib/mention";
+import { MentionPicker } from "./MentionPicker";
 
 const icon = { width: 20, height: 20, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true };
 const IconImage = () => (
@@ -33,7 +35,16 @@ function recorderType(): string {
  *  to the conversation when leaving it (TIMConvSetDraft) and cleared when sent or emptied.
  *  Media: image and file pickers, drag-and-drop (paths from the window), paste of images and
  *  files, and voice notes recorded from the microphone. */
-export function Composer({ conv, onSend, onSendMedia }: { conv: ConvInfo; onSend: (text: string) => void; onSendMedia: SendMedia }) {
+/** @mentions in a group: its members (loaded by the chat), me, and whether I may @all. */
+export interface MentionSource {
+  members: MentionMember[];
+  me: string;
+  canAtAll: boolean;
+}
+
+export function Composer({ conv, onSend, onSendMedia, mention }: {
+  conv: ConvInfo; onSend: (text: string, atUserIds?: string[]) => void; onSendMedia: SendMedia; mention?: MentionSource;
+}) {
   const { t } = useI18n();
   const initial = conv.conv_is_has_draft ? conv.conv_draft?.draft_msg.message_elem_array.map((e) => e.text_elem_content ?? "").join("") ?? "" : "";
   const [text, setText] = useState(initial);
@@ -41,6 +52,29 @@ export function Composer({ conv, onSend, onSendMedia }: { conv: ConvInfo; onSend
   const ref = useRef<HTMLTextAreaElement>(null);
   const latest = useRef(text);
   latest.current = text;
+  // @mentions: the query being typed, the highlighted option, and who was picked.
+  const [mq, setMq] = useState<{ start: number; query: string } | null>(null);
+  const [active, setActive] = useState(0);
+  const picked = useRef<MentionMember[]>([]);
+  const options = mention && mq
+    ? [
+        ...(mention.canAtAll && (!mq.query || "all".startsWith(mq.query.toLowerCase())) ? [{ id: AT_ALL, name: "all" }] : []),
+        ...filterMembers(mention.members, mq.query, mention.me),
+      ]
+    : [];
+  const pickMention = (m: MentionMember) => {
+    const el = ref.current;
+    if (!mq) return;
+    const caret = el?.selectionStart ?? text.length;
+    const r = insertMention(text, mq.start, caret, m.name);
+    picked.current = [...picked.current, m];
+    setText(r.value);
+    setMq(null);
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(r.caret, r.caret);
+    });
+  };
 
   useEffect(() => {
     ref.current?.focus();
@@ -187,7 +221,9 @@ export function Composer({ conv, onSend, onSendMedia }: { conv: ConvInfo; onSend
   const submit = () => {
     const v = text.replace(/\s+$/, "");
     if (!v.trim()) return;
-    onSend(v);
+    onSend(v, mention ? atUsers(v, picked.current) : undefined);
+    picked.current = [];
+    setMq(null);
     setText("");
     if (conv.conv_is_has_draft) void shell.convCancelDraft({ conv_id: conv.conv_id, conv_type: conv.conv_type }).catch(() => {});
   };
@@ -239,15 +275,35 @@ export function Composer({ conv, onSend, onSendMedia }: { conv: ConvInfo; onSend
       <button type="button" className="icon" aria-label={t("composer_voice")} title={t("composer_voice")} onClick={() => void startRecording()} disabled={!!rec} data-testid="record-voice">
         <IconMic />
       </button>
+      {mention && mq && (
+        <MentionPicker items={options} active={Math.min(active, Math.max(0, options.length - 1))} onPick={pickMention} onHover={setActive} />
+      )}
       <textarea
         ref={ref}
         value={text}
+        aria-autocomplete={mention ? "list" : undefined}
+        aria-controls={mention && mq ? "mention-picker" : undefined}
+        aria-activedescendant={mention && mq && options.length ? `mention-opt-${Math.min(active, options.length - 1)}` : undefined}
         rows={1}
         placeholder={t("typeMessage")}
         aria-label={t("typeMessage")}
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (mention) {
+            const q = mentionQuery(e.target.value, e.target.selectionStart ?? e.target.value.length);
+            setMq(q);
+            if (q?.query !== mq?.query) setActive(0);
+          }
+        }}
         onPaste={(e) => void onPaste(e)}
         onKeyDown={(e) => {
+          if (mention && mq && !e.nativeEvent.isComposing) {
+            const n = options.length;
+            if (e.key === "ArrowDown" && n) { e.preventDefault(); setActive((a) => (Math.min(a, n - 1) + 1) % n); return; }
+            if (e.key === "ArrowUp" && n) { e.preventDefault(); setActive((a) => (Math.min(a, n - 1) + n - 1) % n); return; }
+            if ((e.key === "Enter" || e.key === "Tab") && n) { e.preventDefault(); pickMention(options[Math.min(active, n - 1)]); return; }
+            if (e.key === "Escape") { e.preventDefault(); setMq(null); return; }
+          }
           if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
             e.preventDefault();
             submit();

@@ -51,6 +51,8 @@ export interface Message {
   message_rand?: number;
   message_unique_id?: number;
   message_sender_profile?: UserProfile | null;
+  message_group_at_user_array?: string[];
+  message_is_forward_message?: boolean;
   /** UI only: a key for a message still without an id (optimistic send). */
   local_key?: string;
 }
@@ -74,6 +76,13 @@ export interface ConvInfo {
   conv_show_name?: string;
   conv_face_url?: string;
   conv_c2c_read_timestamp?: number;
+  conv_group_at_info_array?: GroupAtInfo[];
+}
+
+/** An @ of the user in a group conversation (at type 1: @me, 2: @all, 3: both). */
+export interface GroupAtInfo {
+  conv_group_at_info_seq: number;
+  conv_group_at_info_at_type: number;
 }
 
 export interface MessageReceipt {
