@@ -379,7 +379,6 @@ test("video, location, custom and merged messages from bob", async () => {
 test("paste an image into the composer: bytes go to the shell, the image is sent", async () => {
   // The OS clipboard cannot be filled from WebDriver; the paste event carries a real PNG made
   // in the page, and everything after it (bytes to the shell, sending, the thumbnail) is real.
-  const before = await wd.count(".row.self [data-testid=image-thumb]");
   await wd.cmd("POST", "/execute/async", {
     script: `const done = arguments[arguments.length - 1];
       const c = document.createElement('canvas'); c.width = 400; c.height = 300;
@@ -395,7 +394,11 @@ test("paste an image into the composer: bytes go to the shell, the image is sent
   });
   const got = await recvWith(bob, 1, (x) => x.image_elem_orig_pic_width === 400);
   assert.equal(got.message_elem_array[0].image_elem_orig_pic_height, 300);
-  await wd.until("the pasted image's bubble", async () => (await wd.count(".row.self [data-testid=image-thumb][data-loaded=true]")) > before, 20000);
+  // The newest own bubble is the pasted image, showing its thumbnail tier (400×300 → 264×198).
+  const size = await wd.until("the pasted image's thumbnail", async () => wd.exec(`
+    const rows = document.querySelectorAll('.row.self'); const img = rows[rows.length - 1]?.querySelector('[data-testid=image-thumb][data-loaded=true] img');
+    return img && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : null`), 30000);
+  assert.deepEqual(size, [264, 198]);
   await sleep(300);
   await shot(wd, "media-13-pasted-image");
 });
