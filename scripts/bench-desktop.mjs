@@ -238,7 +238,7 @@ async function main() {
   const sc = results.scroll;
   const lines = [
     "",
-    "== Confab desktop start-up and memory (debug build unless CONFAB_BIN_DIR says otherwise)",
+    `== Confab desktop start-up and memory (binaries: ${BIN})`,
     `data: ${g[0].rows} conversations, ${sets.big.session.messages} messages (${BIG} in the scrolled conversation); baseline: 1 conversation, 1 message; median of ${RUNS} starts`,
     `launch → conversation list: ${fmt(launchBig)} ms (target < ${TARGET_LAUNCH_MS} ms: ${launchBig < TARGET_LAUNCH_MS ? "met" : "NOT met"}); baseline ${fmt(launchBase)} ms; ratio ${(launchBig / launchBase).toFixed(2)}`,
     `  from the app process's start: ${fmt(procBig)} ms; baseline ${fmt(procBase)} ms; ratio ${(procBig / procBase).toFixed(2)}`,
