@@ -1500,11 +1500,15 @@ async fn test_group_rate_limit_lets_high_priority_through() {
         bob.ok("TIMGroupJoin", json!({ "group_id": gid })).await;
         eventually("bob is a member", || async { members(&alice, &gid).await.len() == 2 }).await;
         let _ = bob.drain().await;
-        // 60 normal messages at once: at 10 per second (8 for normal priority, the rest kept
-        // for high priority) most are refused.
+        // 60 normal messages at once into a group that takes 10 per second: normal priority
+        // may use 8 of the 10-token bucket (2 are kept for high priority), plus what refills
+        // while the flood lasts. Bounds use the measured duration, so a slow machine cannot
+        // make the test flaky.
+        let started = std::time::Instant::now();
         let normal: Vec<_> =
             (0..60).map(|i| alice.call("TIMMsgSendMessage", send_with_priority(&gid, &format!("n{i}"), 1))).collect();
         let normal = futures_util::future::join_all(normal).await;
+        let elapsed = started.elapsed().as_secs_f64();
         let sent: Vec<String> =
             normal.iter().enumerate().filter(|(_, r)| r.code == 0).map(|(i, _)| format!("n{i}")).collect();
         let refused = normal.iter().filter(|r| r.code == 10023).count();
@@ -1514,15 +1518,18 @@ async fn test_group_rate_limit_lets_high_priority_through() {
             "every send either succeeds or is refused with 10023: {:?}",
             normal.iter().map(|r| r.code).collect::<Vec<_>>()
         );
-        assert!(refused >= 40, "the flood is throttled ({refused} refused)");
-        assert!(!sent.is_empty(), "messages within the rate pass");
-        // While normal messages are being refused, high-priority ones pass.
+        let allowed = 8.0 + 10.0 * elapsed;
+        assert!(sent.len() as f64 <= allowed + 1.0, "{} passed in {elapsed:.2} s: the rate holds", sent.len());
+        assert!(sent.len() >= 8, "the burst a normal message may use passes ({} passed)", sent.len());
+        if elapsed < 4.0 {
+            assert!(refused > 0, "the flood is throttled ({refused} refused in {elapsed:.2} s)");
+        }
+        // Normal messages never touch the 2 tokens kept for high priority, so high-priority
+        // messages pass right after the flood, whatever the timing.
         for i in 0..2 {
             let r = alice.call("TIMMsgSendMessage", send_with_priority(&gid, &format!("h{i}"), 0)).await;
             assert_eq!(r.code, 0, "high priority passes under throttling: {}", r.desc);
         }
-        let r = alice.call("TIMMsgSendMessage", send_with_priority(&gid, "n-late", 1)).await;
-        assert_eq!(r.code, 10023, "normal is still refused");
         // Bob gets exactly what was accepted, in order.
         let mut want = sent.clone();
         want.extend(["h0".to_string(), "h1".to_string()]);
