@@ -152,15 +152,18 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
   const showJump = !jumped && unreadAtOpen.current > 0 && newestAtOpen !== null && (firstUnread < 0 || firstUnread < range.start);
 
   const jumpToUnread = async () => {
-    let i = firstUnreadIndex(msgsRef.current.filter((m) => m.message_status !== MsgStatus.Deleted).map(msgKey), newestAtOpen, unreadAtOpen.current);
+    const loadedKeys = () => msgsRef.current.filter((m) => m.message_status !== MsgStatus.Deleted).map(msgKey);
+    let ks = loadedKeys();
+    let i = firstUnreadIndex(ks, newestAtOpen, unreadAtOpen.current);
     while (i < 0 && hasMoreRef.current) {
       const more = await loadOlder(JUMP_PAGE);
-      i = firstUnreadIndex(msgsRef.current.filter((m) => m.message_status !== MsgStatus.Deleted).map(msgKey), newestAtOpen, unreadAtOpen.current);
+      ks = loadedKeys();
+      i = firstUnreadIndex(ks, newestAtOpen, unreadAtOpen.current);
       if (!more) break;
     }
     setJumped(true);
-    // Let the list render the loaded rows first.
-    requestAnimationFrame(() => list.current?.scrollToIndex(Math.max(0, i)));
+    // By key: the list may not have rendered the loaded rows yet.
+    if (ks.length) list.current?.scrollToKey(ks[Math.max(0, i)]);
   };
 
   useEffect(() => {

@@ -10,8 +10,9 @@ const NEAR_TOP = 400;
 
 export interface MessageListHandle {
   scrollToBottom: () => void;
-  /** Put row `i` near the top of the viewport. */
-  scrollToIndex: (i: number) => void;
+  /** Put the row with this key near the top of the viewport (once it is rendered, if it is
+   *  not in the list yet). */
+  scrollToKey: (key: string) => void;
   isAtBottom: () => boolean;
 }
 
@@ -35,6 +36,7 @@ export const MessageList = forwardRef<MessageListHandle, {
   const [, rerender] = useReducer((x: number) => x + 1, 0);
   const stick = useRef(true);
   const anchor = useRef<Anchor | null>(null);
+  const pendingKey = useRef<string | null>(null);
   const view = useRef({ top: 0, height: 600 });
   const shown = useRef({ start: 0, end: 0 });
   const cb = useRef({ onNearTop, onAtBottom, onRange });
@@ -74,6 +76,8 @@ export const MessageList = forwardRef<MessageListHandle, {
       const k = el.dataset.key!;
       if (!heights.current.has(k)) heights.current.set(k, el.offsetHeight);
       observer.observe(el);
+      // Rows scrolled out of the window stop being observed (React 19 ref cleanup).
+      return () => observer.unobserve(el);
     },
     [observer],
   );
@@ -82,6 +86,11 @@ export const MessageList = forwardRef<MessageListHandle, {
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    if (pendingKey.current && keys.includes(pendingKey.current)) {
+      stick.current = false;
+      anchor.current = { key: pendingKey.current, delta: -48 };
+      pendingKey.current = null;
+    }
     if (stick.current) {
       el.scrollTop = el.scrollHeight;
     } else if (anchor.current) {
@@ -132,11 +141,16 @@ export const MessageList = forwardRef<MessageListHandle, {
       el.scrollTop = el.scrollHeight;
       cb.current.onAtBottom(true);
     },
-    scrollToIndex: (i: number) => {
+    scrollToKey: (key: string) => {
       const el = scroller.current;
-      if (!el || i < 0 || i >= keys.length) return;
+      if (!el) return;
+      const i = keys.indexOf(key);
+      if (i < 0) {
+        pendingKey.current = key;
+        return;
+      }
       stick.current = false;
-      anchor.current = { key: keys[i], delta: -48 };
+      anchor.current = { key, delta: -48 };
       el.scrollTop = Math.max(0, tops[i] - 48 + headH());
       view.current = { top: el.scrollTop - headH(), height: el.clientHeight };
       rerender();
