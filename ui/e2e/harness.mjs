@@ -1,7 +1,7 @@
 // End-to-end harness: a real confab-server, peers played by confab-cli, and the real desktop
 // app driven through tauri-driver + WebKitWebDriver. Run inside an X display (xvfb-run).
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -149,7 +149,45 @@ export async function startApp(opts = {}) {
   const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", "inherit", "inherit"] });
   children.push(driver);
   const wd = await WebDriver.start(`http://127.0.0.1:${port}`, { "tauri:options": { application: app } });
-  return { wd, home, driver, stop: async () => { await wd.quit(); driver.kill("SIGTERM"); } };
+  return {
+    wd, home, driver,
+    stop: async () => {
+      await wd.quit();
+      driver.kill("SIGTERM");
+      await appGone(env.XDG_DATA_HOME);
+    },
+  };
+}
+
+/** The app process started with this XDG_DATA_HOME (each start has its own), if still running. */
+function appPidFor(dataHome) {
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (!comm.startsWith("confab-desktop") || stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z") continue;
+      if (readFileSync(`/proc/${d}/environ`, "utf8").split("\0").includes(`XDG_DATA_HOME=${dataHome}`)) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  return null;
+}
+
+/** Wait for the app to exit after its session ended; one that stays (a signed-in app has been
+ * seen to linger for seconds) is ended by its pid, since the app is single-instance and the next
+ * start would otherwise hand over to it and exit. */
+async function appGone(dataHome) {
+  for (let i = 0; i < 30 && appPidFor(dataHome); i++) await sleep(100);
+  const pid = appPidFor(dataHome);
+  if (pid) {
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 30 && appPidFor(dataHome); i++) await sleep(100);
+    if (appPidFor(dataHome)) process.kill(pid, "SIGKILL");
+  }
+  // Its single-instance name leaves the session bus shortly after the process.
+  await sleep(1000);
 }
 
 /** `dbus-monitor` on the session bus (the test runs under dbus-run-session), watching the
