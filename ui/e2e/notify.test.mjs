@@ -91,7 +91,10 @@ test("clicking a notification opens its conversation", async () => {
   await shot(wd, "notify-04-opened-from-notification");
 });
 
-test("search messages from the list: grouped per chat, highlighted, opens the chat", async () => {
+test("search messages from the list: grouped per chat, highlighted, opens the chat at the message", async () => {
+  // Push "quiet please" out of the chat's first page, so opening the hit has to page back.
+  await Promise.all(Array.from({ length: 60 }, (_, i) => bob.sendText("alice", `filler ${i}`)));
+  await wd.find("[data-testid=conv-bob] .conv-preview", { text: "filler" });
   const box = await wd.find("[data-testid=search-input]");
   await box.type("please");
   await wd.find("[data-testid=search-results]");
@@ -100,6 +103,12 @@ test("search messages from the list: grouped per chat, highlighted, opens the ch
   await shot(wd, "notify-05-search");
   await (await wd.find("[data-testid=search-group-bob] [data-testid=search-hit]")).click();
   await wd.find("[data-testid=chat-title]", { text: "bob" });
+  // The chat pages back to the hit, scrolls it into view and highlights it.
+  await wd.find("[data-found=true]", { text: "quiet please", timeout: 15000 });
+  const inView = await wd.exec(`const r = document.querySelector("[data-found=true]").getBoundingClientRect();
+    return r.bottom > 0 && r.top < window.innerHeight;`);
+  assert.ok(inView, "the found message is in view");
+  await shot(wd, "notify-06-search-hit-opened");
   await box.clear();
   await box.type("zzz-no-such-words");
   await wd.find("[data-testid=search-empty]");

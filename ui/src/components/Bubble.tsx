@@ -8,13 +8,15 @@ import { ElemType, MsgStatus, type Message } from "../tim/types";
 import { Avatar } from "./Avatar";
 import { BARE_ELEMS, MediaElem } from "./MediaElem";
 
-export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, select, mentionsMe }: {
+export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, select, mentionsMe, found }: {
   m: Message; showSender: boolean; senderName: string; c2c: boolean;
   onMenu: (x: number, y: number) => void; onResend: () => void;
   /** Multi-select mode: whether this message can be picked, is picked, and the toggle. */
   select?: { can: boolean; on: boolean; toggle: () => void };
   /** The message @mentions me (or @all): highlighted. */
   mentionsMe?: boolean;
+  /** The message a search result pointed at (briefly highlighted). */
+  found?: boolean;
 }) {
   const { t } = useI18n();
   if (m.message_status === MsgStatus.Revoked || isTips(m)) {
@@ -32,10 +34,11 @@ export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, selec
     : "sent";
   return (
     <div
-      className={"row" + (self ? " self" : "") + (mentionsMe ? " mentioned" : "") + (select?.on ? " picked" : "")}
+      className={"row" + (self ? " self" : "") + (mentionsMe ? " mentioned" : "") + (found ? " found" : "") + (select?.on ? " picked" : "")}
       data-testid="msg-row"
       data-state={self ? state : undefined}
       data-mentioned={mentionsMe ? "true" : undefined}
+      data-found={found ? "true" : undefined}
       onClick={select?.can ? select.toggle : undefined}
     >
       {select && (

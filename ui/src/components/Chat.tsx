@@ -26,7 +26,7 @@ let localSeq = 0;
 
 type Forwarding = { kind: "one"; m: Message } | { kind: "merge"; msgs: Message[] };
 
-export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void }) {
+export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void; foundMsgId?: string }) {
   const { t, lang } = useI18n();
   const key: ConvKey = { conv_id: conv.conv_id, conv_type: conv.conv_type };
   const group = conv.conv_type === 2;
@@ -150,6 +150,31 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
 
   const firstUnread = firstUnreadIndex(keys, newestAtOpen, unreadAtOpen.current);
   const showJump = !jumped && unreadAtOpen.current > 0 && newestAtOpen !== null && (firstUnread < 0 || firstUnread < range.start);
+
+  // A search hit: page older history until its message is loaded, scroll to it and highlight it.
+  const [foundKey, setFoundKey] = useState<string | null>(null);
+  useEffect(() => {
+    if (!foundMsgId || loading) return;
+    let cancelled = false;
+    void (async () => {
+      const find = () => msgsRef.current.find((m) => m.message_msg_id === foundMsgId);
+      for (let pages = 0; !find() && hasMoreRef.current && pages < 200 && !cancelled; pages++) {
+        if (!(await loadOlder(JUMP_PAGE))) break;
+      }
+      const m = find();
+      if (cancelled || !m) return;
+      setFoundKey(msgKey(m));
+      list.current?.scrollToKey(msgKey(m));
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [foundMsgId, loading === false && msgs.length > 0]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (!foundKey) return;
+    const t = setTimeout(() => setFoundKey(null), 4000);
+    return () => clearTimeout(t);
+  }, [foundKey]);
 
   const jumpToUnread = async () => {
     const loadedKeys = () => msgsRef.current.filter((m) => m.message_status !== MsgStatus.Deleted).map(msgKey);
@@ -428,6 +453,7 @@ export function Chat({ conv, name, me, onRead, onInfo }: { conv: ConvInfo; name:
           }}
           select={acts ? { can: acts.select || acts.delete, on: selected!.has(msgKey(m)), toggle: () => toggle(m) } : undefined}
           mentionsMe={group && atMe(m)}
+          found={foundKey === msgKey(m)}
         />
       </>
     );

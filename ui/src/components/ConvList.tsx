@@ -19,7 +19,7 @@ const IconMuted = () => (
   </svg>
 );
 
-export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvInfo[]; groupNames: Record<string, string>; openKey: string | null; onOpen: (c: ConvInfo) => void }) {
+export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvInfo[]; groupNames: Record<string, string>; openKey: string | null; onOpen: (c: ConvInfo, msgId?: string) => void }) {
   const { t, lang } = useI18n();
   const [query, setQuery] = useState("");
   const [menu, setMenu] = useState<{ key: string; x: number; y: number } | null>(null);

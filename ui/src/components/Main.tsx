@@ -25,6 +25,8 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
   const { t } = useI18n();
   const [convs, dispatch] = useReducer(convsReducer, []);
   const [openKey, setOpenKey] = useState<string | null>(null);
+  // A search hit opens its conversation at that message.
+  const [found, setFound] = useState<{ key: string; msgId: string } | null>(null);
   const [pendingConv, setPendingConv] = useState<ConvInfo | null>(null);
   const [dialog, setDialog] = useState<"chat" | "group" | "join" | "settings" | null>(null);
   const [panel, setPanel] = useState(false);
@@ -137,7 +139,7 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
             <span className="badge" aria-label={t("unread", { n: pendencies.unread })} data-testid="inbox-badge">{badgeText(pendencies.unread)}</span>
           )}
         </button>
-        <ConvList convs={shownConvs} groupNames={groupNames} openKey={openKey} onOpen={(c) => { setOpenKey(convKey(c)); setPanel(false); }} />
+        <ConvList convs={shownConvs} groupNames={groupNames} openKey={openKey} onOpen={(c, msgId) => { setOpenKey(convKey(c)); setFound(msgId ? { key: convKey(c), msgId } : null); setPanel(false); }} />
       </aside>
       <section className="chat-pane">
         {openKey === INBOX ? (
@@ -150,6 +152,7 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
               name={open.conv_type === 3 ? t("systemConv") : convName(open, groupNames)}
               me={session.user_id}
               onRead={() => dispatch({ type: "localRead", key: convKey(open) })}
+              foundMsgId={found?.key === convKey(open) ? found.msgId : undefined}
               onInfo={open.conv_type === 2 ? () => setPanel((p) => !p) : undefined}
             />
             {panel && open.conv_type === 2 && (

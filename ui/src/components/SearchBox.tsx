@@ -35,7 +35,7 @@ export function SearchBox({ query, setQuery }: { query: string; setQuery: (q: st
 
 /** Local message search (TIMMsgSearchLocalMessages), debounced, grouped per conversation. */
 export function SearchResults({ query, convs, groupNames, onOpen }: {
-  query: string; convs: ConvInfo[]; groupNames: Record<string, string>; onOpen: (c: ConvInfo) => void;
+  query: string; convs: ConvInfo[]; groupNames: Record<string, string>; onOpen: (c: ConvInfo, msgId?: string) => void;
 }) {
   const { t, lang } = useI18n();
   const [groups, setGroups] = useState<SearchGroup[] | null>(null);
@@ -81,7 +81,7 @@ export function SearchResults({ query, convs, groupNames, onOpen }: {
             <ul>
               {g.hits.map((h) => (
                 <li key={h.msg.message_msg_id}>
-                  <button type="button" className="search-hit" onClick={() => onOpen(conv)} data-testid="search-hit">
+                  <button type="button" className="search-hit" onClick={() => onOpen(conv, h.msg.message_msg_id)} data-testid="search-hit">
                     <span className="search-hit-text">
                       {h.segments.map((s, i) => (s.hit ? <mark key={i}>{s.text}</mark> : <span key={i}>{s.text}</span>))}
                     </span>
