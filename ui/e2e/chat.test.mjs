@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, Peer, shot, sleep, startApp, startServer } from "./harness.mjs";
+import { cleanup, Peer, shot, sleep, startApp, startServer, signUpInWindow } from "./harness.mjs";
 
 let url, bob, carol, app, wd, gid;
 
@@ -17,15 +17,7 @@ before(async () => {
   await carol.signUp("carol", "carol-password-1");
   app = await startApp();
   wd = app.wd;
-  await (await wd.find("[data-testid=tab-signup]")).click();
-  const server = await wd.find("input[name=server]");
-  await server.clear();
-  await server.type(url);
-  await (await wd.find("input[name=userId]")).type("alice");
-  await (await wd.find("input[name=password]")).type("alice-password-1");
-  await (await wd.find("input[name=nickName]")).type("Alice");
-  await (await wd.find("[data-testid=signin-submit]")).click();
-  await wd.find("[data-testid=me]", { text: "alice", timeout: 20000 });
+  await signUpInWindow(wd, url, "alice", "alice-password-1", "Alice");
 });
 
 after(async () => {

@@ -252,3 +252,16 @@ export async function shot(wd, name) {
 }
 
 export { sleep };
+
+/** Sign `userId` up in the window (the sign-up tab, against `url`) and wait until signed in. */
+export async function signUpInWindow(wd, url, userId, password, nickName) {
+  await (await wd.find("[data-testid=tab-signup]")).click();
+  const server = await wd.find("input[name=server]");
+  await server.clear();
+  await server.type(url);
+  await (await wd.find("input[name=userId]")).type(userId);
+  await (await wd.find("input[name=password]")).type(password);
+  if (nickName) await (await wd.find("input[name=nickName]")).type(nickName);
+  await (await wd.find("[data-testid=signin-submit]")).click();
+  await wd.find("[data-testid=me]", { text: userId, timeout: 20000 });
+}

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { cleanup, Peer, shot, sleep, startApp, startServer } from "./harness.mjs";
+import { cleanup, Peer, shot, sleep, startApp, startServer, signUpInWindow } from "./harness.mjs";
 
 let url, bob, app, wd, dir, pickFile, saveDir;
 
@@ -133,14 +133,7 @@ before(async () => {
   await bob.signUp("bob", "bob-password-1");
   app = await startApp();
   wd = app.wd;
-  await (await wd.find("[data-testid=tab-signup]")).click();
-  const server = await wd.find("input[name=server]");
-  await server.clear();
-  await server.type(url);
-  await (await wd.find("input[name=userId]")).type("alice");
-  await (await wd.find("input[name=password]")).type("alice-password-1");
-  await (await wd.find("[data-testid=signin-submit]")).click();
-  await wd.find("[data-testid=me]", { text: "alice", timeout: 20000 });
+  await signUpInWindow(wd, url, "alice", "alice-password-1");
   await (await wd.find("[data-testid=new-chat]")).click();
   await (await wd.find("input[name=peer]")).type("bob");
   await (await wd.find("[data-testid=start-chat]")).click();

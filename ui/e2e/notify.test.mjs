@@ -4,7 +4,7 @@
 // list. The other people are played by confab-cli. Runs under xvfb-run + dbus-run-session.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanup, Peer, run, shot, sleep, startApp, startNotificationServer, startServer, watchNotifications } from "./harness.mjs";
+import { cleanup, Peer, run, shot, sleep, startApp, startNotificationServer, startServer, watchNotifications, signUpInWindow } from "./harness.mjs";
 
 let url, bob, carol, app, wd, bus;
 
@@ -19,14 +19,7 @@ before(async () => {
   await bus.ready;
   app = await startApp();
   wd = app.wd;
-  await (await wd.find("[data-testid=tab-signup]")).click();
-  const server = await wd.find("input[name=server]");
-  await server.clear();
-  await server.type(url);
-  await (await wd.find("input[name=userId]")).type("alice");
-  await (await wd.find("input[name=password]")).type("alice-password-1");
-  await (await wd.find("[data-testid=signin-submit]")).click();
-  await wd.find("[data-testid=me]", { text: "alice", timeout: 20000 });
+  await signUpInWindow(wd, url, "alice", "alice-password-1");
 });
 
 after(async () => {
