@@ -250,3 +250,29 @@ where
     }
     panic!("timed out waiting until {what}");
 }
+
+/// A raw protocol connection (the wire frames of confab-protocol, no SDK).
+pub type RawWs = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A raw protocol connection logged in as `user` (platform 2, its own instance id).
+pub async fn raw_login(srv: &TestServer, user: &str) -> RawWs {
+    let (mut ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
+    let login = json!({"id": 1, "type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
+                       "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")});
+    let r = raw_call(&mut ws, login).await;
+    assert_eq!(r["code"], 0, "{r}");
+    ws
+}
+
+/// Send one request frame and return its response (pushes in between are skipped).
+pub async fn raw_call(ws: &mut RawWs, req: Value) -> Value {
+    use futures_util::{SinkExt, StreamExt};
+    let id = req["id"].clone();
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(req.to_string().into())).await.unwrap();
+    loop {
+        let r: Value = serde_json::from_str(ws.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+        if r["type"] == "response" && r["id"] == id {
+            return r;
+        }
+    }
+}

@@ -1,33 +1,8 @@
 //! Media (issue 4): the server's upload / download routes, and media messages end to end.
 use confab_core::http;
 use confab_core::media::content_id;
-use confab_tests::TestServer;
-use futures_util::{SinkExt, StreamExt};
+use confab_tests::{raw_call, raw_login, RawWs as Ws, TestServer};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A raw protocol connection logged in as `user`.
-async fn raw_login(srv: &TestServer, user: &str) -> Ws {
-    let (mut ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
-    let login = json!({"id": 1, "type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
-                       "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")});
-    let r = raw_call(&mut ws, login).await;
-    assert_eq!(r["code"], 0, "{r}");
-    ws
-}
-
-async fn raw_call(ws: &mut Ws, req: Value) -> Value {
-    let id = req["id"].clone();
-    ws.send(WsMessage::Text(req.to_string().into())).await.unwrap();
-    loop {
-        let r: Value = serde_json::from_str(ws.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
-        if r["type"] == "response" && r["id"] == id {
-            return r;
-        }
-    }
-}
 
 async fn put(
     srv: &TestServer,

@@ -12,12 +12,10 @@ use confab_core::api::Reply;
 use confab_core::http;
 use confab_core::media::content_id;
 use confab_core::SdkEvent;
-use confab_tests::{eventually, TestClient, TestServer, WAIT};
-use futures_util::{SinkExt, StreamExt};
+use confab_tests::{eventually, raw_call, raw_login, TestClient, TestServer, WAIT};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 // ---- a proxy that cuts media transfers ----
 
@@ -548,28 +546,6 @@ async fn test_media_video_without_ffmpeg_needs_a_snapshot() {
 }
 
 // ---- 4-6. the server: retention, stale uploads, declared sizes, link expiry ----
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-async fn raw_login(srv: &TestServer, user: &str) -> Ws {
-    let (mut ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
-    let login = json!({"id": 1, "type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
-                       "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")});
-    let r = raw_call(&mut ws, login).await;
-    assert_eq!(r["code"], 0, "{r}");
-    ws
-}
-
-async fn raw_call(ws: &mut Ws, req: Value) -> Value {
-    let id = req["id"].clone();
-    ws.send(WsMessage::Text(req.to_string().into())).await.unwrap();
-    loop {
-        let r: Value = serde_json::from_str(ws.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
-        if r["type"] == "response" && r["id"] == id {
-            return r;
-        }
-    }
-}
 
 async fn put(srv: &TestServer, user: &str, kind: &str, cid: &str, offset: u64, total: u64, bytes: &[u8]) -> Value {
     let sig = srv.usersig(user);
