@@ -276,3 +276,30 @@ pub async fn raw_call(ws: &mut RawWs, req: Value) -> Value {
         }
     }
 }
+
+/// `PUT /media/upload/{kind}/{cid}?offset=&total=` as `user` (the server's upload route, no
+/// SDK): the HTTP status and the JSON answer.
+pub async fn media_put(
+    srv: &TestServer,
+    user: &str,
+    kind: &str,
+    cid: &str,
+    offset: u64,
+    total: u64,
+    bytes: &[u8],
+) -> (u16, Value) {
+    let sig = srv.usersig(user);
+    let path = format!("/media/upload/{kind}/{cid}?offset={offset}&total={total}");
+    let r = confab_core::http::request(
+        &srv.url(),
+        "PUT",
+        &path,
+        &[("x-confab-user", user), ("x-confab-usersig", &sig)],
+        Some((bytes, bytes.len() as u64)),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let status = r.status;
+    (status, r.json().await.unwrap())
+}

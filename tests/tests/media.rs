@@ -1,33 +1,8 @@
 //! Media (issue 4): the server's upload / download routes, and media messages end to end.
 use confab_core::http;
 use confab_core::media::content_id;
-use confab_tests::{raw_call, raw_login, RawWs as Ws, TestServer};
+use confab_tests::{media_put as put, raw_call, raw_login, RawWs as Ws, TestServer};
 use serde_json::{json, Value};
-
-async fn put(
-    srv: &TestServer,
-    user: &str,
-    kind: &str,
-    cid: &str,
-    offset: u64,
-    total: u64,
-    bytes: &[u8],
-) -> (u16, Value) {
-    let sig = srv.usersig(user);
-    let path = format!("/media/upload/{kind}/{cid}?offset={offset}&total={total}");
-    let r = http::request(
-        &srv.url(),
-        "PUT",
-        &path,
-        &[("x-confab-user", user), ("x-confab-usersig", &sig)],
-        Some((bytes, bytes.len() as u64)),
-        |_| {},
-    )
-    .await
-    .unwrap();
-    let status = r.status;
-    (status, r.json().await.unwrap())
-}
 
 async fn fetch(srv: &TestServer, path: &str, range: Option<&str>) -> (u16, Vec<u8>) {
     let headers: Vec<(&str, &str)> = range.map(|r| vec![("range", r)]).unwrap_or_default();

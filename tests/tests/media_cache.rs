@@ -548,18 +548,7 @@ async fn test_media_video_without_ffmpeg_needs_a_snapshot() {
 // ---- 4-6. the server: retention, stale uploads, declared sizes, link expiry ----
 
 async fn put(srv: &TestServer, user: &str, kind: &str, cid: &str, offset: u64, total: u64, bytes: &[u8]) -> Value {
-    let sig = srv.usersig(user);
-    let r = http::request(
-        &srv.url(),
-        "PUT",
-        &format!("/media/upload/{kind}/{cid}?offset={offset}&total={total}"),
-        &[("x-confab-user", user), ("x-confab-usersig", &sig)],
-        Some((bytes, bytes.len() as u64)),
-        |_| {},
-    )
-    .await
-    .unwrap();
-    r.json().await.unwrap()
+    confab_tests::media_put(srv, user, kind, cid, offset, total, bytes).await.1
 }
 
 async fn fetch(srv: &TestServer, path: &str) -> (u16, Vec<u8>) {
