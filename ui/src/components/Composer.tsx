@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ClipboardEvent } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type ClipboardEvent } from "react";
 import { useI18n } from "../i18n";
 import { shell } from "../api/shell";
 import { EMOJI, insertAt } from "../lib/emoji";
@@ -62,6 +62,19 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
         ...filterMembers(mention.members, mq.query, mention.me),
       ]
     : [];
+  // Where the caret goes once an inserted mention or emoji is rendered: set in a layout effect,
+  // i.e. before the next keystroke is handled (a later frame could move it under the user's typing).
+  const caretAfterRender = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    const caret = caretAfterRender.current;
+    if (el && caret !== null) {
+      caretAfterRender.current = null;
+      el.focus();
+      el.setSelectionRange(caret, caret);
+    }
+  }, [text]);
+
   const pickMention = (m: MentionMember) => {
     const el = ref.current;
     if (!mq) return;
@@ -70,10 +83,7 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
     picked.current = [...picked.current, m];
     setText(r.value);
     setMq(null);
-    requestAnimationFrame(() => {
-      el?.focus();
-      el?.setSelectionRange(r.caret, r.caret);
-    });
+    caretAfterRender.current = r.caret;
   };
 
   useEffect(() => {
@@ -235,10 +245,7 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
     const r = insertAt(text, start, end, e);
     setText(r.value);
     setPicker(false);
-    requestAnimationFrame(() => {
-      el?.focus();
-      el?.setSelectionRange(r.caret, r.caret);
-    });
+    caretAfterRender.current = r.caret;
   };
 
   return (
