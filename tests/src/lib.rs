@@ -303,3 +303,18 @@ pub async fn media_put(
     let status = r.status;
     (status, r.json().await.unwrap())
 }
+
+/// How much of upload `cid` the server holds for `user` (`GET /media/upload/file/{cid}`).
+pub async fn media_upload_offset(srv: &TestServer, user: &str, cid: &str, total: u64) -> Value {
+    let sig = srv.usersig(user);
+    confab_core::http::get(
+        &srv.url(),
+        &format!("/media/upload/file/{cid}?total={total}"),
+        &[("x-confab-user", user), ("x-confab-usersig", &sig)],
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap()
+}

@@ -40,17 +40,7 @@ async fn test_media_server_upload_resume_and_participant_download() {
     // An upload in two parts: the server says where to resume; a wrong offset is refused.
     let (s, v) = put(&srv, "alice", "file", &cid, 0, total, &data[..100_000]).await;
     assert_eq!((s, v["offset"].as_u64(), v["done"].as_bool()), (200, Some(100_000), Some(false)), "{v}");
-    let sig = srv.usersig("alice");
-    let st = http::get(
-        &srv.url(),
-        &format!("/media/upload/file/{cid}?total={total}"),
-        &[("x-confab-user", "alice"), ("x-confab-usersig", &sig)],
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let st = confab_tests::media_upload_offset(&srv, "alice", &cid, total).await;
     assert_eq!(st["offset"], 100_000);
     let (s, v) = put(&srv, "alice", "file", &cid, 5, total, &data[5..]).await;
     assert_eq!((s, v["offset"].as_u64()), (409, Some(100_000)));

@@ -611,17 +611,7 @@ async fn test_media_server_expires_media_and_sweeps_stale_uploads() {
     .await;
     assert_eq!(r.code, 6009, "{}", r.desc);
     // The partial upload starts again from zero.
-    let sig = srv.usersig("alice");
-    let st = http::get(
-        &srv.url(),
-        &format!("/media/upload/file/{other_cid}?total=100000"),
-        &[("x-confab-user", "alice"), ("x-confab-usersig", &sig)],
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let st = confab_tests::media_upload_offset(&srv, "alice", &other_cid, 100000).await;
     assert_eq!(st["offset"], 0);
 
     // Sending the same file again uploads it again, and it is downloadable again.
