@@ -65,6 +65,19 @@ pub struct MsgLocator {
     pub message_locator_is_self: bool,
     pub message_locator_rand: u64,
     pub message_locator_unique_id: u64,
+    /// 7.4+, in the revoke callback only: who revoked the message, and why (absent otherwise).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoker_user_id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoker_nick_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoker_face_url: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoke_reason: String,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

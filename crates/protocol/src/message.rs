@@ -44,6 +44,19 @@ pub struct Message {
     pub message_offlie_push_config: Option<OfflinePushConfig>,
     pub message_excluded_from_last_message: bool,
     pub message_need_read_receipt: bool,
+    /// 7.x, read-only: who revoked the message (filled only when it is revoked; absent otherwise).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoker_user_id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoker_nick_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoker_face_url: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub message_revoke_reason: String,
 }
 
 impl Default for Message {
@@ -78,6 +91,10 @@ impl Default for Message {
             message_offlie_push_config: Default::default(),
             message_excluded_from_last_message: Default::default(),
             message_need_read_receipt: Default::default(),
+            message_revoker_user_id: Default::default(),
+            message_revoker_nick_name: Default::default(),
+            message_revoker_face_url: Default::default(),
+            message_revoke_reason: Default::default(),
         }
     }
 }

@@ -372,7 +372,11 @@ export type ConvInfo = { conv_id: string, conv_type: number, conv_owner: string,
 
 export type MessageReceipt = { msg_receipt_conv_id: string, msg_receipt_conv_type: number, msg_receipt_time_stamp: number, };
 
-export type MsgLocator = { message_locator_conv_id: string, message_locator_conv_type: number, message_locator_is_revoked: boolean, message_locator_time: number, message_locator_seq: number, message_locator_is_self: boolean, message_locator_rand: number, message_locator_unique_id: number, };
+export type MsgLocator = { message_locator_conv_id: string, message_locator_conv_type: number, message_locator_is_revoked: boolean, message_locator_time: number, message_locator_seq: number, message_locator_is_self: boolean, message_locator_rand: number, message_locator_unique_id: number, 
+/**
+ * 7.4+, in the revoke callback only: who revoked the message, and why (absent otherwise).
+ */
+message_revoker_user_id?: string, message_revoker_nick_name?: string, message_revoker_face_url?: string, message_revoke_reason?: string, };
 
 export type MsgGetMsgListParam = { 
 /**
@@ -420,7 +424,11 @@ export type Message = { message_elem_array: Array<Elem>, message_conv_id: string
 /**
  * Absent means Normal (1), the documented default.
  */
-message_priority: number, message_client_time: number, message_server_time: number, message_is_from_self: boolean, message_platform: number, message_is_read: boolean, message_is_online_msg: boolean, message_is_peer_read: boolean, message_status: number, message_unique_id: number, message_msg_id: string, message_rand: number, message_seq: number, message_custom_int: number, message_custom_str: string, message_cloud_custom_str: string, message_is_excluded_from_unread_count: boolean, message_group_at_user_array: Array<string>, message_is_forward_message: boolean, message_sender_profile: UserProfile | null, message_sender_group_member_info: GroupMemberInfo | null, message_offlie_push_config: OfflinePushConfig | null, message_excluded_from_last_message: boolean, message_need_read_receipt: boolean, };
+message_priority: number, message_client_time: number, message_server_time: number, message_is_from_self: boolean, message_platform: number, message_is_read: boolean, message_is_online_msg: boolean, message_is_peer_read: boolean, message_status: number, message_unique_id: number, message_msg_id: string, message_rand: number, message_seq: number, message_custom_int: number, message_custom_str: string, message_cloud_custom_str: string, message_is_excluded_from_unread_count: boolean, message_group_at_user_array: Array<string>, message_is_forward_message: boolean, message_sender_profile: UserProfile | null, message_sender_group_member_info: GroupMemberInfo | null, message_offlie_push_config: OfflinePushConfig | null, message_excluded_from_last_message: boolean, message_need_read_receipt: boolean, 
+/**
+ * 7.x, read-only: who revoked the message (filled only when it is revoked; absent otherwise).
+ */
+message_revoker_user_id?: string, message_revoker_nick_name?: string, message_revoker_face_url?: string, message_revoke_reason?: string, };
 
 export type OfflinePushConfig = { offline_push_config_desc: string, offline_push_config_ext: string, offline_push_config_flag: number, offline_push_config_ios_config: IosOfflinePushConfig | null, offline_push_config_android_config: AndroidOfflinePushConfig | null, };
 

@@ -53,6 +53,11 @@ export interface Message {
   message_sender_profile?: UserProfile | null;
   message_group_at_user_array?: string[];
   message_is_forward_message?: boolean;
+  /** Who recalled it (TIM 7.x, only on recalled messages). */
+  message_revoker_user_id?: string;
+  message_revoker_nick_name?: string;
+  message_revoker_face_url?: string;
+  message_revoke_reason?: string;
   /** UI only: a key for a message still without an id (optimistic send). */
   local_key?: string;
 }
@@ -98,6 +103,11 @@ export interface MsgLocator {
   message_locator_seq: number;
   message_locator_rand: number;
   message_locator_unique_id?: number;
+  /** Who recalled it (TIM 7.4+, in the revoke callback). */
+  message_revoker_user_id?: string;
+  message_revoker_nick_name?: string;
+  message_revoker_face_url?: string;
+  message_revoke_reason?: string;
 }
 
 /** A core event as the shell emits it on `confab://event`. */
