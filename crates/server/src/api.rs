@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use crate::config::now_secs;
 use crate::groups::{self, group_exists, member_role_of};
 use crate::hub::{Outbound, SessionEntry};
-use crate::store::{render_for, MsgRow, StoreError, StoredEvent, MSG_COLUMNS};
+use crate::store::{render_for, MsgRow, Revoker, StoreError, StoredEvent, MSG_COLUMNS};
 use crate::{accounts, usersig, State};
 
 #[derive(Debug)]
@@ -630,22 +630,35 @@ async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &s
         serde_json::from_str(row.get::<&str, _>("body")).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let id: i64 = row.get("id");
     let msg_id = msg_id.to_string();
+    // Who revoked it (the sender or a group admin), as every member's window should say.
+    let profile = sender_profile(state, me).await?;
+    let revoker = Revoker {
+        user_id: me.to_string(),
+        nick_name: profile.user_profile_nick_name,
+        face_url: profile.user_profile_face_url,
+    };
     state
         .store
         .write(move |ctx| {
             Box::pin(async move {
-                let n = sqlx::query("UPDATE messages SET revoked = 1 WHERE id = ? AND revoked = 0")
-                    .bind(id)
-                    .execute(&mut ctx.conn)
-                    .await?
-                    .rows_affected();
+                let n = sqlx::query(
+                    "UPDATE messages SET revoked = 1, revoker = ?, revoker_nick = ?, revoker_face = ?
+                     WHERE id = ? AND revoked = 0",
+                )
+                .bind(&revoker.user_id)
+                .bind(&revoker.nick_name)
+                .bind(&revoker.face_url)
+                .bind(id)
+                .execute(&mut ctx.conn)
+                .await?
+                .rows_affected();
                 if n == 0 {
                     return Ok(());
                 }
                 for r in &recipients {
                     let mut m = body.clone();
                     render_for(&mut m, r);
-                    let locator = MsgLocator {
+                    let mut locator = MsgLocator {
                         message_locator_conv_id: m.message_conv_id.clone(),
                         message_locator_conv_type: ct,
                         message_locator_is_revoked: true,
@@ -654,7 +667,9 @@ async fn revoke(state: &Arc<State>, me: &str, ct: u32, conv_id: &str, msg_id: &s
                         message_locator_is_self: m.message_is_from_self,
                         message_locator_rand: m.message_rand,
                         message_locator_unique_id: m.message_unique_id,
+                        ..Default::default()
                     };
+                    revoker.fill_locator(&mut locator);
                     let ev = StoredEvent::Revoked { locator: locator.clone(), msg_id: msg_id.clone() };
                     ctx.append_inbox(r, &ev, Event::Revoked { locator, msg_id: msg_id.clone() }).await?;
                 }

@@ -232,6 +232,35 @@ pub struct MsgRow {
     pub sender: String,
     pub body: String,
     pub revoked: bool,
+    /// Who revoked it (empty when not revoked), with their nick name and face URL then.
+    pub revoker: Revoker,
+}
+
+/// Who revoked a message: `messages.revoker` / `revoker_nick` / `revoker_face` (0009).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Revoker {
+    pub user_id: String,
+    pub nick_name: String,
+    pub face_url: String,
+}
+
+impl Revoker {
+    /// Fill the `message_revoker_*` keys of a revoked message (the reason stays empty: TIMMsgRevoke
+    /// takes none).
+    pub fn fill_msg(&self, m: &mut Message) {
+        m.message_revoker_user_id = self.user_id.clone();
+        m.message_revoker_nick_name = self.nick_name.clone();
+        m.message_revoker_face_url = self.face_url.clone();
+        m.message_revoke_reason = String::new();
+    }
+
+    /// The same keys on a revoke callback's locator.
+    pub fn fill_locator(&self, l: &mut MsgLocator) {
+        l.message_revoker_user_id = self.user_id.clone();
+        l.message_revoker_nick_name = self.nick_name.clone();
+        l.message_revoker_face_url = self.face_url.clone();
+        l.message_revoke_reason = String::new();
+    }
 }
 
 impl MsgRow {
@@ -242,6 +271,11 @@ impl MsgRow {
             sender: r.get("sender"),
             body: r.get("body"),
             revoked: r.get::<i64, _>("revoked") != 0,
+            revoker: Revoker {
+                user_id: r.get("revoker"),
+                nick_name: r.get("revoker_nick"),
+                face_url: r.get("revoker_face"),
+            },
         }
     }
 
@@ -251,6 +285,7 @@ impl MsgRow {
         render_for(&mut m, viewer);
         if self.revoked {
             m.message_status = confab_protocol::enums::msg_status::REVOKED;
+            self.revoker.fill_msg(&mut m);
         }
         Ok(m)
     }
@@ -284,4 +319,4 @@ where
     Ok(p)
 }
 
-pub const MSG_COLUMNS: &str = "id, conv_type, sender, body, revoked";
+pub const MSG_COLUMNS: &str = "id, conv_type, sender, body, revoked, revoker, revoker_nick, revoker_face";
