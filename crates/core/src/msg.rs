@@ -388,6 +388,11 @@ pub async fn revoke(shared: &Arc<Shared>, ct: u32, id: &str, msg: Message) -> Re
     let mut tx = shared.store.begin().await?;
     if let Some(mut m) = store::get_msg_in(&mut tx, &msg.message_msg_id).await? {
         m.message_status = msg_status::REVOKED;
+        // I revoked it. The server's revoke notification (also sent to me, possibly already
+        // applied) brings my nick name and face URL as the server knows them.
+        if m.message_revoker_user_id.is_empty() {
+            m.message_revoker_user_id = shared.me.clone();
+        }
         store::put_msg(&mut tx, &m).await?;
     }
     tx.commit().await?;

@@ -454,6 +454,7 @@ async fn apply(shared: &Arc<Shared>, p: Push, cursor: &mut u64) -> Result<()> {
         Event::Revoked { locator, msg_id } => {
             if let Some(mut m) = store::get_msg_in(&mut tx, &msg_id).await? {
                 m.message_status = msg_status::REVOKED;
+                set_revoker(&mut m, &locator);
                 let was_unread = !m.message_is_read;
                 m.message_is_read = true;
                 store::put_msg(&mut tx, &m).await?;
@@ -513,8 +514,25 @@ pub fn merge_server_fields(local: Message, mut server: Message) -> Message {
     server.message_is_read = local.message_is_read || server.message_is_from_self;
     if local.message_status == msg_status::REVOKED {
         server.message_status = msg_status::REVOKED;
+        if server.message_revoker_user_id.is_empty() {
+            server.message_revoker_user_id = local.message_revoker_user_id;
+            server.message_revoker_nick_name = local.message_revoker_nick_name;
+            server.message_revoker_face_url = local.message_revoker_face_url;
+            server.message_revoke_reason = local.message_revoke_reason;
+        }
     }
     server
+}
+
+/// Who revoked a message, as the revoke notification's locator says (TIM 7.x `message_revoker_*`).
+fn set_revoker(m: &mut Message, l: &MsgLocator) {
+    if l.message_revoker_user_id.is_empty() {
+        return;
+    }
+    m.message_revoker_user_id = l.message_revoker_user_id.clone();
+    m.message_revoker_nick_name = l.message_revoker_nick_name.clone();
+    m.message_revoker_face_url = l.message_revoker_face_url.clone();
+    m.message_revoke_reason = l.message_revoke_reason.clone();
 }
 
 /// Convenience used by the conversation API: every conversation as ConvInfo, newest first.
