@@ -272,6 +272,133 @@ async fn test_revoke_inside_and_outside_the_window() {
     assert_eq!(r.code, 20016);
 }
 
+/// The revoke callback's locators for message `seq` of a conversation, waited for.
+async fn revoke_locator(c: &confab_tests::TestClient, what: &str, seq: u64) -> confab_protocol::MsgLocator {
+    let e = c
+        .wait_for(what, |e| matches!(e, SdkEvent::MsgRevoke(ls) if ls.iter().any(|l| l.message_locator_seq == seq)))
+        .await;
+    let SdkEvent::MsgRevoke(ls) = e else { unreachable!() };
+    ls.into_iter().find(|l| l.message_locator_seq == seq).unwrap()
+}
+
+/// A message as `c` finds it locally (TIMMsgFindMessages).
+async fn find_msg(c: &confab_tests::TestClient, m: &serde_json::Value) -> serde_json::Value {
+    let found = c.ok("TIMMsgFindMessages", json!({"json_message_id_array": [m["message_msg_id"]]})).await;
+    found[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_revoker_admin_recall_and_own_recall() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let carol = srv.client("carol").await;
+    let dave = srv.client("dave").await;
+    bob.ok("TIMProfileModifySelfUserProfile", json!({"json_modify_self_user_profile_param": {"user_profile_item_nick_name": "Bob B.", "user_profile_item_face_url": "https://example.invalid/b.png"}}))
+        .await;
+    // A public group: alice owns it, bob is an admin, carol and dave are members.
+    let created = alice
+        .ok(
+            "TIMGroupCreate",
+            json!({"json_group_create_param": {
+                "create_group_param_group_name": "recalls",
+                "create_group_param_group_type": 0,
+                "create_group_param_group_member_array": [
+                    {"group_member_info_identifier": "bob", "group_member_info_member_role": 300},
+                    {"group_member_info_identifier": "carol", "group_member_info_member_role": 200},
+                    {"group_member_info_identifier": "dave", "group_member_info_member_role": 200}]}}),
+        )
+        .await;
+    let gid = created["create_group_result_groupid"].as_str().unwrap().to_string();
+    let spam = carol.send_text(&gid, 2, "spam").await;
+    let seq = spam["message_seq"].as_u64().unwrap();
+    for c in [&alice, &bob, &dave] {
+        eventually("the member has carol's message", || async {
+            c.ok("TIMMsgFindMessages", json!({"json_message_id_array": [spam["message_msg_id"]]}))
+                .await
+                .as_array()
+                .is_some_and(|a| a.len() == 1)
+        })
+        .await;
+    }
+    // dave is away during the recall.
+    dave.ok("TIMLogout", json!({})).await;
+    let _ = dave.drain().await;
+    bob.ok("TIMMsgRevoke", json!({"conv_id": gid, "conv_type": 2, "json_msg_param": spam})).await;
+    // Every online member's revoke callback names the admin, not the sender.
+    for (c, who) in [(&alice, "alice"), (&bob, "bob"), (&carol, "carol")] {
+        let l = revoke_locator(c, &format!("{who}'s revoke callback"), seq).await;
+        assert!(l.message_locator_is_revoked);
+        assert_eq!(l.message_revoker_user_id, "bob", "{who}: the admin revoked it");
+        assert_eq!(l.message_revoker_nick_name, "Bob B.", "{who}: the admin's nick name");
+        assert_eq!(l.message_revoker_face_url, "https://example.invalid/b.png", "{who}: the admin's face");
+        assert_eq!(l.message_revoke_reason, "");
+        let json = serde_json::to_value(&l).unwrap();
+        assert_eq!(json["message_revoker_user_id"], "bob", "{who}: the TIM key on the callback's JSON");
+        assert!(json.get("message_revoke_reason").is_none(), "an empty reason is left out");
+    }
+    // The message read back locally carries the revoker on every device.
+    for (c, who) in [(&alice, "alice"), (&bob, "bob"), (&carol, "carol")] {
+        eventually(&format!("{who} stores the revoker"), || async {
+            let m = find_msg(c, &spam).await;
+            m["message_status"] == 6
+                && m["message_revoker_user_id"] == "bob"
+                && m["message_revoker_nick_name"] == "Bob B."
+                && m["message_revoker_face_url"] == "https://example.invalid/b.png"
+        })
+        .await;
+    }
+    let local = carol.messages(&gid, 2, json!({"msg_getmsglist_param_count": 10})).await;
+    let got = local.iter().find(|m| m["message_msg_id"] == spam["message_msg_id"]).expect("in carol's local list");
+    assert_eq!((got["message_status"].as_u64(), got["message_revoker_user_id"].as_str()), (Some(6), Some("bob")));
+    assert_eq!(got["message_sender"], "carol", "the sender stays the sender");
+    // Roaming history: a new device of alice (another platform, so the first stays online)
+    // that replays no inbox learns it from the server.
+    let alice2 = confab_tests::TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| {
+        o.fresh_sync_window = 0;
+        o.platform = Some(confab_protocol::enums::platform::ANDROID);
+    });
+    alice2.login("alice", &srv.usersig("alice")).await;
+    let roam = alice2
+        .messages(&gid, 2, json!({"msg_getmsglist_param_count": 20, "msg_getmsglist_param_is_remble": true}))
+        .await;
+    let got = roam.iter().find(|m| m["message_msg_id"] == spam["message_msg_id"]).expect("in roaming history");
+    assert_eq!(got["message_status"], 6);
+    assert_eq!(got["message_revoker_user_id"], "bob");
+    assert_eq!(got["message_revoker_nick_name"], "Bob B.");
+    alice2.ok("TIMLogout", json!({})).await;
+    // dave comes back: the missed recall arrives with its revoker and his copy learns it.
+    dave.login("dave", &srv.usersig("dave")).await;
+    let l = revoke_locator(&dave, "dave's missed revoke", seq).await;
+    assert_eq!((l.message_revoker_user_id.as_str(), l.message_revoker_nick_name.as_str()), ("bob", "Bob B."));
+    let m = find_msg(&dave, &spam).await;
+    assert_eq!((m["message_status"].as_u64(), m["message_revoker_user_id"].as_str()), (Some(6), Some("bob")));
+    // A member recalling her own message is the revoker herself.
+    let mine = carol.send_text(&gid, 2, "typo").await;
+    let seq2 = mine["message_seq"].as_u64().unwrap();
+    for c in [&alice, &bob, &dave] {
+        eventually("the member has carol's second message", || async {
+            c.ok("TIMMsgFindMessages", json!({"json_message_id_array": [mine["message_msg_id"]]}))
+                .await
+                .as_array()
+                .is_some_and(|a| a.len() == 1)
+        })
+        .await;
+    }
+    carol.ok("TIMMsgRevoke", json!({"conv_id": gid, "conv_type": 2, "json_msg_param": mine})).await;
+    for (c, who) in [(&alice, "alice"), (&bob, "bob"), (&carol, "carol"), (&dave, "dave")] {
+        let l = revoke_locator(c, &format!("{who}'s callback for carol's own recall"), seq2).await;
+        assert_eq!(l.message_revoker_user_id, "carol", "{who}");
+        let m = find_msg(c, &mine).await;
+        assert_eq!((m["message_status"].as_u64(), m["message_revoker_user_id"].as_str()), (Some(6), Some("carol")));
+    }
+    // A message nobody revoked carries no revoker keys at all.
+    let plain = alice.send_text(&gid, 2, "fine").await;
+    assert!(plain.get("message_revoker_user_id").is_none());
+    let m = find_msg(&alice, &plain).await;
+    assert!(m.get("message_revoker_user_id").is_none() && m.get("message_revoke_reason").is_none());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_content_hook_rewrites_and_sender_is_told() {
     let srv = TestServer::start_with(|c| c.word_filter = vec!["darn".into()]).await;
