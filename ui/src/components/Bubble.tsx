@@ -3,12 +3,13 @@ import { useI18n } from "../i18n";
 import { isEmojiOnly } from "../lib/emoji";
 import { linkify } from "../lib/links";
 import { isTips, messagePreview } from "../lib/preview";
+import { recallText } from "../lib/recall";
 import { hm } from "../lib/time";
 import { ElemType, MsgStatus, type Message } from "../tim/types";
 import { Avatar } from "./Avatar";
 import { BARE_ELEMS, MediaElem } from "./MediaElem";
 
-export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, select, mentionsMe, found }: {
+export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, select, mentionsMe, found, me }: {
   m: Message; showSender: boolean; senderName: string; c2c: boolean;
   onMenu: (x: number, y: number) => void; onResend: () => void;
   /** Multi-select mode: whether this message can be picked, is picked, and the toggle. */
@@ -17,9 +18,14 @@ export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, selec
   mentionsMe?: boolean;
   /** The message a search result pointed at (briefly highlighted). */
   found?: boolean;
+  /** My user id: a recall's line says "You" when I recalled someone else's message. */
+  me?: string;
 }) {
   const { t } = useI18n();
-  if (m.message_status === MsgStatus.Revoked || isTips(m)) {
+  if (m.message_status === MsgStatus.Revoked) {
+    return <div className="center-line" data-testid="center-line">{recallText(m, t, me, senderName)}</div>;
+  }
+  if (isTips(m)) {
     return <div className="center-line" data-testid="center-line">{messagePreview(m, t, senderName)}</div>;
   }
   const self = m.message_is_from_self;

@@ -329,7 +329,7 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
     setMenu(null);
     try {
       await shell.msgRevoke(key, stripLocal(m));
-      setMsgs((cur) => cur.map((x) => (x.message_msg_id === m.message_msg_id ? { ...x, message_status: MsgStatus.Revoked } : x)));
+      setMsgs((cur) => cur.map((x) => (x.message_msg_id === m.message_msg_id ? { ...x, message_status: MsgStatus.Revoked, message_revoker_user_id: me } : x)));
     } catch (e) {
       fail(e);
     }
@@ -444,6 +444,7 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
           m={m}
           showSender={group && !m.message_is_from_self}
           senderName={displayName(m)}
+          me={me}
           c2c={conv.conv_type === 1}
           onMenu={(x, y) => !selected && setMenu({ x, y, m })}
           onResend={() => {

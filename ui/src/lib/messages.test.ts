@@ -33,6 +33,17 @@ describe("message list", () => {
     ]);
     expect(l.map((x) => x.message_status)).toEqual([6, 2]);
   });
+  it("keeps who recalled it from the locator", () => {
+    const l = applyRevokes([m("a", 1, { message_seq: 3, message_rand: 7, message_unique_id: 9 }), m("b", 2, { message_seq: 4, message_rand: 8 })], [
+      { message_locator_conv_id: "bob", message_locator_conv_type: 1, message_locator_time: 1, message_locator_seq: 3, message_locator_rand: 7,
+        message_locator_unique_id: 9, message_revoker_user_id: "admin", message_revoker_nick_name: "Ada" },
+      { message_locator_conv_id: "bob", message_locator_conv_type: 1, message_locator_time: 2, message_locator_seq: 4, message_locator_rand: 8 },
+    ]);
+    expect(l.map((x) => [x.message_status, x.message_revoker_user_id, x.message_revoker_nick_name])).toEqual([
+      [6, "admin", "Ada"],
+      [6, undefined, undefined],
+    ]);
+  });
 });
 
 describe("linkify", () => {

@@ -38,16 +38,24 @@ export function applyReceipts(list: Message[], convId: string, receipts: Message
   );
 }
 
-/** Revoked messages (by seq + rand, or unique id) become "recalled". */
+/** Revoked messages (by seq + rand, or unique id) become "recalled", with who recalled them
+ *  when the locator says (TIM 7.4+ `message_revoker_*`). */
 export function applyRevokes(list: Message[], locators: MsgLocator[]): Message[] {
-  return list.map((m) =>
-    locators.some(
+  return list.map((m) => {
+    const l = locators.find(
       (l) =>
         l.message_locator_conv_id === m.message_conv_id &&
         ((l.message_locator_unique_id && l.message_locator_unique_id === m.message_unique_id) ||
           (l.message_locator_seq === m.message_seq && l.message_locator_rand === m.message_rand)),
-    )
-      ? { ...m, message_status: MsgStatus.Revoked }
-      : m,
-  );
+    );
+    if (!l) return m;
+    const r = { ...m, message_status: MsgStatus.Revoked };
+    if (l.message_revoker_user_id) {
+      r.message_revoker_user_id = l.message_revoker_user_id;
+      r.message_revoker_nick_name = l.message_revoker_nick_name;
+      r.message_revoker_face_url = l.message_revoker_face_url;
+      r.message_revoke_reason = l.message_revoke_reason;
+    }
+    return r;
+  });
 }

@@ -1,6 +1,7 @@
 import { ElemType, MsgStatus, type ConvInfo, type Elem, type Message } from "../tim/types";
 import type { T } from "../i18n";
 import { reportText, tipsText } from "./groupTips";
+import { recallText } from "./recall";
 import type { GroupReportElem, GroupTipsElem } from "../tim/group";
 
 /** One element as a short line of text. */
@@ -22,10 +23,11 @@ export function elemPreview(e: Elem, t: T): string {
   }
 }
 
-/** A message as one line: its elements joined; recalled messages say so. */
+/** A message as one line: its elements joined; recalled messages say so (and who recalled
+ *  them, see `recallText`; without my user id an admin's recall names the admin). */
 export function messagePreview(m: Message, t: T, senderName?: string): string {
   if (m.message_status === MsgStatus.Revoked) {
-    return m.message_is_from_self ? t("recalledSelf") : t("recalled", { who: senderName ?? m.message_sender });
+    return recallText(m, t, undefined, senderName);
   }
   return m.message_elem_array.map((e) => elemPreview(e, t)).join(" ").replace(/\s+/g, " ").trim();
 }
