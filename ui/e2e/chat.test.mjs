@@ -1,6 +1,7 @@
 // The chat view in the real window: a windowed list over thousands of messages (paging older
 // history, jump to the first unread, the new-messages pill), the message menu (forward, select
-// and forward as one merged message, delete for me, recall; an admin recalls a member's message)
+// and forward as one merged message, delete for me, recall; an admin recalls a member's message
+// and the line says who recalled whose)
 // and @mentions. Others are played by confab-cli.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -212,11 +213,30 @@ test("in a group: the owner recalls a member's message; @mentions both ways", as
   await composer.type(Keys.Enter);
   gid = (await bob.waitText("Welcome!")).json[0].message_conv_id;
 
-  await bob.sendText(gid, "buy cheap watches", 2);
+  const spam = await bob.sendText(gid, "buy cheap watches", 2);
   await menuOn("buy cheap watches");
   await (await wd.find("[data-testid=menu-revoke]")).click();
-  await wd.find("[data-testid=center-line]", { text: "recalled a message" });
-  await bob.waitEvent((e) => e.event === "TIMMsgRevokeCallback" && e.json.some((l) => l.message_locator_conv_id === gid));
+  // The owner recalled bob's message: her line names bob as the sender and her as the one who
+  // recalled it; bob's callback and his copy of the message say who recalled it.
+  await wd.find("[data-testid=center-line]", { text: "You recalled a message from bob" });
+  await wd.find(`[data-testid="conv-${gid}"]`, { text: "You recalled a message from bob" });
+  const rv = await bob.waitEvent((e) => e.event === "TIMMsgRevokeCallback" && e.json.some((l) => l.message_locator_conv_id === gid));
+  const loc = rv.json.find((l) => l.message_locator_conv_id === gid);
+  assert.equal(loc.message_revoker_user_id, "alice");
+  assert.equal(loc.message_revoker_nick_name, "Alice");
+  const [bobCopy] = await bob.call("TIMMsgFindMessages", { json_message_id_array: [spam.message_msg_id] });
+  assert.equal(bobCopy.message_status, 6);
+  assert.equal(bobCopy.message_revoker_user_id, "alice");
+  // A member recalling her own message: the line names her.
+  const typo = await carol.sendText(gid, "wrong group, sorry", 2);
+  await wd.find("[data-testid=bubble]", { text: "wrong group, sorry" });
+  await carol.call("TIMMsgRevoke", { conv_id: gid, conv_type: 2, json_msg_param: typo });
+  await wd.find("[data-testid=center-line]", { text: "carol recalled a message" });
+  const lines = await wd.exec("return [...document.querySelectorAll('[data-testid=center-line]')].map((e) => e.textContent)");
+  assert.ok(lines.includes("You recalled a message from bob"), lines.join(" | "));
+  assert.ok(lines.includes("carol recalled a message"), lines.join(" | "));
+  assert.ok(!lines.includes("bob recalled a message"), "the sender is not named as the one who recalled it");
+  await shot(wd, "c08a-admin-recall-lines");
 
   // @bob from the picker (keyboard: type to filter, Enter picks).
   composer = await wd.find("[data-testid=composer]");
@@ -243,4 +263,19 @@ test("in a group: the owner recalls a member's message; @mentions both ways", as
   await wd.find("[data-testid=msg-row][data-mentioned=true]", { text: "chapter 3" });
   await wd.until("the [@me] mark to clear", async () => (await wd.count(`[data-testid="conv-${gid}"] [data-testid=at-mark]`)) === 0);
   await shot(wd, "c10-mentioned");
+
+  // In bob's group, bob (the owner) recalls alice's message: her window says he recalled hers.
+  const chess = await bob.call("TIMGroupCreate", { json_group_create_param: {
+    create_group_param_group_name: "Chess", create_group_param_group_type: 1,
+    create_group_param_group_member_array: [{ group_member_info_identifier: "alice" }] } });
+  const g2 = chess.create_group_result_groupid;
+  await bob.sendText(g2, "Your move, Alice", 2);
+  await openChat(`[data-testid="conv-${g2}"]`, "Chess");
+  composer = await wd.find("[data-testid=composer]");
+  await composer.type("e4, my move");
+  await composer.type(Keys.Enter);
+  const move = (await bob.waitText("e4, my move")).json.find((x) => x.message_elem_array[0]?.text_elem_content === "e4, my move");
+  await bob.call("TIMMsgRevoke", { conv_id: g2, conv_type: 2, json_msg_param: move });
+  await wd.find("[data-testid=center-line]", { text: "bob recalled your message" });
+  await shot(wd, "c10a-owner-recalled-mine");
 });

@@ -19,7 +19,7 @@ const IconMuted = () => (
   </svg>
 );
 
-export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvInfo[]; groupNames: Record<string, string>; openKey: string | null; onOpen: (c: ConvInfo, msgId?: string) => void }) {
+export function ConvList({ convs, groupNames, openKey, onOpen, me }: { convs: ConvInfo[]; groupNames: Record<string, string>; openKey: string | null; onOpen: (c: ConvInfo, msgId?: string) => void; me?: string }) {
   const { t, lang } = useI18n();
   const [query, setQuery] = useState("");
   const [menu, setMenu] = useState<{ key: string; x: number; y: number } | null>(null);
@@ -96,7 +96,7 @@ export function ConvList({ convs, groupNames, openKey, onOpen }: { convs: ConvIn
           {range[0] > 0 && <li role="presentation" className="conv-spacer" style={{ height: range[0] * rowH }} />}
           {convs.slice(range[0], range[1]).map((c, i) => {
             const key = convKey(c);
-            const p = convPreview(c, t);
+            const p = convPreview(c, t, me);
             const name = convName(c, groupNames);
             const pinned = isPinned(c);
             const muted = isMuted(c);

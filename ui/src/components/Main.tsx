@@ -139,7 +139,7 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
             <span className="badge" aria-label={t("unread", { n: pendencies.unread })} data-testid="inbox-badge">{badgeText(pendencies.unread)}</span>
           )}
         </button>
-        <ConvList convs={shownConvs} groupNames={groupNames} openKey={openKey} onOpen={(c, msgId) => { setOpenKey(convKey(c)); setFound(msgId ? { key: convKey(c), msgId } : null); setPanel(false); }} />
+        <ConvList convs={shownConvs} groupNames={groupNames} me={session.user_id} openKey={openKey} onOpen={(c, msgId) => { setOpenKey(convKey(c)); setFound(msgId ? { key: convKey(c), msgId } : null); setPanel(false); }} />
       </aside>
       <section className="chat-pane">
         {openKey === INBOX ? (

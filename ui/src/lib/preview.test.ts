@@ -49,6 +49,13 @@ describe("convPreview", () => {
     const own = { ...base, conv_last_msg: msg({ message_is_from_self: true, message_elem_array: [{ elem_type: 0, text_elem_content: "yo" }] }) };
     expect(convPreview(own, zh).text).toBe("我: yo");
   });
+  it("says who recalled the last message, without a sender prefix", () => {
+    const last = msg({ message_conv_id: "g1", message_conv_type: 2, message_sender: "carol", message_status: 6,
+      message_revoker_user_id: "alice", message_revoker_nick_name: "Alice" });
+    expect(convPreview({ ...base, conv_last_msg: last }, en, "alice").text).toBe("You recalled a message from carol");
+    expect(convPreview({ ...base, conv_last_msg: last }, en, "dave").text).toBe("Alice recalled a message from carol");
+    expect(convPreview({ ...base, conv_last_msg: last }, zh, "alice").text).toBe("你撤回了 carol 的一条消息");
+  });
   it("is empty without messages", () => {
     expect(convPreview({ ...base, conv_type: 1 }, en)).toEqual({ draft: false, text: "" });
   });

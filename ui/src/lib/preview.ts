@@ -25,22 +25,22 @@ export function elemPreview(e: Elem, t: T): string {
 
 /** A message as one line: its elements joined; recalled messages say so (and who recalled
  *  them, see `recallText`; without my user id an admin's recall names the admin). */
-export function messagePreview(m: Message, t: T, senderName?: string): string {
+export function messagePreview(m: Message, t: T, senderName?: string, me?: string): string {
   if (m.message_status === MsgStatus.Revoked) {
-    return recallText(m, t, undefined, senderName);
+    return recallText(m, t, me, senderName);
   }
   return m.message_elem_array.map((e) => elemPreview(e, t)).join(" ").replace(/\s+/g, " ").trim();
 }
 
 /** The conversation list's second line: the draft when there is one, else the last message
- *  (prefixed with its sender in groups). */
-export function convPreview(c: ConvInfo, t: T): { draft: boolean; text: string } {
+ *  (prefixed with its sender in groups). `me`: my user id (a recall I made says "You"). */
+export function convPreview(c: ConvInfo, t: T, me?: string): { draft: boolean; text: string } {
   if (c.conv_is_has_draft && c.conv_draft) {
     return { draft: true, text: messagePreview(c.conv_draft.draft_msg, t) };
   }
   const m = c.conv_last_msg;
   if (!m) return { draft: false, text: "" };
-  const text = messagePreview(m, t);
+  const text = messagePreview(m, t, undefined, me);
   if (c.conv_type === 2 && m.message_status !== MsgStatus.Revoked && !isTips(m)) {
     const who = m.message_is_from_self ? t("you") : displayName(m);
     return { draft: false, text: `${who}: ${text}` };
