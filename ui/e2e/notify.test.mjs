@@ -101,12 +101,17 @@ test("search messages from the list: grouped per chat, highlighted, opens the ch
   const inView = await wd.exec(`const r = document.querySelector("[data-found=true]").getBoundingClientRect();
     return r.bottom > 0 && r.top < window.innerHeight;`);
   assert.ok(inView, "the found message is in view");
+  // Opened at the message the person chose (and marked read): no "↑ N unread" pill with the
+  // count from before, and no unread badge left in the list.
+  await sleep(1000);
+  assert.equal(await wd.count("[data-testid=jump-unread]"), 0, "no unread pill after a search-hit jump");
   await shot(wd, "notify-06-search-hit-opened");
   await box.clear();
   await box.type("zzz-no-such-words");
   await wd.find("[data-testid=search-empty]");
   await (await wd.find(".search-clear")).click();
   await wd.find("[data-testid=conv-list]");
+  assert.equal(await wd.count("[data-testid=conv-bob] [data-testid=unread-badge]"), 0, "bob's chat is read");
 });
 
 test("delete a chat from the list menu", async () => {

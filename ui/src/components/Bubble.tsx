@@ -59,7 +59,7 @@ export function Bubble({ m, showSender, senderName, c2c, onMenu, onResend, selec
           data-testid="msg-pick"
         />
       )}
-      {!self && <Avatar id={m.message_sender} name={senderName} size={32} />}
+      {!self && <Avatar id={m.message_sender} name={senderName} size={32} url={m.message_sender_profile?.user_profile_face_url} />}
       <div className="bubble-col">
         {showSender && <div className="sender">{senderName}</div>}
         <div

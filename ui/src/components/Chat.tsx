@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { useI18n } from "../i18n";
 import { isCmdError, shell, type ConvKey, type TimReply } from "../api/shell";
 import { useCoreEvents } from "../lib/events";
@@ -18,6 +18,8 @@ import { hm, needsDivider, listTime } from "../lib/time";
 import { firstUnreadIndex } from "../lib/windowing";
 import { forwardParam, mergeElem, msgActions, stripLocal } from "../lib/msgActions";
 import { AT_ALL } from "../lib/mention";
+import { composerBlock, endedBy, revokeFailText, type Ended } from "../lib/chatState";
+import type { GroupTipsElem } from "../tim/group";
 
 const PAGE = 40;
 /** Pages fetched while jumping to the first unread message. */
@@ -26,7 +28,9 @@ let localSeq = 0;
 
 type Forwarding = { kind: "one"; m: Message } | { kind: "merge"; msgs: Message[] };
 
-export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void; foundMsgId?: string }) {
+export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId }: {
+  conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void; onClose?: () => void; foundMsgId?: string;
+}) {
   const { t, lang } = useI18n();
   const key: ConvKey = { conv_id: conv.conv_id, conv_type: conv.conv_type };
   const group = conv.conv_type === 2;
@@ -46,6 +50,11 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
   const [newCount, setNewCount] = useState(0);
   const [range, setRange] = useState({ start: 0, end: 0 });
   const [myRole, setMyRole] = useState(0);
+  // In groups: mute-all and my own mute (what the server checks before a send), and whether
+  // the group has ended for me (removed, dismissed, left elsewhere) while the chat is open.
+  const [mutes, setMutes] = useState({ all: false, myUntil: 0 });
+  const [ended, setEnded] = useState<Ended | null>(null);
+  const [, tick] = useReducer((x: number) => x + 1, 0);
   const [members, setMembers] = useState<{ id: string; name: string }[]>([]);
   const list = useRef<MessageListHandle>(null);
   // Unread at open: how many, and the newest message then (the first unread is counted back
@@ -96,14 +105,29 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
     };
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
+  /** My role and mutes, read again whenever a tip of this group arrives. */
+  const gateSeq = useRef(0);
+  const loadGate = useCallback(async () => {
+    if (!group) return;
+    const n = ++gateSeq.current;
+    try {
+      const [info, mine] = await Promise.all([shell.groupInfo(conv.conv_id), shell.groupMembers(conv.conv_id, 0, [me])]);
+      if (n !== gateSeq.current) return;
+      const self = mine.group_get_memeber_info_list_result_info_array?.[0];
+      setMyRole(self?.group_member_info_member_role ?? 0);
+      setMutes({ all: !!info.group_detial_info_is_shutup_all, myUntil: self?.group_member_info_shutup_time ?? 0 });
+    } catch {
+      /* not readable (e.g. no longer a member): the server still refuses what it must */
+    }
+  }, [group, conv.conv_id, me]);
+
   // In groups: my role (who may recall others' messages, @all) and the members to @mention.
   useEffect(() => {
     if (!group) return;
     let gone = false;
     (async () => {
       try {
-        const mine = await shell.groupMembers(conv.conv_id, 0, [me]);
-        if (!gone) setMyRole(mine.group_get_memeber_info_list_result_info_array?.[0]?.group_member_info_member_role ?? 0);
+        await loadGate();
         const all: { id: string; name: string }[] = [];
         let next = 0;
         for (let page = 0; page < 20; page++) {
@@ -122,7 +146,7 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
     return () => {
       gone = true;
     };
-  }, [group, conv.conv_id, me]);
+  }, [group, conv.conv_id, me, loadGate]);
 
   /** One older page (`count` messages); resolves to whether more may exist. */
   const loadOlder = async (count = PAGE): Promise<boolean> => {
@@ -155,6 +179,9 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
   const [foundKey, setFoundKey] = useState<string | null>(null);
   useEffect(() => {
     if (!foundMsgId || loading) return;
+    // Opened at a chosen message: the person looks there, not at the first unread (marked
+    // read on opening), so no "↑ N unread" pill pointing elsewhere with the count at open.
+    setJumped(true);
     let cancelled = false;
     void (async () => {
       const find = () => msgsRef.current.find((m) => m.message_msg_id === foundMsgId);
@@ -221,6 +248,17 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
       case "TIMMsgRevokeCallback":
         setMsgs((cur) => applyRevokes(cur, e.json as MsgLocator[]));
         break;
+      case "TIMGroupTipsEventCallback":
+        // Mute-all, my mute or my role changed (or anything else): read them again.
+        if (group && (e.json as GroupTipsElem & { group_tips_elem_group_id?: string })?.group_tips_elem_group_id === conv.conv_id) void loadGate();
+        break;
+    }
+    // A group report (system conversation) that this group ended for me.
+    if (group && e.event === "TIMRecvNewMsgCallback") {
+      for (const m of e.json as Message[]) {
+        const why = endedBy(m, conv.conv_id);
+        if (why) setEnded(why);
+      }
     }
   });
 
@@ -331,7 +369,9 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
       await shell.msgRevoke(key, stripLocal(m));
       setMsgs((cur) => cur.map((x) => (x.message_msg_id === m.message_msg_id ? { ...x, message_status: MsgStatus.Revoked, message_revoker_user_id: me } : x)));
     } catch (e) {
-      fail(e);
+      // Past the server's window (20016 / 10031): say so in words, with the server's reason.
+      if (isCmdError(e)) setError(revokeFailText(e.code, e.message, t));
+      else fail(e);
     }
   };
 
@@ -374,10 +414,11 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
     setMsgs((cur) => cur.filter((m) => !gone.has(m.message_msg_id) && !(m.local_key && localOnly.includes(m.local_key))));
   };
 
-  const forwardTo = async (target: ConvInfo, targetName: string) => {
+  /** Forward what is being forwarded to `target` (from the list, or an id typed in the dialog).
+   *  Resolves to null when sent (the dialog closes), else the reason, shown in the dialog. */
+  const forwardTo = async (target: ConvInfo, targetName: string, typed: boolean): Promise<string | null> => {
     const f = forwarding;
-    setForwarding(null);
-    if (!f) return;
+    if (!f) return null;
     let param: Record<string, unknown>;
     if (f.kind === "one") {
       param = forwardParam(stripLocal(f.m));
@@ -385,18 +426,41 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
       const title = group ? t("chat_mergeTitleGroup", { name }) : t("chat_mergeTitle", { a: me, b: name });
       param = { message_elem_array: [mergeElem(f.msgs, title, t("chat_mergeCompatible"), (m) => messagePreview(m, t))] };
     }
+    const why = (code: number, message: string) => {
+      // A typed id had no conversation: the failed send must not leave one behind (with its
+      // failed message) for someone who may not exist.
+      if (typed) void shell.convDelete({ conv_id: target.conv_id, conv_type: target.conv_type }).catch(() => {});
+      return typed && target.conv_type === 1 && code === 20003 ? t("fwd_noSuchUser", { id: target.conv_id, code }) : t("errorCode", { code, message });
+    };
     try {
       const r = await shell.timCall("TIMMsgSendMessage", { conv_id: target.conv_id, conv_type: target.conv_type, json_msg_param: param });
-      if (r.result !== 0 || r.code !== 0) return failReply(r);
+      if (r.result !== 0 || r.code !== 0) {
+        const code = r.code || r.result;
+        return why(code, r.desc || (typeof r.json === "string" ? r.json : ""));
+      }
       if (target.conv_id === conv.conv_id && target.conv_type === conv.conv_type && r.json && typeof r.json === "object") {
         setMsgs((cur) => upsertMessages(cur, [r.json as Message]));
       }
+      setForwarding(null);
       setSelected(null);
       setNotice(t("chat_forwarded", { name: targetName }));
+      return null;
     } catch (e) {
-      fail(e);
+      return isCmdError(e) ? why(e.code, e.message) : String(e);
     }
   };
+
+  // My mute lifts by itself when its time passes: look again then (and read the server's view).
+  useEffect(() => {
+    if (mutes.myUntil <= 0) return;
+    const ms = mutes.myUntil * 1000 - Date.now() + 300;
+    if (ms <= 0) return;
+    const id = setTimeout(() => {
+      tick();
+      void loadGate();
+    }, Math.min(ms, 2 ** 31 - 1));
+    return () => clearTimeout(id);
+  }, [mutes.myUntil, loadGate]);
 
   useEffect(() => {
     if (!notice) return;
@@ -461,15 +525,22 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
   };
 
   const mention: MentionSource | undefined = group ? { members, me, canAtAll: myRole >= MemberRole.Admin } : undefined;
+  const block = group ? composerBlock({ shutupAll: mutes.all, myRole, myShutupUntil: mutes.myUntil, ended, now }) : null;
+  const untilText = (secs: number) => {
+    const d = new Date(secs * 1000);
+    const day = listTime(secs, lang, t("yesterday"));
+    return day === hm(d) ? hm(d) : `${day} ${hm(d)}`;
+  };
+  const blockText = block?.kind === "muteAll" ? t("chat_mutedAll") : block?.kind === "mutedUntil" ? t("chat_mutedUntil", { time: untilText(block.until) }) : null;
   const acts = menu ? msgActions(menu.m, ctx) : null;
   const canMerge = picked.length > 0 && picked.every((m) => msgActions(m, ctx).forward);
 
   return (
     <div className="chat" data-testid="chat">
       <header className="chat-head">
-        <Avatar id={conv.conv_id} name={name} size={32} group={group} />
+        <Avatar id={conv.conv_id} name={name} size={32} group={group} url={conv.conv_face_url} />
         <h2 className="chat-title" data-testid="chat-title">{name}</h2>
-        {onInfo && (
+        {onInfo && !ended && (
           <button type="button" className="icon chat-info" title={t("groupInfo")} aria-label={t("groupInfo")} onClick={onInfo} data-testid="group-info-button">
             <svg width={18} height={18} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" aria-hidden><circle cx="12" cy="12" r="9" /><path d="M12 11v6M12 7.5h.01" /></svg>
           </button>
@@ -511,10 +582,17 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
           </button>
           <button type="button" onClick={() => setSelected(null)} data-testid="select-cancel">{t("cancel")}</button>
         </div>
+      ) : block?.kind === "ended" ? (
+        <div className="chat-ended" role="status" data-testid="chat-ended" data-ended={block.why}>
+          <strong>{t(block.why === "removed" ? "chat_removed" : block.why === "dismissed" ? "chat_dismissed" : "chat_leftGroup")}</strong>
+          <span>{t("chat_endedHint")}</span>
+          {onClose && <button type="button" className="secondary small-btn" onClick={onClose} data-testid="chat-ended-close">{t("chat_closeChat")}</button>}
+        </div>
       ) : (
         conv.conv_type !== 3 && (
           <Composer
             conv={conv}
+            blocked={blockText}
             mention={mention}
             onSend={(text, at) => void send(text, undefined, at)}
             onSendMedia={(kind, path, duration) => void sendMedia(kind, path, duration)}
@@ -541,7 +619,7 @@ export function Chat({ conv, name, me, onRead, onInfo, foundMsgId }: { conv: Con
       {forwarding && (
         <ForwardDialog
           title={forwarding.kind === "one" ? t("chat_forwardTo") : t("chat_forwardMergedTo", { n: forwarding.msgs.length })}
-          onPick={(c, n) => void forwardTo(c, n)}
+          onPick={forwardTo}
           onClose={() => setForwarding(null)}
         />
       )}

@@ -22,6 +22,12 @@ const IconMic = () => (
   <svg {...icon}><rect x="9" y="3" width="6" height="11" rx="3" /><path d="M5 11a7 7 0 0 0 14 0M12 18v3" /></svg>
 );
 
+const IconMutedSmall = () => (
+  <svg width={16} height={16} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+    <path d="M11 5 6 9H2v6h4l5 4V5z" /><path d="m23 9-6 6M17 9l6 6" />
+  </svg>
+);
+
 export type SendMedia = (kind: MediaKind, path: string, duration?: number) => void;
 
 /** The recording's container: what MediaRecorder can make here, preferring Ogg/Opus. */
@@ -42,8 +48,10 @@ export interface MentionSource {
   canAtAll: boolean;
 }
 
-export function Composer({ conv, onSend, onSendMedia, mention }: {
-  conv: ConvInfo; onSend: (text: string, atUserIds?: string[]) => void; onSendMedia: SendMedia; mention?: MentionSource;
+/** `blocked`: why I may not write here now (muted): the input gives way to that line and the
+ *  tools are disabled; the typed text is kept for when it opens again. */
+export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
+  conv: ConvInfo; onSend: (text: string, atUserIds?: string[]) => void; onSendMedia: SendMedia; mention?: MentionSource; blocked?: string | null;
 }) {
   const { t } = useI18n();
   const initial = conv.conv_is_has_draft ? conv.conv_draft?.draft_msg.message_elem_array.map((e) => e.text_elem_content ?? "").join("") ?? "" : "";
@@ -110,6 +118,14 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
   const recorder = useRef<{ r: MediaRecorder; stream: MediaStream; chunks: Blob[]; send: boolean } | null>(null);
   const sendMedia = useRef(onSendMedia);
   sendMedia.current = onSendMedia;
+  const blockedRef = useRef(blocked);
+  blockedRef.current = blocked;
+  useEffect(() => {
+    if (blocked) {
+      setPicker(false);
+      setMq(null);
+    }
+  }, [blocked]);
 
   // Files dropped on the window arrive as paths (Tauri's drag-drop event).
   useEffect(() => {
@@ -118,6 +134,7 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
     getCurrentWebview()
       .onDragDropEvent((ev) => {
         const p = ev.payload;
+        if (blockedRef.current) return setDragging(false);
         if (p.type === "enter" || p.type === "over") setDragging(true);
         else if (p.type === "leave") setDragging(false);
         else if (p.type === "drop") {
@@ -230,7 +247,7 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
 
   const submit = () => {
     const v = text.replace(/\s+$/, "");
-    if (!v.trim()) return;
+    if (!v.trim() || blocked) return;
     onSend(v, mention ? atUsers(v, picked.current) : undefined);
     picked.current = [];
     setMq(null);
@@ -249,7 +266,7 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
   };
 
   return (
-    <div className="composer">
+    <div className="composer" data-blocked={blocked ? "true" : undefined}>
       {dragging && <div className="drop-overlay" data-testid="drop-overlay">{t("composer_dropHere")}</div>}
       {notice && (
         <div className="composer-notice" role="alert" data-testid="composer-notice" onClick={() => setNotice(null)}>{notice}</div>
@@ -270,23 +287,31 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
           ))}
         </div>
       )}
-      <button type="button" className="icon" aria-label={t("emoji")} title={t("emoji")} aria-expanded={picker} onClick={() => setPicker((p) => !p)} data-testid="emoji-button">
+      <button type="button" className="icon" aria-label={t("emoji")} title={t("emoji")} aria-expanded={picker} onClick={() => setPicker((p) => !p)} disabled={!!blocked} data-testid="emoji-button">
         <IconSmile />
       </button>
-      <button type="button" className="icon" aria-label={t("composer_image")} title={t("composer_image")} onClick={() => void pick("image")} data-testid="pick-image">
+      <button type="button" className="icon" aria-label={t("composer_image")} title={t("composer_image")} onClick={() => void pick("image")} disabled={!!blocked} data-testid="pick-image">
         <IconImage />
       </button>
-      <button type="button" className="icon" aria-label={t("composer_file")} title={t("composer_file")} onClick={() => void pick("file")} data-testid="pick-file">
+      <button type="button" className="icon" aria-label={t("composer_file")} title={t("composer_file")} onClick={() => void pick("file")} disabled={!!blocked} data-testid="pick-file">
         <IconPaperclip />
       </button>
-      <button type="button" className="icon" aria-label={t("composer_voice")} title={t("composer_voice")} onClick={() => void startRecording()} disabled={!!rec} data-testid="record-voice">
+      <button type="button" className="icon" aria-label={t("composer_voice")} title={t("composer_voice")} onClick={() => void startRecording()} disabled={!!rec || !!blocked} data-testid="record-voice">
         <IconMic />
       </button>
       {mention && mq && (
         <MentionPicker items={options} active={Math.min(active, Math.max(0, options.length - 1))} onPick={pickMention} onHover={setActive} />
       )}
+      {blocked && (
+        <div className="composer-blocked" role="status" data-testid="composer-blocked">
+          <IconMutedSmall />
+          <span>{blocked}</span>
+        </div>
+      )}
       <textarea
         ref={ref}
+        hidden={!!blocked}
+        disabled={!!blocked}
         value={text}
         aria-autocomplete={mention ? "list" : undefined}
         aria-controls={mention && mq ? "mention-picker" : undefined}
@@ -318,7 +343,7 @@ export function Composer({ conv, onSend, onSendMedia, mention }: {
         }}
         data-testid="composer"
       />
-      <button type="button" className="primary" onClick={submit} disabled={!text.trim()} data-testid="send">
+      <button type="button" className="primary" onClick={submit} disabled={!text.trim() || !!blocked} data-testid="send">
         {t("send")}
       </button>
     </div>

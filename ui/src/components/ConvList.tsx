@@ -121,7 +121,7 @@ export function ConvList({ convs, groupNames, openKey, onOpen, me }: { convs: Co
                   data-pinned={pinned ? "true" : undefined}
                   data-muted={muted ? "true" : undefined}
                 >
-                  <Avatar id={c.conv_id} name={name} group={c.conv_type === 2} />
+                  <Avatar id={c.conv_id} name={name} group={c.conv_type === 2} url={c.conv_face_url} />
                   <span className="conv-main">
                     <span className="conv-top">
                       <span className="conv-name">

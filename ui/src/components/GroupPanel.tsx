@@ -138,7 +138,7 @@ export function GroupPanel({ groupId, me, onClose, onLeft, onRenamed }: {
       <div className="panel-body">
         {error && <div className="banner error" role="alert" onClick={() => setError(null)} data-testid="panel-error">{error}</div>}
         <div className="panel-id">
-          <Avatar id={groupId} name={name} size={48} group />
+          <Avatar id={groupId} name={name} size={48} group url={info?.group_detial_info_face_url} />
           <div>
             <div className="panel-name" data-testid="panel-name">{name}</div>
             <div className="muted small">{t("groupId")}: <span className="selectable" data-testid="panel-group-id">{groupId}</span></div>

@@ -14,6 +14,7 @@ import { JoinGroupDialog, NewChatDialog, NewGroupDialog } from "./NewDialogs";
 import { GroupPanel } from "./GroupPanel";
 import { Inbox } from "./Inbox";
 import { badgeText, initialPendencies, pendencyReducer } from "../lib/pendency";
+import { endedBy } from "../lib/chatState";
 import { GroupReportType } from "../tim/group";
 import type { Message } from "../tim/types";
 import { LangSwitch, ThemeSwitch } from "./Settings";
@@ -77,6 +78,12 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
     } else if (e.event === "TIMRecvNewMsgCallback") {
       // Group reports (system conversation): join requests and their outcome change the inbox;
       // joining, leaving, renames change the group names.
+      // The open group ended for me (removed, dismissed): the SDK deletes its conversation, but
+      // the chat stays open saying so until closed (its panel, no longer readable, closes).
+      if (open?.conv_type === 2 && (e.json as Message[]).some((m) => endedBy(m, open.conv_id))) {
+        setPendingConv({ ...open, conv_show_name: convName(open, groupNames) });
+        setPanel(false);
+      }
       const reports = (e.json as Message[]).flatMap((m) => m.message_elem_array).filter((el) => el.elem_type === 8);
       if (reports.length) {
         void loadPendencies();
@@ -154,6 +161,11 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
               onRead={() => dispatch({ type: "localRead", key: convKey(open) })}
               foundMsgId={found?.key === convKey(open) ? found.msgId : undefined}
               onInfo={open.conv_type === 2 ? () => setPanel((p) => !p) : undefined}
+              onClose={() => {
+                setOpenKey(null);
+                setPendingConv(null);
+                setPanel(false);
+              }}
             />
             {panel && open.conv_type === 2 && (
               <GroupPanel

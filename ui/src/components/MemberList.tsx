@@ -36,7 +36,7 @@ export function MemberList({ members, groupType, myRole, me, hasMore, onMore, on
           if (acts.kick) items.push(["kick", t("kick")]);
           return (
             <li key={id} className="member" data-testid={`member-${id}`} data-role={m.group_member_info_member_role}>
-              <Avatar id={id} name={name} size={28} />
+              <Avatar id={id} name={name} size={28} url={m.group_member_info_face_url} />
               <span className="member-name">{name}{id === me ? ` (${t("you")})` : ""}</span>
               {badge && <span className={`role-badge ${badge}`} data-testid="role-badge">{badge === "owner" ? t("roleOwner") : t("roleAdmin")}</span>}
               {mutedUntil > 0 && (

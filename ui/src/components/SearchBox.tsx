@@ -74,7 +74,7 @@ export function SearchResults({ query, convs, groupNames, onOpen }: {
         return (
           <li key={g.key} className="search-group" data-testid={`search-group-${g.conv_id}`}>
             <button type="button" className="search-conv" onClick={() => onOpen(conv)}>
-              <Avatar id={g.conv_id} name={name} group={g.conv_type === 2} size={28} />
+              <Avatar id={g.conv_id} name={name} group={g.conv_type === 2} size={28} url={conv.conv_face_url} />
               <span className="search-conv-name">{name}</span>
               {g.total > g.hits.length && <span className="search-count">{t("searchMore", { n: g.total })}</span>}
             </button>

@@ -247,6 +247,23 @@ export const en = {
   chat_mentionAll: "Everyone (@all)",
   chat_atMe: "[@me]",
   chat_atAll: "[@all]",
+  chat_mutedAll: "All members are muted",
+  chat_mutedUntil: "You are muted until {time}",
+  chat_removed: "You were removed from the group",
+  chat_dismissed: "The group was dismissed",
+  chat_leftGroup: "You left the group",
+  chat_endedHint: "You can no longer send messages here.",
+  chat_closeChat: "Close chat",
+  chat_recallTooLate: "This message can no longer be recalled: the time limit has passed ({code}: {message})",
+  fwd_toId: "Or send to an ID",
+  fwd_user: "User",
+  fwd_group: "Group",
+  fwd_idType: "ID type",
+  fwd_idPlaceholder: "User or group ID",
+  fwd_send: "Send",
+  fwd_idEmpty: "Type an ID first.",
+  fwd_idInvalid: "Not a valid ID (printable ASCII, at most 32 characters for a user, 48 for a group).",
+  fwd_noSuchUser: "There is no user “{id}” ({code}).",
 } as const;
 
 export type MessageKey = keyof typeof en;
