@@ -93,9 +93,10 @@ async function openChat(css, title) {
 }
 
 /** bob's group with alice in it; resolves to its id once alice's list shows it. */
-async function bobsGroup(name) {
+async function bobsGroup(name, extra = {}) {
   const r = await bob.call("TIMGroupCreate", {
     json_group_create_param: {
+      ...extra,
       create_group_param_group_name: name, create_group_param_group_type: 0, create_group_param_add_option: 2,
       create_group_param_group_member_array: [{ group_member_info_identifier: "alice" }],
     },
@@ -222,6 +223,12 @@ test("avatars: a group's face URL is drawn as its picture, a broken one falls ba
   }
   await shot(wd, "gap06-avatar-fallback");
   await (await wd.find("[data-testid=panel-close]")).click();
+
+  // A group whose avatar was set before alice was in it (no tip tells her conversation).
+  const club = await bobsGroup("Framed", { create_group_param_face_url: `${imgBase}/avatar.png` });
+  await wd.until("the joined group's list avatar to show the picture", async () => (await avatarState(`[data-testid='conv-${club}'] .avatar`))?.loaded === true, 20000);
+  await openChat(`[data-testid='conv-${club}']`, "Framed");
+  await wd.until("its chat header avatar too", async () => (await avatarState(".chat-head .avatar"))?.loaded === true, 20000);
 
   // A person's face URL from the profile their messages carry.
   await bob.call("TIMProfileModifySelfUserProfile", { json_modify_self_user_profile_param: { user_profile_item_face_url: `${imgBase}/avatar.png`, user_profile_item_nick_name: "Bob" } });

@@ -46,7 +46,7 @@ export const shell = {
   groupCreate: (name: string, groupType: number, members: string[], addOption?: number) =>
     invoke<{ create_group_result_groupid: string }>("group_create", { name, groupType, members, addOption: addOption ?? null }),
 
-  groupJoinedList: () => invoke<{ group_base_info_group_id: string; group_base_info_group_name: string }[]>("group_joined_list"),
+  groupJoinedList: () => invoke<{ group_base_info_group_id: string; group_base_info_group_name: string; group_base_info_face_url?: string }[]>("group_joined_list"),
   groupInfo: (groupId: string) => invoke<GroupDetailInfo>("group_info", { groupId }),
   groupMembers: (groupId: string, nextSeq: number, userIds?: string[]) =>
     invoke<GroupMemberListResult>("group_members", { groupId, nextSeq, userIds: userIds ?? null }),

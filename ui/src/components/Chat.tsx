@@ -28,8 +28,8 @@ let localSeq = 0;
 
 type Forwarding = { kind: "one"; m: Message } | { kind: "merge"; msgs: Message[] };
 
-export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId }: {
-  conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void; onClose?: () => void; foundMsgId?: string;
+export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, faceUrl }: {
+  conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void; onClose?: () => void; foundMsgId?: string; faceUrl?: string;
 }) {
   const { t, lang } = useI18n();
   const key: ConvKey = { conv_id: conv.conv_id, conv_type: conv.conv_type };
@@ -538,7 +538,7 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId }: {
   return (
     <div className="chat" data-testid="chat">
       <header className="chat-head">
-        <Avatar id={conv.conv_id} name={name} size={32} group={group} url={conv.conv_face_url} />
+        <Avatar id={conv.conv_id} name={name} size={32} group={group} url={faceUrl ?? conv.conv_face_url} />
         <h2 className="chat-title" data-testid="chat-title">{name}</h2>
         {onInfo && !ended && (
           <button type="button" className="icon chat-info" title={t("groupInfo")} aria-label={t("groupInfo")} onClick={onInfo} data-testid="group-info-button">

@@ -15,7 +15,7 @@ import { GroupPanel } from "./GroupPanel";
 import { Inbox } from "./Inbox";
 import { badgeText, initialPendencies, pendencyReducer } from "../lib/pendency";
 import { endedBy } from "../lib/chatState";
-import { GroupReportType } from "../tim/group";
+import { GroupReportType, GroupTipType } from "../tim/group";
 import type { Message } from "../tim/types";
 import { LangSwitch, ThemeSwitch } from "./Settings";
 import type { Theme } from "../App";
@@ -34,11 +34,15 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
   const [pendencies, pendDispatch] = useReducer(pendencyReducer, initialPendencies);
   const [error, setError] = useState<string | null>(null);
   const [groupNames, setGroupNames] = useState<Record<string, string>>({});
+  // Group avatars from the joined list: a conversation only learns its face URL from a tip, so
+  // one set before I joined comes from here.
+  const [groupFaces, setGroupFaces] = useState<Record<string, string>>({});
 
   const loadGroups = useCallback(async () => {
     try {
       const gs = await shell.groupJoinedList();
       setGroupNames(Object.fromEntries(gs.map((g) => [g.group_base_info_group_id, g.group_base_info_group_name])));
+      setGroupFaces(Object.fromEntries(gs.map((g) => [g.group_base_info_group_id, g.group_base_info_face_url ?? ""])));
     } catch {
       /* names fall back to ids */
     }
@@ -72,6 +76,8 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
     if (e.event === "TIMConvEventCallback") {
       const ev = e as { conv_event: number; json: ConvInfo[] | "" };
       if (Array.isArray(ev.json)) dispatch({ type: "event", convEvent: ev.conv_event, convs: ev.json });
+    } else if (e.event === "TIMGroupTipsEventCallback" && (e.json as { group_tips_elem_tip_type?: number })?.group_tips_elem_tip_type === GroupTipType.GroupInfoChange) {
+      void loadGroups();
     } else if (e.event === "TIMNetworkStatusListenerCallback" && (e as { status: number }).status === NetworkStatus.Connected) {
       void reload();
       void loadPendencies();
@@ -95,7 +101,11 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
   const INBOX = "inbox";
   const open = convs.find((c) => convKey(c) === openKey) ?? (pendingConv && convKey(pendingConv) === openKey ? pendingConv : null);
   // The system conversation (group reports) has no id and no name of its own.
-  const shownConvs = convs.map((c) => (c.conv_type === 3 ? { ...c, conv_show_name: t("systemConv") } : c));
+  const shownConvs = convs.map((c) =>
+    c.conv_type === 3 ? { ...c, conv_show_name: t("systemConv") }
+    : c.conv_type === 2 && !c.conv_face_url && groupFaces[c.conv_id] ? { ...c, conv_face_url: groupFaces[c.conv_id] }
+    : c,
+  );
 
   useEffect(() => {
     void shell.convSetOpen(open ? { conv_id: open.conv_id, conv_type: open.conv_type } : null);
@@ -160,6 +170,7 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
               me={session.user_id}
               onRead={() => dispatch({ type: "localRead", key: convKey(open) })}
               foundMsgId={found?.key === convKey(open) ? found.msgId : undefined}
+              faceUrl={open.conv_face_url || (open.conv_type === 2 ? groupFaces[open.conv_id] : undefined)}
               onInfo={open.conv_type === 2 ? () => setPanel((p) => !p) : undefined}
               onClose={() => {
                 setOpenKey(null);
