@@ -7,7 +7,7 @@
 # Usage: bash scripts/bench-desktop.sh            (debug build)
 #        BENCH_PROFILE=release bash scripts/bench-desktop.sh
 # Knobs: BENCH_RUNS (3), BENCH_CONVS (1000), BENCH_MESSAGES (100000), BENCH_BIG (10000),
-#        BENCH_SCROLL (10000).
+#        BENCH_SCROLL (10000), BENCH_SETTLE_MS (10000: memory is read this long after the scroll).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

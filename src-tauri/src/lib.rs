@@ -25,7 +25,43 @@ pub struct AppState {
     pub open_conv: Mutex<Option<dto::ConvKey>>,
 }
 
+/// WebKitGTK settings that must be in place before the toolkit starts. A chat window does not
+/// need GPU compositing: without it, WebKit paints in software and neither process keeps GL
+/// layers, which measured ~110 MB less in the web process after scrolling 10,000 messages
+/// (scripts/bench-desktop.sh), and GTK need not load GL at start. `CONFAB_GPU=1` keeps WebKit's default; a value the user set for
+/// `WEBKIT_DISABLE_COMPOSITING_MODE` is left alone.
+fn webkit_environment() {
+    #[cfg(target_os = "linux")]
+    {
+        let gpu = std::env::var_os("CONFAB_GPU").is_some_and(|v| v == "1");
+        if !gpu && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+            // Called first thing in `run`, before any thread is started.
+            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+            // Nor does GTK need GL for a window WebKit paints in software: GDK otherwise loads
+            // the GL driver while opening the display to rank visuals (a few hundred ms with a
+            // software driver, and its libraries' pages).
+            if std::env::var_os("GDK_GL").is_none() {
+                std::env::set_var("GDK_GL", "disable");
+            }
+        }
+    }
+}
+
+/// The web context keeps few decoded resources in memory: the app's pages are local and its
+/// media come from the SDK's cache on disk, so a browser-sized memory cache only costs RAM.
+#[cfg(target_os = "linux")]
+fn webkit_tuning(window: &tauri::WebviewWindow) {
+    let _ = window.with_webview(|wv| {
+        use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+        if let Some(ctx) = wv.inner().context() {
+            ctx.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+}
+
 pub fn run() {
+    commands::trace_mark("main");
+    webkit_environment();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CONFAB_LOG")
@@ -42,22 +78,51 @@ pub fn run() {
                 let _ = w.set_focus();
             }
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // The window starts hidden (tauri.conf.json) and is shown once its page starts loading
+        // (below), so the saved state must not show it earlier.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all() - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        // Shown once the web process has the page: a window mapped before it is up makes WebKit
+        // wait (up to 500 ms, without GPU compositing) for a first frame that cannot come yet.
+        .on_page_load(|webview, payload| match payload.event() {
+            tauri::webview::PageLoadEvent::Started => commands::trace_mark("page-load"),
+            tauri::webview::PageLoadEvent::Finished => {
+                commands::trace_mark("page-loaded");
+                let _ = webview.window().show();
+            }
+        })
         .setup(|app| {
+            commands::trace_mark("setup");
             let data_dir = match std::env::var_os("CONFAB_DESKTOP_DATA_DIR") {
                 Some(d) => std::path::PathBuf::from(d),
                 None => app.path().app_data_dir()?,
             };
             std::fs::create_dir_all(&data_dir)?;
+            if let Some(w) = app.get_webview_window("main") {
+                #[cfg(target_os = "linux")]
+                webkit_tuning(&w);
+                // Shown when its page has loaded (below); should that never be reported, the
+                // window still appears.
+                tauri::async_runtime::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                    let _ = w.show();
+                });
+            }
             // CONFAB_CA_FILE: a PEM CA trusted for wss:// besides the system's roots.
             let extra_ca_pem = std::env::var_os("CONFAB_CA_FILE").filter(|v| !v.is_empty()).map(Into::into);
             let sdk = Sdk::new(SdkOptions { data_dir: data_dir.clone(), extra_ca_pem, ..SdkOptions::default() });
             commands::media::allow_media_root(app.handle(), &sdk.download_dir())?;
             events::forward(app.handle().clone(), sdk.subscribe());
             notify::install(app.handle());
+            commands::trace_mark("setup-done");
             app.manage(AppState {
                 sdk,
                 data_dir: data_dir.to_string_lossy().into_owned(),
@@ -67,6 +132,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::tim_call,
+            commands::startup_mark,
             commands::auth::sign_in,
             commands::auth::resume_session,
             commands::auth::sign_out,

@@ -82,6 +82,20 @@ export class WebDriver {
     await sleep(300);
     await this.painted();
     await sleep(200);
+    // WebKit answers a screenshot after the page's next presentation update. The app paints
+    // without GPU compositing (src-tauri lib.rs), and then a page with nothing left to paint
+    // has no next update: the request would wait forever. A one-pixel dot in a corner that
+    // changes shade every frame for a few seconds gives it one.
+    await this.exec(`const dot = document.createElement('div');
+      dot.setAttribute('aria-hidden', 'true');
+      dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+      document.body.appendChild(dot);
+      let n = 0;
+      const tick = () => {
+        dot.style.background = n % 2 ? 'rgba(128,128,128,0.02)' : 'rgba(128,128,128,0.03)';
+        if (++n < 180) requestAnimationFrame(tick); else dot.remove();
+      };
+      requestAnimationFrame(tick);`).catch(() => {});
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }
 }

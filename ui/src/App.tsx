@@ -7,6 +7,7 @@ import { NetworkStatus } from "./tim/types";
 import { SignIn } from "./components/SignIn";
 import { Main } from "./components/Main";
 import { Dialog } from "./components/Dialog";
+import { startupMark } from "./lib/startup";
 
 export type Theme = "light" | "dark" | "system";
 
@@ -55,6 +56,7 @@ export function App() {
       }
       try {
         const s = await shell.resumeSession(saved);
+        startupMark("resumed");
         if (!cancelled) setPhase({ kind: "ready", session: s });
       } catch (e) {
         if (!cancelled) setPhase({ kind: "signin", notice: isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e) });

@@ -25,6 +25,8 @@ export const shell = {
   signOut: () => invoke<void>("sign_out"),
 
   convList: () => invoke<ConvInfo[]>("conv_list"),
+  /** A start-up milestone for the launch benchmark (a no-op unless the app runs under it). */
+  startupMark: (name: string) => invoke<void>("startup_mark", { name }).catch(() => {}),
   convCreate: (conv: ConvKey) => invoke<ConvInfo>("conv_create", { conv }),
   convSetDraft: (conv: ConvKey, text: string) => invoke<unknown>("conv_set_draft", { conv, text }),
   convCancelDraft: (conv: ConvKey) => invoke<unknown>("conv_cancel_draft", { conv }),

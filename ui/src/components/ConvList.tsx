@@ -7,6 +7,7 @@ import { listTime } from "../lib/time";
 import { convKey, type ConvInfo } from "../tim/types";
 import { Avatar } from "./Avatar";
 import { SearchBox, SearchResults } from "./SearchBox";
+import { startupMark } from "../lib/startup";
 
 const IconPin = () => (
   <svg width="12" height="12" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
@@ -50,6 +51,8 @@ export function ConvList({ convs, groupNames, openKey, onOpen, me }: { convs: Co
     if (shown.current || !convs.length) return;
     shown.current = true;
     document.documentElement.dataset.convListAt = String(Date.now());
+    // Once painted: the launch benchmark's end point.
+    requestAnimationFrame(() => startupMark("conv-list-shown"));
   }, [convs.length]);
 
   // A click on a desktop notification opens its conversation.

@@ -19,6 +19,7 @@ import { GroupReportType, GroupTipType } from "../tim/group";
 import type { Message } from "../tim/types";
 import { LangSwitch, ThemeSwitch } from "./Settings";
 import type { Theme } from "../App";
+import { startupMark } from "../lib/startup";
 
 export function Main({ session, network, theme, setTheme, onSignOut }: {
   session: Session; network: number; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
@@ -50,7 +51,9 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
 
   const reload = useCallback(async () => {
     try {
-      dispatch({ type: "load", convs: await shell.convList() });
+      const list = await shell.convList();
+      startupMark("conv-list");
+      dispatch({ type: "load", convs: list });
     } catch (e) {
       setError(isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e));
     }
