@@ -138,6 +138,45 @@ test("thousands of messages: windowed, older pages on scrolling up, jump to the 
   assert.ok((await listState()).bottom < 50);
 });
 
+test("a long scroll keeps a bounded window: the far end is dropped and paged in again", async () => {
+  // bob's chat from the test above: 2,001 messages, at the bottom.
+  const scrollTo = (where) =>
+    wd.exec(`const l = document.querySelector('[data-testid=messages]');
+      l.scrollTop = arguments[0] === 'top' ? 0 : l.scrollHeight; l.dispatchEvent(new Event('scroll'));`, where);
+  let most = 0;
+  await wd.until("the oldest message", async () => {
+    await scrollTo("top");
+    await sleep(50);
+    most = Math.max(most, (await listState()).loaded);
+    return inView("old 0000");
+  }, 120000);
+  assert.ok(most <= 600, `at most 600 messages held while scrolling up through 2,001 (${most})`);
+  assert.ok((await listState()).loaded >= 500, "a full window is kept");
+  await wd.find("[data-testid=new-messages-pill]", { text: "Latest messages" });
+  await shot(wd, "c03a-oldest-bounded");
+
+  // Something new arrives while the newest are not loaded: counted, not lost.
+  await bob.sendText("alice", "while you were away");
+  await wd.find("[data-testid=new-messages-pill]", { text: "New messages" });
+
+  // Scrolling back down pages the dropped messages in again, still within the bound.
+  await wd.until("old 0700 again", async () => {
+    await scrollTo("bottom");
+    await sleep(50);
+    most = Math.max(most, (await listState()).loaded);
+    return wd.exec("return [...document.querySelectorAll('[data-testid=bubble]')].some((b) => /^old 07\\d\\d$/.test(b.textContent))");
+  }, 60000);
+  assert.ok(most <= 600, `at most 600 on the way down (${most})`);
+
+  // The pill goes straight to the newest, the one that came meanwhile included.
+  await (await wd.find("[data-testid=new-messages-pill]")).click();
+  await wd.until("the newest in view", () => inView("while you were away"), 20000);
+  const s = await listState();
+  assert.ok(s.bottom < 50, "at the bottom");
+  assert.equal(await inView("fresh one"), true, "the message before it is just above");
+  await wd.until("the pill to go", async () => (await wd.count("[data-testid=new-messages-pill]")) === 0);
+});
+
 test("forward a message to bob", async () => {
   await openChat("[data-testid=conv-carol]", "carol");
   await carol.sendText("alice", "forward me please");

@@ -27,15 +27,21 @@ pub async fn msg_send_text(
     .await)
 }
 
-/// History before `last_msg` (newest first), roaming from the server when local history ends.
+/// History before `last_msg` (newest first), or after it when `forward` (the chat pages back down
+/// to messages it dropped); roaming from the server when local history ends.
 #[tauri::command]
 pub async fn msg_list(
     state: State<'_, AppState>,
     conv: ConvKey,
     last_msg: Option<Value>,
     count: u32,
+    forward: Option<bool>,
 ) -> Result<Value, CmdError> {
-    let mut param = json!({ "msg_getmsglist_param_count": count, "msg_getmsglist_param_is_remble": true });
+    let mut param = json!({
+        "msg_getmsglist_param_count": count,
+        "msg_getmsglist_param_is_remble": true,
+        "msg_getmsglist_param_is_forward": forward.unwrap_or(false),
+    });
     if let Some(m) = last_msg {
         param["msg_getmsglist_param_last_msg"] = m;
     }

@@ -40,8 +40,9 @@ export const shell = {
 
   msgSendText: (conv: ConvKey, text: string, resendMsgId?: string) =>
     invoke<TimReply>("msg_send_text", { conv, text, resendMsgId: resendMsgId ?? null }),
-  msgList: (conv: ConvKey, lastMsg: Message | null, count: number) =>
-    invoke<Message[]>("msg_list", { conv, lastMsg, count }),
+  /** A page of history before `lastMsg` (none: the newest), or after it when `forward`. */
+  msgList: (conv: ConvKey, lastMsg: Message | null, count: number, forward = false) =>
+    invoke<Message[]>("msg_list", { conv, lastMsg, count, forward }),
   msgReportRead: (conv: ConvKey) => invoke<unknown>("msg_report_read", { conv }),
   msgRevoke: (conv: ConvKey, msg: Message) => invoke<unknown>("msg_revoke", { conv, msg }),
 

@@ -24,6 +24,10 @@ import type { GroupTipsElem } from "../tim/group";
 const PAGE = 40;
 /** Pages fetched while jumping to the first unread message. */
 const JUMP_PAGE = 100;
+/** Messages kept in memory. Scrolling further drops the far end, which is paged in again on the
+ *  way back, so a chat scrolled through tens of thousands of messages costs what a short one
+ *  does (scripts/bench-desktop.sh measures it). */
+const MAX_LOADED = 600;
 let localSeq = 0;
 
 type Forwarding = { kind: "one"; m: Message } | { kind: "merge"; msgs: Message[] };
@@ -41,6 +45,15 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
   const loadingRef = useRef(false);
   const [hasMore, setHasMore] = useState(true);
   const hasMoreRef = useRef(true);
+  // Newer messages than the loaded ones exist (dropped while scrolling up through history).
+  const [hasNewer, setHasNewerState] = useState(false);
+  const hasNewerRef = useRef(false);
+  const setHasNewer = (b: boolean) => {
+    hasNewerRef.current = b;
+    setHasNewerState(b);
+  };
+  // While a jump pages history in towards a message, nothing is dropped.
+  const pinned = useRef(0);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [menu, setMenu] = useState<{ x: number; y: number; m: Message } | null>(null);
@@ -148,6 +161,61 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
     };
   }, [group, conv.conv_id, me, loadGate]);
 
+  /** Past MAX_LOADED, the newest messages go (not while a jump pages in, nor while one of mine
+   *  is still being sent): scrolling back down pages them in again. */
+  const dropNewest = (next: Message[]): Message[] => {
+    if (pinned.current || next.length <= MAX_LOADED || next.some((m) => m.local_key || m.message_status === MsgStatus.Sending)) return next;
+    setHasNewer(true);
+    // The first unread (counted back from the newest at opening) is behind us now.
+    setJumped(true);
+    return next.slice(0, MAX_LOADED);
+  };
+
+  /** One newer page after the newest loaded message; past MAX_LOADED the oldest go. */
+  const loadNewer = async (count = PAGE) => {
+    if (loadingRef.current || !hasNewerRef.current) return;
+    const newest = [...msgsRef.current].reverse().find((m) => !m.local_key);
+    if (!newest) return;
+    loadingRef.current = true;
+    setLoading(true);
+    try {
+      const newer = await shell.msgList(key, stripLocal(newest), count, true);
+      let next = upsertMessages(msgsRef.current, newer);
+      if (newer.length < count) setHasNewer(false);
+      if (next.length > MAX_LOADED) {
+        next = next.slice(next.length - MAX_LOADED);
+        hasMoreRef.current = true;
+        setHasMore(true);
+      }
+      msgsRef.current = next;
+      setMsgs(next);
+    } catch (e) {
+      fail(e);
+    } finally {
+      loadingRef.current = false;
+      setLoading(false);
+    }
+  };
+
+  /** Back to the newest messages: the newest page again when later ones were dropped. */
+  const toLatest = async () => {
+    if (hasNewerRef.current) {
+      try {
+        const l = await shell.msgList(key, null, PAGE);
+        const next = upsertMessages(msgsRef.current.filter((m) => m.local_key), l);
+        msgsRef.current = next;
+        setMsgs(next);
+        hasMoreRef.current = l.length >= PAGE;
+        setHasMore(hasMoreRef.current);
+        setHasNewer(false);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+    }
+    list.current?.scrollToBottom();
+  };
+
   /** One older page (`count` messages); resolves to whether more may exist. */
   const loadOlder = async (count = PAGE): Promise<boolean> => {
     if (loadingRef.current || !hasMoreRef.current) return hasMoreRef.current;
@@ -159,7 +227,7 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
       const older = await shell.msgList(key, stripLocal(oldest), count);
       hasMoreRef.current = older.length >= count;
       setHasMore(hasMoreRef.current);
-      const next = upsertMessages(msgsRef.current, older);
+      const next = dropNewest(upsertMessages(msgsRef.current, older));
       msgsRef.current = next;
       setMsgs(next);
       return hasMoreRef.current;
@@ -185,8 +253,19 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
     let cancelled = false;
     void (async () => {
       const find = () => msgsRef.current.find((m) => m.message_msg_id === foundMsgId);
-      for (let pages = 0; !find() && hasMoreRef.current && pages < 200 && !cancelled; pages++) {
-        if (!(await loadOlder(JUMP_PAGE))) break;
+      pinned.current++;
+      try {
+        for (let pages = 0; !find() && hasMoreRef.current && pages < 200 && !cancelled; pages++) {
+          if (!(await loadOlder(JUMP_PAGE))) break;
+        }
+      } finally {
+        pinned.current--;
+      }
+      // Keep a window around it: what lies far below goes, and comes back on scrolling down.
+      const kept = dropNewest(msgsRef.current);
+      if (kept !== msgsRef.current) {
+        msgsRef.current = kept;
+        setMsgs(kept);
       }
       const m = find();
       if (cancelled || !m) return;
@@ -207,11 +286,16 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
     const loadedKeys = () => msgsRef.current.filter((m) => m.message_status !== MsgStatus.Deleted).map(msgKey);
     let ks = loadedKeys();
     let i = firstUnreadIndex(ks, newestAtOpen, unreadAtOpen.current);
-    while (i < 0 && hasMoreRef.current) {
-      const more = await loadOlder(JUMP_PAGE);
-      ks = loadedKeys();
-      i = firstUnreadIndex(ks, newestAtOpen, unreadAtOpen.current);
-      if (!more) break;
+    pinned.current++;
+    try {
+      while (i < 0 && hasMoreRef.current) {
+        const more = await loadOlder(JUMP_PAGE);
+        ks = loadedKeys();
+        i = firstUnreadIndex(ks, newestAtOpen, unreadAtOpen.current);
+        if (!more) break;
+      }
+    } finally {
+      pinned.current--;
     }
     setJumped(true);
     // By key: the list may not have rendered the loaded rows yet.
@@ -229,8 +313,16 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
     switch (e.event) {
       case "TIMRecvNewMsgCallback":
       case "TIMMsgUpdateCallback": {
-        const ms = (e.json as Message[]).filter(mine);
-        if (ms.length) {
+        let ms = (e.json as Message[]).filter(mine);
+        if (ms.length && hasNewerRef.current) {
+          // The newest are not loaded: new ones wait in the store (paged in on the way down),
+          // updates apply to the loaded ones only.
+          const have = new Set(msgsRef.current.map((m) => m.message_msg_id));
+          const fresh = ms.filter((m) => !have.has(m.message_msg_id)).length;
+          if (e.event === "TIMRecvNewMsgCallback" && fresh) setNewCount((n) => n + fresh);
+          ms = ms.filter((m) => have.has(m.message_msg_id));
+          if (ms.length) setMsgs((cur) => upsertMessages(cur, ms));
+        } else if (ms.length) {
           setMsgs((cur) => upsertMessages(cur, ms));
           if (e.event === "TIMRecvNewMsgCallback") {
             if (!list.current || list.current.isAtBottom()) {
@@ -273,6 +365,7 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
   };
 
   const send = async (text: string, resend?: Message, atUsers?: string[]) => {
+    if (hasNewerRef.current) await toLatest();
     const localKey = resend?.local_key ?? `local-${++localSeq}`;
     const now = Math.floor(Date.now() / 1000);
     const pending: Message = resend
@@ -331,6 +424,7 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
   }, []);
 
   const sendMedia = async (kind: MediaKind, path: string, duration?: number, resend?: Message) => {
+    if (hasNewerRef.current) await toLatest();
     const localKey = resend?.local_key ?? `local-${++localSeq}`;
     const pending: Message = resend
       ? { ...resend, local_key: localKey, message_status: MsgStatus.Sending }
@@ -554,6 +648,8 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
           renderRow={renderRow}
           head={<div className="history-edge">{loading ? t("loadingOlder") : !hasMore && shown.length > 0 ? t("noMore") : ""}</div>}
           onNearTop={() => void loadOlder()}
+          hasNewer={hasNewer}
+          onNearBottom={() => void loadNewer()}
           onAtBottom={onAtBottom}
           onRange={(start, end) => setRange((r) => (r.start === start && r.end === end ? r : { start, end }))}
         />
@@ -562,9 +658,9 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
             ↑ {t("chat_jumpUnread", { n: unreadAtOpen.current })}
           </button>
         )}
-        {!atBottom && newCount > 0 && (
-          <button type="button" className="float-pill bottom" onClick={() => list.current?.scrollToBottom()} data-testid="new-messages-pill">
-            {t("chat_newMessages", { n: newCount })} ↓
+        {((!atBottom && newCount > 0) || hasNewer) && (
+          <button type="button" className="float-pill bottom" onClick={() => void toLatest()} data-testid="new-messages-pill">
+            {newCount > 0 ? t("chat_newMessages", { n: newCount }) : t("chat_latest")} ↓
           </button>
         )}
       </div>

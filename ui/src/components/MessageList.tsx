@@ -24,11 +24,15 @@ export const MessageList = forwardRef<MessageListHandle, {
   renderRow: (i: number) => ReactNode;
   head?: ReactNode;
   onNearTop: () => void;
+  /** Newer messages exist beyond the last row (the chat dropped them to bound its memory): the
+   *  list is then never "at the bottom", and asks for them as the bottom comes near. */
+  hasNewer?: boolean;
+  onNearBottom?: () => void;
   onAtBottom: (b: boolean) => void;
   onRange?: (start: number, end: number) => void;
   /** How many messages are loaded (shown as data-count for tests). */
   total: number;
-}>(function MessageList({ keys, renderRow, head, onNearTop, onAtBottom, onRange, total }, ref) {
+}>(function MessageList({ keys, renderRow, head, onNearTop, hasNewer = false, onNearBottom, onAtBottom, onRange, total }, ref) {
   const scroller = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
@@ -39,10 +43,16 @@ export const MessageList = forwardRef<MessageListHandle, {
   const pendingKey = useRef<string | null>(null);
   const view = useRef({ top: 0, height: 600 });
   const shown = useRef({ start: 0, end: 0 });
-  const cb = useRef({ onNearTop, onAtBottom, onRange });
-  cb.current = { onNearTop, onAtBottom, onRange };
+  const cb = useRef({ onNearTop, onNearBottom, onAtBottom, onRange, hasNewer });
+  cb.current = { onNearTop, onNearBottom, onAtBottom, onRange, hasNewer };
 
   const tops = useMemo(() => offsets(keys, heights.current, ESTIMATE), [keys, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Heights of rows the chat has dropped are forgotten with them.
+  useEffect(() => {
+    if (heights.current.size <= keys.length * 2 + 200) return;
+    const live = new Set(keys);
+    for (const k of heights.current.keys()) if (!live.has(k)) heights.current.delete(k);
+  }, [keys]);
   const range = visibleRange(tops, view.current.top, view.current.height, OVERSCAN);
   shown.current = range;
 
@@ -121,7 +131,8 @@ export const MessageList = forwardRef<MessageListHandle, {
     if (!el) return;
     const top = el.scrollTop - headH();
     view.current = { top, height: el.clientHeight };
-    const bottom = atBottom(el.scrollTop, el.clientHeight, el.scrollHeight);
+    const edge = atBottom(el.scrollTop, el.clientHeight, el.scrollHeight);
+    const bottom = edge && !cb.current.hasNewer;
     if (bottom !== stick.current) cb.current.onAtBottom(bottom);
     stick.current = bottom;
     anchor.current = anchorAt(keys, tops, Math.max(0, top));
@@ -131,6 +142,7 @@ export const MessageList = forwardRef<MessageListHandle, {
       cb.current.onRange?.(r.start, r.end);
     }
     if (top < NEAR_TOP) cb.current.onNearTop();
+    if (cb.current.hasNewer && el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_TOP) cb.current.onNearBottom?.();
   };
 
   useImperativeHandle(ref, () => ({

@@ -242,6 +242,7 @@ export const en = {
   chat_jumpUnread: "{n} unread messages",
   chat_unreadBelow: "Unread messages",
   chat_newMessages: "New messages",
+  chat_latest: "Latest messages",
   chat_mentionPick: "Mention a member",
   chat_mentionNone: "No matching members",
   chat_mentionAll: "Everyone (@all)",

@@ -244,6 +244,7 @@ export const zh: Record<MessageKey, string> = {
   chat_jumpUnread: "{n} 条未读消息",
   chat_unreadBelow: "以下为未读消息",
   chat_newMessages: "有新消息",
+  chat_latest: "回到最新消息",
   chat_mentionPick: "选择要提及的成员",
   chat_mentionNone: "没有匹配的成员",
   chat_mentionAll: "所有人（@所有人）",
