@@ -2,16 +2,13 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, Peer, shot, sleep, startApp, startServer } from "./harness.mjs";
+import { cleanup, Peer, shot, sleep, startApp, startServer, signedUpPeers } from "./harness.mjs";
 
 let url, bob, carol, app, wd;
 
 before(async () => {
   url = await startServer();
-  bob = new Peer(url);
-  carol = new Peer(url);
-  await bob.signUp("bob", "bob-password-1");
-  await carol.signUp("carol", "carol-password-1");
+  [bob, carol] = await signedUpPeers(url, "bob", "carol");
   app = await startApp();
   wd = app.wd;
 });

@@ -6,19 +6,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, Peer, shot, sleep, startApp, startServer, signUpInWindow } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
 
 let url, bob, carol, app, wd, gid;
 
 before(async () => {
   url = await startServer();
-  bob = new Peer(url);
-  carol = new Peer(url);
-  await bob.signUp("bob", "bob-password-1");
-  await carol.signUp("carol", "carol-password-1");
-  app = await startApp();
+  [bob, carol] = await signedUpPeers(url, "bob", "carol");
+  app = await startSignedUp(url, "alice", "Alice");
   wd = app.wd;
-  await signUpInWindow(wd, url, "alice", "alice-password-1", "Alice");
 });
 
 after(async () => {

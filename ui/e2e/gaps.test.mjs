@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { deflateSync } from "node:zlib";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, Peer, shot, sleep, startApp, startServer, signUpInWindow } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
 
 let url, bob, dave, app, wd, img, imgBase;
 
@@ -68,13 +68,9 @@ before(async () => {
   });
   await new Promise((ok) => img.listen(0, "127.0.0.1", ok));
   imgBase = `http://127.0.0.1:${img.address().port}`;
-  bob = new Peer(url);
-  dave = new Peer(url);
-  await bob.signUp("bob", "bob-password-1");
-  await dave.signUp("dave", "dave-password-1");
-  app = await startApp();
+  [bob, dave] = await signedUpPeers(url, "bob", "dave");
+  app = await startSignedUp(url, "alice", "Alice");
   wd = app.wd;
-  await signUpInWindow(wd, url, "alice", "alice-password-1", "Alice");
 });
 
 after(async () => {

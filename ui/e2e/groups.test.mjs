@@ -4,22 +4,16 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, Peer, shot, sleep, startApp, startServer, signUpInWindow } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
 
 let url, bob, carol, dave, app, wd, gid;
 const E = "element-6066-11e4-a52e-4f735466cecf";
 
 before(async () => {
   url = await startServer();
-  bob = new Peer(url);
-  carol = new Peer(url);
-  dave = new Peer(url);
-  await bob.signUp("bob", "bob-password-1");
-  await carol.signUp("carol", "carol-password-1");
-  await dave.signUp("dave", "dave-password-1");
-  app = await startApp();
+  [bob, carol, dave] = await signedUpPeers(url, "bob", "carol", "dave");
+  app = await startSignedUp(url, "alice", "Alice");
   wd = app.wd;
-  await signUpInWindow(wd, url, "alice", "alice-password-1", "Alice");
 });
 
 after(async () => {

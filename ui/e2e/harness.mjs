@@ -253,6 +253,20 @@ export async function shot(wd, name) {
 
 export { sleep };
 
+/** Peers signed up on `url`, one per id (password `<id>-password-1`), in that order. */
+export async function signedUpPeers(url, ...ids) {
+  const peers = ids.map(() => new Peer(url));
+  for (const [i, id] of ids.entries()) await peers[i].signUp(id, `${id}-password-1`);
+  return peers;
+}
+
+/** The app started, with `userId` (password `<id>-password-1`) signed up in its window. */
+export async function startSignedUp(url, userId, nickName) {
+  const app = await startApp();
+  await signUpInWindow(app.wd, url, userId, `${userId}-password-1`, nickName);
+  return app;
+}
+
 /** Sign `userId` up in the window (the sign-up tab, against `url`) and wait until signed in. */
 export async function signUpInWindow(wd, url, userId, password, nickName) {
   await (await wd.find("[data-testid=tab-signup]")).click();

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { cleanup, Peer, shot, sleep, startApp, startServer, signUpInWindow } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
 
 let url, bob, app, wd, dir, pickFile, saveDir;
 
@@ -129,11 +129,9 @@ before(async () => {
   // time), so <audio> really decodes and plays the voice note.
   process.env.GST_PLUGIN_FEATURE_RANK = "fakeaudiosink:MAX";
   url = await startServer();
-  bob = new Peer(url);
-  await bob.signUp("bob", "bob-password-1");
-  app = await startApp();
+  [bob] = await signedUpPeers(url, "bob");
+  app = await startSignedUp(url, "alice");
   wd = app.wd;
-  await signUpInWindow(wd, url, "alice", "alice-password-1");
   await (await wd.find("[data-testid=new-chat]")).click();
   await (await wd.find("input[name=peer]")).type("bob");
   await (await wd.find("[data-testid=start-chat]")).click();

@@ -4,22 +4,18 @@
 // list. The other people are played by confab-cli. Runs under xvfb-run + dbus-run-session.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanup, Peer, run, shot, sleep, startApp, startNotificationServer, startServer, watchNotifications, signUpInWindow } from "./harness.mjs";
+import { cleanup, run, shot, sleep, startNotificationServer, startServer, watchNotifications, signedUpPeers, startSignedUp } from "./harness.mjs";
 
 let url, bob, carol, app, wd, bus;
 
 before(async () => {
   url = await startServer();
-  bob = new Peer(url);
-  carol = new Peer(url);
-  await bob.signUp("bob", "bob-password-1");
-  await carol.signUp("carol", "carol-password-1");
+  [bob, carol] = await signedUpPeers(url, "bob", "carol");
   await startNotificationServer();
   bus = watchNotifications();
   await bus.ready;
-  app = await startApp();
+  app = await startSignedUp(url, "alice");
   wd = app.wd;
-  await signUpInWindow(wd, url, "alice", "alice-password-1");
 });
 
 after(async () => {
