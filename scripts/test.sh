@@ -29,6 +29,9 @@ command -v dunst >/dev/null 2>&1 || need_pkgs+=(dunst)  # a notification server 
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need_pkgs+=(fonts-noto-color-emoji)
 command -v ffmpeg >/dev/null 2>&1 || need_pkgs+=(ffmpeg)
+# The drag-and-drop e2e test: a GTK3 drag source (system Python + GTK introspection) and xdotool.
+command -v xdotool >/dev/null 2>&1 || need_pkgs+=(xdotool)
+/usr/bin/python3 -c "import gi; gi.require_version('Gtk', '3.0')" 2>/dev/null || need_pkgs+=(python3-gi gir1.2-gtk-3.0)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_if_needed apt-get update -qq

@@ -66,6 +66,11 @@ export class WebDriver {
     }
   }
 
+  /** The window's rectangle on the screen: {x, y, width, height}. */
+  rect() {
+    return this.cmd("GET", "/window/rect");
+  }
+
   exec(script, ...args) {
     return this.cmd("POST", "/execute/sync", { script, args });
   }
