@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp, menuOn, openChat, startChat } from "./harness.mjs";
 
 let url, bob, carol, app, wd, gid;
 
@@ -30,22 +30,6 @@ async function flood(peer, to, prefix, n, convType = 1) {
   }
 }
 
-async function startChat(peer) {
-  await (await wd.find("[data-testid=new-chat]")).click();
-  await (await wd.find("input[name=peer]")).type(peer);
-  await (await wd.find("[data-testid=start-chat]")).click();
-  await wd.find("[data-testid=chat-title]", { text: peer });
-}
-
-/** Click a conversation until its chat shows (a click may land while the list re-sorts). */
-async function openChat(css, title) {
-  await wd.until(`the chat "${title}"`, async () => {
-    await (await wd.find(css)).click();
-    await sleep(300);
-    return (await (await wd.find("[data-testid=chat-title]")).text()) === title;
-  }, 20000);
-}
-
 /** The list's numbers: loaded messages, bubbles in the DOM, and where it is scrolled. */
 const listState = () =>
   wd.exec(`const l = document.querySelector('[data-testid=messages]');
@@ -59,19 +43,6 @@ const inView = (text) =>
     if (!b) return false;
     const r = b.getBoundingClientRect();
     return r.bottom > l.top && r.top < l.bottom;`, text);
-
-/** Open the context menu of the (last) bubble with exactly this text, as a right click does. */
-async function menuOn(text) {
-  await wd.find("[data-testid=bubble]", { text });
-  const ok = await wd.exec(`const b = [...document.querySelectorAll('[data-testid=bubble]')].filter((e) => e.textContent === arguments[0]).pop();
-    if (!b) return false;
-    b.scrollIntoView({ block: 'center' });
-    const r = b.getBoundingClientRect();
-    b.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + 10, clientY: r.top + 10 }));
-    return true;`, text);
-  assert.ok(ok, `a bubble "${text}"`);
-  await wd.find("[data-testid=context-menu]");
-}
 
 /** Tick the selection box of the bubble with this text. */
 async function pick(text) {
@@ -87,16 +58,16 @@ test("thousands of messages: windowed, older pages on scrolling up, jump to the 
   const t0 = Date.now();
   await flood(bob, "alice", "old", 1500);
   const oldMs = Date.now() - t0;
-  await openChat("[data-testid=conv-bob]", "bob");
+  await openChat(wd, "[data-testid=conv-bob]", "bob");
   await wd.find("[data-testid=bubble]", { text: "old 1499", timeout: 30000 });
-  await startChat("carol");
+  await startChat(wd, "carol");
   const t1 = Date.now();
   await flood(bob, "alice", "new", 500);
   console.log(`# sent 1500 messages in ${oldMs} ms, 500 in ${Date.now() - t1} ms`);
   const badge = await wd.find("[data-testid=conv-bob] [data-testid=unread-badge]", { timeout: 30000 });
   await wd.until("500 unread", async () => (await badge.text()) === "99+", 30000);
 
-  await openChat("[data-testid=conv-bob]", "bob");
+  await openChat(wd, "[data-testid=conv-bob]", "bob");
   await wd.find("[data-testid=bubble]", { text: "new 0499" });
   await wd.find("[data-testid=jump-unread]", { text: "500" });
   let s = await listState();
@@ -174,9 +145,9 @@ test("a long scroll keeps a bounded window: the far end is dropped and paged in 
 });
 
 test("forward a message to bob", async () => {
-  await openChat("[data-testid=conv-carol]", "carol");
+  await openChat(wd, "[data-testid=conv-carol]", "carol");
   await carol.sendText("alice", "forward me please");
-  await menuOn("forward me please");
+  await menuOn(wd, "forward me please");
   await shot(wd, "c04-menu");
   await (await wd.find("[data-testid=menu-forward]")).click();
   await wd.find("[data-testid=forward-dialog]");
@@ -192,7 +163,7 @@ test("forward a message to bob", async () => {
 test("select three and forward them as one merged message", async () => {
   for (const x of ["one", "two", "three"]) await carol.sendText("alice", x);
   await wd.find("[data-testid=bubble]", { text: "three" });
-  await menuOn("one");
+  await menuOn(wd, "one");
   await (await wd.find("[data-testid=menu-select]")).click();
   await wd.find("[data-testid=select-bar]");
   await pick("two");
@@ -211,11 +182,11 @@ test("select three and forward them as one merged message", async () => {
 });
 
 test("delete a message for me: gone, also after reopening", async () => {
-  await menuOn("two");
+  await menuOn(wd, "two");
   await (await wd.find("[data-testid=menu-delete]")).click();
   await wd.until("the bubble to go", async () => !(await wd.exec("return [...document.querySelectorAll('[data-testid=bubble]')].some((e) => e.textContent === 'two')")));
-  await openChat("[data-testid=conv-bob]", "bob");
-  await openChat("[data-testid=conv-carol]", "carol");
+  await openChat(wd, "[data-testid=conv-bob]", "bob");
+  await openChat(wd, "[data-testid=conv-carol]", "carol");
   await wd.find("[data-testid=bubble]", { text: "three" });
   assert.equal(await wd.exec("return [...document.querySelectorAll('[data-testid=bubble]')].some((e) => e.textContent === 'two')"), false);
 });
@@ -226,12 +197,12 @@ test("recall an own message", async () => {
   await composer.type(Keys.Enter);
   await carol.waitText("oops, wrong chat");
   await wd.find("[data-testid=msg-row][data-state=sent]");
-  await menuOn("oops, wrong chat");
+  await menuOn(wd, "oops, wrong chat");
   await (await wd.find("[data-testid=menu-revoke]")).click();
   await wd.find("[data-testid=center-line]", { text: "You recalled a message" });
   await carol.waitEvent((e) => e.event === "TIMMsgRevokeCallback");
   // Others' messages in a C2C chat cannot be recalled.
-  await menuOn("three");
+  await menuOn(wd, "three");
   assert.equal(await wd.count("[data-testid=menu-revoke]"), 0);
   await wd.exec("document.body.click()");
   await shot(wd, "c07-recalled");
@@ -249,7 +220,7 @@ test("in a group: the owner recalls a member's message; @mentions both ways", as
   gid = (await bob.waitText("Welcome!")).json[0].message_conv_id;
 
   const spam = await bob.sendText(gid, "buy cheap watches", 2);
-  await menuOn("buy cheap watches");
+  await menuOn(wd, "buy cheap watches");
   await (await wd.find("[data-testid=menu-revoke]")).click();
   // The owner recalled bob's message: her line names bob as the sender and her as the one who
   // recalled it; bob's callback and his copy of the message say who recalled it.
@@ -287,14 +258,14 @@ test("in a group: the owner recalls a member's message; @mentions both ways", as
   assert.deepEqual(m.message_group_at_user_array, ["bob"]);
 
   // bob mentions alice while she is in another chat: the list says [@me]; the bubble is marked.
-  await openChat("[data-testid=conv-carol]", "carol");
+  await openChat(wd, "[data-testid=conv-carol]", "carol");
   await bob.call("TIMMsgSendMessage", {
     conv_id: gid, conv_type: 2,
     json_msg_param: { message_elem_array: [{ elem_type: 0, text_elem_content: "@Alice chapter 3 tonight?" }], message_group_at_user_array: ["alice"] },
   });
   await wd.find(`[data-testid="conv-${gid}"] [data-testid=at-mark]`, { text: "@me", timeout: 15000 });
   await shot(wd, "c09-at-me-in-list");
-  await openChat(`[data-testid="conv-${gid}"]`, "Book club");
+  await openChat(wd, `[data-testid="conv-${gid}"]`, "Book club");
   await wd.find("[data-testid=msg-row][data-mentioned=true]", { text: "chapter 3" });
   await wd.until("the [@me] mark to clear", async () => (await wd.count(`[data-testid="conv-${gid}"] [data-testid=at-mark]`)) === 0);
   await shot(wd, "c10-mentioned");
@@ -305,7 +276,7 @@ test("in a group: the owner recalls a member's message; @mentions both ways", as
     create_group_param_group_member_array: [{ group_member_info_identifier: "alice" }] } });
   const g2 = chess.create_group_result_groupid;
   await bob.sendText(g2, "Your move, Alice", 2);
-  await openChat(`[data-testid="conv-${g2}"]`, "Chess");
+  await openChat(wd, `[data-testid="conv-${g2}"]`, "Chess");
   composer = await wd.find("[data-testid=composer]");
   await composer.type("e4, my move");
   await composer.type(Keys.Enter);

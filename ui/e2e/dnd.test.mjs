@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { deflateSync } from "node:zlib";
-import { cleanup, run, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
+import { cleanup, run, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat } from "./harness.mjs";
 
 // The system Python has GTK's introspection bindings (python3-gi); a Python first on PATH (pyenv,
 // a venv) may not.
@@ -162,10 +162,7 @@ before(async () => {
   // manager under Xvfb: windows stay where they are put and may not overlap by accident).
   const win = await wd.rect();
   if (win.x + win.width > 1100) await wd.cmd("POST", "/window/rect", { x: 0, y: 0, width: 1000, height: win.height });
-  await (await wd.find("[data-testid=new-chat]")).click();
-  await (await wd.find("input[name=peer]")).type("bob");
-  await (await wd.find("[data-testid=start-chat]")).click();
-  await wd.find("[data-testid=chat-title]", { text: "bob" });
+  await startChat(wd, "bob");
 });
 
 after(async () => {

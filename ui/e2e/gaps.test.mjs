@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { deflateSync } from "node:zlib";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp, menuOn, openChat } from "./harness.mjs";
 
 let url, bob, dave, app, wd, img, imgBase;
 
@@ -79,15 +79,6 @@ after(async () => {
   cleanup();
 });
 
-/** Click a conversation until its chat shows (a click may land while the list re-sorts). */
-async function openChat(css, title) {
-  await wd.until(`the chat "${title}"`, async () => {
-    await (await wd.find(css)).click();
-    await sleep(300);
-    return (await (await wd.find("[data-testid=chat-title]")).text()) === title;
-  }, 20000);
-}
-
 /** bob's group with alice in it; resolves to its id once alice's list shows it. */
 async function bobsGroup(name, extra = {}) {
   const r = await bob.call("TIMGroupCreate", {
@@ -114,7 +105,7 @@ const blockedText = async () => ((await wd.count("[data-testid=composer-blocked]
 
 test("muted: the composer says so, admins are exempt from mute-all, an own mute lifts by itself", async () => {
   const gid = await bobsGroup("Quiet room");
-  await openChat(`[data-testid='conv-${gid}']`, "Quiet room");
+  await openChat(wd, `[data-testid='conv-${gid}']`, "Quiet room");
   await wd.find("[data-testid=composer]");
   assert.equal(await blockedText(), null, "a member may write");
 
@@ -151,7 +142,7 @@ test("muted: the composer says so, admins are exempt from mute-all, an own mute 
 
 test("removed from a group while its chat is open: a clear line, no composer, closes gracefully", async () => {
   const gid = await bobsGroup("Leaving soon");
-  await openChat(`[data-testid='conv-${gid}']`, "Leaving soon");
+  await openChat(wd, `[data-testid='conv-${gid}']`, "Leaving soon");
   await (await wd.find("[data-testid=group-info-button]")).click();
   await wd.find("[data-testid=group-panel]");
   await bob.call("TIMGroupDeleteMember", { json_group_delete_param: { group_delete_member_param_group_id: gid, group_delete_member_param_identifier_array: ["alice"] } });
@@ -171,7 +162,7 @@ test("removed from a group while its chat is open: a clear line, no composer, cl
 
 test("a group dismissed while its chat is open says so", async () => {
   const gid = await bobsGroup("Short lived");
-  await openChat(`[data-testid='conv-${gid}']`, "Short lived");
+  await openChat(wd, `[data-testid='conv-${gid}']`, "Short lived");
   await bob.call("TIMGroupDelete", { group_id: gid });
   await wd.find("[data-testid=chat-ended]", { text: "The group was dismissed", timeout: 20000 });
   assert.equal(await wd.count("[data-testid=composer]"), 0, "no composer");
@@ -223,35 +214,22 @@ test("avatars: a group's face URL is drawn as its picture, a broken one falls ba
   // A group whose avatar was set before alice was in it (no tip tells her conversation).
   const club = await bobsGroup("Framed", { create_group_param_face_url: `${imgBase}/avatar.png` });
   await wd.until("the joined group's list avatar to show the picture", async () => (await avatarState(`[data-testid='conv-${club}'] .avatar`))?.loaded === true, 20000);
-  await openChat(`[data-testid='conv-${club}']`, "Framed");
+  await openChat(wd, `[data-testid='conv-${club}']`, "Framed");
   await wd.until("its chat header avatar too", async () => (await avatarState(".chat-head .avatar"))?.loaded === true, 20000);
 
   // A person's face URL from the profile their messages carry.
   await bob.call("TIMProfileModifySelfUserProfile", { json_modify_self_user_profile_param: { user_profile_item_face_url: `${imgBase}/avatar.png`, user_profile_item_nick_name: "Bob" } });
   await bob.sendText("alice", "see my picture");
-  await openChat("[data-testid=conv-bob]", "Bob");
+  await openChat(wd, "[data-testid=conv-bob]", "Bob");
   await wd.find("[data-testid=bubble]", { text: "see my picture" });
   await wd.until("bob's bubble avatar to show the picture", async () => (await avatarState("[data-testid=msg-row] .avatar"))?.loaded === true, 20000);
   await wd.until("bob's list avatar to show the picture", async () => (await avatarState("[data-testid=conv-bob] .avatar"))?.loaded === true, 20000);
   await shot(wd, "gap07-user-avatar");
 });
 
-/** Open the context menu of the (last) bubble with exactly this text, as a right click does. */
-async function menuOn(text) {
-  await wd.find("[data-testid=bubble]", { text });
-  const ok = await wd.exec(`const b = [...document.querySelectorAll('[data-testid=bubble]')].filter((e) => e.textContent === arguments[0]).pop();
-    if (!b) return false;
-    b.scrollIntoView({ block: 'center' });
-    const r = b.getBoundingClientRect();
-    b.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + 10, clientY: r.top + 10 }));
-    return true;`, text);
-  assert.ok(ok, `a bubble "${text}"`);
-  await wd.find("[data-testid=context-menu]");
-}
-
 test("forward to an id with no conversation yet: an unknown user is refused clearly, dave gets it", async () => {
   assert.equal(await wd.count("[data-testid=conv-dave]"), 0, "no conversation with dave yet");
-  await menuOn("see my picture");
+  await menuOn(wd, "see my picture");
   await (await wd.find("[data-testid=menu-forward]")).click();
   await wd.find("[data-testid=forward-dialog]");
   // The filter narrows the listed conversations.
@@ -282,13 +260,13 @@ test("forward to an id with no conversation yet: an unknown user is refused clea
 });
 
 test("recall after the server's window: the menu offered it, the server's refusal is shown in words", async () => {
-  await openChat("[data-testid=conv-bob]", "Bob");
+  await openChat(wd, "[data-testid=conv-bob]", "Bob");
   const composer = await wd.find("[data-testid=composer]");
   await composer.type("too late to take back");
   await composer.type(Keys.Enter);
   await bob.waitText("too late to take back");
   await sleep(4500);
-  await menuOn("too late to take back");
+  await menuOn(wd, "too late to take back");
   await (await wd.find("[data-testid=menu-revoke]")).click();
   const err = await wd.find(".banner.error", { text: "can no longer be recalled" });
   assert.match(await err.text(), /20016/);
@@ -302,11 +280,11 @@ test("in Chinese: the muted line and the forward dialog", async () => {
   await wd.exec("const s = arguments[0]; s.value = 'zh'; s.dispatchEvent(new Event('change', { bubbles: true }));", { [E]: sel.id });
   await (await wd.find(".dialog .primary")).click();
   const gid = await bobsGroup("安静");
-  await openChat(`[data-testid='conv-${gid}']`, "安静");
+  await openChat(wd, `[data-testid='conv-${gid}']`, "安静");
   await modifyGroup(gid, 0x100, { group_modify_info_param_is_shutup_all: true });
   await wd.find("[data-testid=composer-blocked]", { text: "全员禁言中", timeout: 20000 });
   await shot(wd, "gap11-muted-zh");
-  await menuOn(`welcome to 安静`);
+  await menuOn(wd, `welcome to 安静`);
   await (await wd.find("[data-testid=menu-forward]")).click();
   await wd.find("[data-testid=forward-dialog]", { text: "或按 ID 发送" });
   await shot(wd, "gap12-forward-zh");

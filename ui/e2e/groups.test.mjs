@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Keys } from "./webdriver.mjs";
-import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp, openChat } from "./harness.mjs";
 
 let url, bob, carol, dave, app, wd, gid;
 const E = "element-6066-11e4-a52e-4f735466cecf";
@@ -39,15 +39,6 @@ function report(peer, type, group, pred = () => true) {
 async function memberAction(user, action) {
   await (await wd.find(`[data-testid=member-menu-${user}]`)).click();
   await (await wd.find(`[data-testid=act-${action}]`)).click();
-}
-
-/** Click a conversation until its chat shows (a click may land while the list re-sorts). */
-async function openChat(css, title) {
-  await wd.until(`the chat "${title}"`, async () => {
-    await (await wd.find(css)).click();
-    await sleep(300);
-    return (await (await wd.find("[data-testid=chat-title]")).text()) === title;
-  }, 20000);
 }
 
 async function openInbox() {
@@ -99,7 +90,7 @@ test("bob applies with a hello; the inbox badge shows 1; approve; the tip shows 
   await wd.until("the badge to clear", async () => (await wd.count("[data-testid=inbox-badge]")) === 0);
   await report(bob, 2, gid);
   // The group chat shows the join as a centred line, and bob can talk.
-  await openChat(`[data-testid='conv-${gid}']`, "Hikers");
+  await openChat(wd, `[data-testid='conv-${gid}']`, "Hikers");
   await wd.find("[data-testid=center-line]", { text: "bob joined the group" });
   await bob.sendText(gid, "Thanks! I'll bring snacks", 2);
   await wd.find("[data-testid=bubble]", { text: "Thanks! I'll bring snacks" });
@@ -168,7 +159,7 @@ test("several requests: mark read, refuse one with a reason, approve two at once
   await wd.find("[data-testid=pendency-dave] [data-testid=pendency-status]", { text: "Approved" });
   await Promise.all([report(bob, 2, gid), report(dave, 2, gid)]);
   await shot(wd, "g10-inbox-handled");
-  await openChat(`[data-testid='conv-${gid}']`, "Hikers");
+  await openChat(wd, `[data-testid='conv-${gid}']`, "Hikers");
   await wd.find("[data-testid=center-line]", { text: "dave joined the group" });
   await dave.sendText(gid, "Hello everyone", 2);
   await wd.find("[data-testid=bubble]", { text: "Hello everyone" });
@@ -216,12 +207,12 @@ test("join bob's group by id from the window; a normal member sees only what it 
   // The list re-sorts as the new group and the report arrive: wait for both before clicking.
   await wd.find(`[data-testid='conv-${club}']`, { timeout: 20000 });
   await wd.find("[data-testid='conv-']", { text: "bob approved your request", timeout: 20000 });
-  await openChat("[data-testid='conv-']", "Group notifications");
+  await openChat(wd, "[data-testid='conv-']", "Group notifications");
   await wd.find("[data-testid=center-line]", { text: "bob approved your request to join Bob's club" });
   assert.equal(await wd.count("[data-testid=composer]"), 0, "no composer in the notifications");
   await shot(wd, "g12-system-notifications");
 
-  await openChat(`[data-testid='conv-${club}']`, "Bob's club");
+  await openChat(wd, `[data-testid='conv-${club}']`, "Bob's club");
   await (await wd.find("[data-testid=group-info-button]")).click();
   await wd.find("[data-testid=member-bob] [data-testid=role-badge]", { text: "Owner" });
   await wd.find("[data-testid=member-alice]");
@@ -263,7 +254,7 @@ test("tips in Chinese", async () => {
   await (await wd.find("[data-testid=settings]")).click();
   await choose("[data-testid=lang-select]", "zh");
   await (await wd.find(".dialog .primary")).click();
-  await openChat(`[data-testid='conv-${gid}']`, "Hikers");
+  await openChat(wd, `[data-testid='conv-${gid}']`, "Hikers");
   await wd.find("[data-testid=center-line]", { text: "dave 加入了群聊" });
   await wd.find("[data-testid=center-line]", { text: "bob 被 Alice 移出了群聊" });
   await wd.find("[data-testid=inbox-entry]", { text: "入群申请" });

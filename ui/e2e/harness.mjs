@@ -253,6 +253,36 @@ export async function shot(wd, name) {
 
 export { sleep };
 
+/** Start a one-to-one chat with `peer` from the new-chat dialog and wait for it to open. */
+export async function startChat(wd, peer) {
+  await (await wd.find("[data-testid=new-chat]")).click();
+  await (await wd.find("input[name=peer]")).type(peer);
+  await (await wd.find("[data-testid=start-chat]")).click();
+  await wd.find("[data-testid=chat-title]", { text: peer });
+}
+
+/** Click a conversation until its chat shows (a click may land while the list re-sorts). */
+export async function openChat(wd, css, title) {
+  await wd.until(`the chat "${title}"`, async () => {
+    await (await wd.find(css)).click();
+    await sleep(300);
+    return (await (await wd.find("[data-testid=chat-title]")).text()) === title;
+  }, 20000);
+}
+
+/** Open the context menu of the (last) bubble with exactly this text, as a right click does. */
+export async function menuOn(wd, text) {
+  await wd.find("[data-testid=bubble]", { text });
+  const ok = await wd.exec(`const b = [...document.querySelectorAll('[data-testid=bubble]')].filter((e) => e.textContent === arguments[0]).pop();
+    if (!b) return false;
+    b.scrollIntoView({ block: 'center' });
+    const r = b.getBoundingClientRect();
+    b.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + 10, clientY: r.top + 10 }));
+    return true;`, text);
+  if (!ok) throw new Error(`no bubble "${text}"`);
+  await wd.find("[data-testid=context-menu]");
+}
+
 /** Peers signed up on `url`, one per id (password `<id>-password-1`), in that order. */
 export async function signedUpPeers(url, ...ids) {
   const peers = ids.map(() => new Peer(url));

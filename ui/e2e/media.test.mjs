@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat } from "./harness.mjs";
 
 let url, bob, app, wd, dir, pickFile, saveDir;
 
@@ -132,10 +132,7 @@ before(async () => {
   [bob] = await signedUpPeers(url, "bob");
   app = await startSignedUp(url, "alice");
   wd = app.wd;
-  await (await wd.find("[data-testid=new-chat]")).click();
-  await (await wd.find("input[name=peer]")).type("bob");
-  await (await wd.find("[data-testid=start-chat]")).click();
-  await wd.find("[data-testid=chat-title]", { text: "bob" });
+  await startChat(wd, "bob");
 });
 
 after(async () => {
