@@ -227,6 +227,32 @@ test("avatars: a group's face URL is drawn as its picture, a broken one falls ba
   await shot(wd, "gap07-user-avatar");
 });
 
+test("my own profile from the settings: display name and avatar in the header, carried to bob", async () => {
+  assert.equal((await avatarState(".sidebar-head .avatar")).kind, "initials");
+  await (await wd.find("[data-testid=settings]")).click();
+  const nick = await wd.find("[data-testid=profile-nick]");
+  await wd.until("the signed-up display name in the field", async () => (await wd.exec("return document.querySelector('[data-testid=profile-nick]').value")) === "Alice");
+  await nick.clear();
+  await nick.type("Alice Liddell");
+  await (await wd.find("[data-testid=profile-face]")).type(`${imgBase}/avatar.png`);
+  await (await wd.find("[data-testid=profile-save]")).click();
+  await wd.find("[data-testid=profile-saved]");
+  await shot(wd, "gap07a-profile-settings");
+  await (await wd.find(".dialog .primary")).click();
+  await wd.until("my header avatar to show the picture", async () => (await avatarState(".sidebar-head .avatar"))?.loaded === true, 20000);
+  // bob sees the new name and picture on my next message.
+  await openChat(wd, "[data-testid=conv-bob]", "Bob");
+  const composer = await wd.find("[data-testid=composer]");
+  await composer.type("new look" + Keys.Enter);
+  const got = await bob.waitText("new look");
+  const m = got.json.find((x) => x.message_elem_array.some((e) => e.text_elem_content === "new look"));
+  assert.equal(m.message_sender_profile?.user_profile_nick_name, "Alice Liddell");
+  assert.equal(m.message_sender_profile?.user_profile_face_url, `${imgBase}/avatar.png`);
+  // Kept by the server: anyone asking for my profile gets it.
+  const r = await bob.call("TIMProfileGetUserProfileList", { json_get_user_profile_list_param: { friendship_getprofilelist_param_identifier_array: ["alice"] } });
+  assert.equal(r.find((p) => p.user_profile_identifier === "alice")?.user_profile_nick_name, "Alice Liddell");
+});
+
 test("forward to an id with no conversation yet: an unknown user is refused clearly, dave gets it", async () => {
   assert.equal(await wd.count("[data-testid=conv-dave]"), 0, "no conversation with dave yet");
   await menuOn(wd, "see my picture");

@@ -16,7 +16,7 @@ import { Inbox } from "./Inbox";
 import { badgeText, initialPendencies, pendencyReducer } from "../lib/pendency";
 import { endedBy } from "../lib/chatState";
 import { GroupReportType, GroupTipType } from "../tim/group";
-import type { Message } from "../tim/types";
+import type { Message, UserProfile } from "../tim/types";
 import { LangSwitch, ThemeSwitch } from "./Settings";
 import type { Theme } from "../App";
 import { startupMark } from "../lib/startup";
@@ -35,6 +35,17 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
   const [pendencies, pendDispatch] = useReducer(pendencyReducer, initialPendencies);
   const [error, setError] = useState<string | null>(null);
   const [groupNames, setGroupNames] = useState<Record<string, string>>({});
+  // My own profile (nickname, avatar), shown in the header and edited in the settings.
+  const [profile, setProfile] = useState<{ nick: string; face: string }>({ nick: "", face: "" });
+  useEffect(() => {
+    shell
+      .timCall("TIMProfileGetUserProfileList", { json_get_user_profile_list_param: { friendship_getprofilelist_param_identifier_array: [session.user_id] } })
+      .then((r) => {
+        const mine = Array.isArray(r.json) ? (r.json as UserProfile[]).find((p) => p.user_profile_identifier === session.user_id) : undefined;
+        if (mine) setProfile({ nick: mine.user_profile_nick_name ?? "", face: mine.user_profile_face_url ?? "" });
+      })
+      .catch(() => {});
+  }, [session.user_id]);
   // Group avatars from the joined list: a conversation only learns its face URL from a tip, so
   // one set before I joined comes from here.
   const [groupFaces, setGroupFaces] = useState<Record<string, string>>({});
@@ -138,8 +149,8 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
     <div className="layout">
       <aside className="sidebar" aria-label={t("conversations")}>
         <header className="sidebar-head">
-          <Avatar id={session.user_id} name={session.user_id} size={32} />
-          <span className="me" data-testid="me">{session.user_id}</span>
+          <Avatar id={session.user_id} name={profile.nick || session.user_id} size={32} url={profile.face} />
+          <span className="me" data-testid="me" title={profile.nick ? `${profile.nick} (${session.user_id})` : session.user_id}>{session.user_id}</span>
           <button type="button" className="icon" title={t("newChat")} aria-label={t("newChat")} onClick={() => setDialog("chat")} data-testid="new-chat"><IconChat /></button>
           <button type="button" className="icon" title={t("newGroup")} aria-label={t("newGroup")} onClick={() => setDialog("group")} data-testid="new-group"><IconGroup /></button>
           <button type="button" className="icon" title={t("joinGroup")} aria-label={t("joinGroup")} onClick={() => setDialog("join")} data-testid="join-group"><IconJoin /></button>
@@ -213,7 +224,7 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
         void openConv(gid, 2);
       }} />}
       {dialog === "settings" && (
-        <SettingsDialog theme={theme} setTheme={setTheme} onClose={() => setDialog(null)} onSignOut={onSignOut} />
+        <SettingsDialog theme={theme} setTheme={setTheme} onClose={() => setDialog(null)} onSignOut={onSignOut} profile={profile} onProfile={setProfile} />
       )}
     </div>
   );
@@ -230,11 +241,52 @@ const IconInbox = () => (
   </svg>
 );
 
-function SettingsDialog({ theme, setTheme, onClose, onSignOut }: { theme: Theme; setTheme: (t: Theme) => void; onClose: () => void; onSignOut: () => void }) {
+function SettingsDialog({ theme, setTheme, onClose, onSignOut, profile, onProfile }: {
+  theme: Theme; setTheme: (t: Theme) => void; onClose: () => void; onSignOut: () => void;
+  profile: { nick: string; face: string }; onProfile: (p: { nick: string; face: string }) => void;
+}) {
   const { t } = useI18n();
+  const [nick, setNick] = useState(profile.nick);
+  const [face, setFace] = useState(profile.face);
+  const [state, setState] = useState<{ kind: "idle" | "saving" | "saved" } | { kind: "error"; text: string }>({ kind: "idle" });
+  const dirty = nick.trim() !== profile.nick || face.trim() !== profile.face;
+  /** `TIMProfileModifySelfUserProfile`: others see it on my next messages. */
+  const save = async () => {
+    setState({ kind: "saving" });
+    const next = { nick: nick.trim(), face: face.trim() };
+    try {
+      const r = await shell.timCall("TIMProfileModifySelfUserProfile", {
+        json_modify_self_user_profile_param: { user_profile_item_nick_name: next.nick, user_profile_item_face_url: next.face },
+      });
+      if (r.result !== 0 || (r.code ?? 0) !== 0) {
+        setState({ kind: "error", text: t("errorCode", { code: r.code ?? r.result, message: r.desc }) });
+        return;
+      }
+      onProfile(next);
+      setState({ kind: "saved" });
+    } catch (e) {
+      setState({ kind: "error", text: isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e) });
+    }
+  };
   return (
     <Dialog title={t("settings")} onClose={onClose}>
       <div className="settings">
+        <fieldset className="profile-edit">
+          <legend>{t("profile")}</legend>
+          <label>
+            {t("displayName")}
+            <input value={nick} maxLength={64} onChange={(e) => setNick(e.target.value)} data-testid="profile-nick" />
+          </label>
+          <label>
+            {t("avatarUrl")}
+            <input value={face} maxLength={500} placeholder="https://…" onChange={(e) => setFace(e.target.value)} data-testid="profile-face" />
+          </label>
+          <div className="profile-actions">
+            <button type="button" className="secondary" disabled={!dirty || state.kind === "saving"} onClick={() => void save()} data-testid="profile-save">{t("save")}</button>
+            {state.kind === "saved" && !dirty && <span role="status" data-testid="profile-saved">{t("saved")}</span>}
+            {state.kind === "error" && <span role="alert" className="error">{state.text}</span>}
+          </div>
+        </fieldset>
         <LangSwitch />
         <ThemeSwitch theme={theme} setTheme={setTheme} />
       </div>
