@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { deflateSync } from "node:zlib";
-import { cleanup, run, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat } from "./harness.mjs";
+import { cleanup, run, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat, pngChunk } from "./harness.mjs";
 
 // The system Python has GTK's introspection bindings (python3-gi); a Python first on PATH (pyenv,
 // a venv) may not.
@@ -22,24 +22,6 @@ let url, bob, app, wd, dir;
 
 // ---- a small PNG ------------------------------------------------------------------------
 
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function pngChunk(type, data) {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "ascii");
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 /** An RGB PNG of w x h: diagonal stripes, so the thumbnail is recognisable in a screenshot. */
 function stripes(w, h) {
   const raw = Buffer.alloc((w * 3 + 1) * h);

@@ -253,6 +253,25 @@ export async function shot(wd, name) {
 
 export { sleep };
 
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** One PNG chunk (length, type, data, CRC-32 of type + data), for the test images the e2e
+ *  files make by hand. */
+export function pngChunk(type, data) {
+  const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
+  let c = 0xffffffff;
+  for (const b of td) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  td.copy(out, 4);
+  out.writeUInt32BE((c ^ 0xffffffff) >>> 0, 8 + data.length);
+  return out;
+}
+
 /** Start a one-to-one chat with `peer` from the new-chat dialog and wait for it to open. */
 export async function startChat(wd, peer) {
   await (await wd.find("[data-testid=new-chat]")).click();

@@ -10,30 +10,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat } from "./harness.mjs";
+import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat, pngChunk } from "./harness.mjs";
 
 let url, bob, app, wd, dir, pickFile, saveDir;
 
 // ---- test files -------------------------------------------------------------------------
 
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
 /** An RGB PNG: a colour gradient with a little noise (so the original is a few MB). */
 function png(w, h, noise) {
   const raw = Buffer.alloc((w * 3 + 1) * h);
@@ -56,9 +38,9 @@ function png(w, h, noise) {
   ihdr[9] = 2;
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", deflateSync(raw)),
+    pngChunk("IEND", Buffer.alloc(0)),
   ]);
 }
 /** A mono 16-bit PCM WAV: a 440 Hz tone, `seconds` long. */
