@@ -18,10 +18,9 @@
 //    network processes). The figure is the PSS sum: shared pages (WebKit's libraries, fonts)
 //    split between the processes mapping them, where a VmRSS sum counts them once per process.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, ROOT, run, shot, sleep, startApp, startServer } from "../ui/e2e/harness.mjs";
+import { cleanup, ROOT, run, shot, sleep, startApp, startServer, tempDir } from "../ui/e2e/harness.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONVS = Number(process.env.BENCH_CONVS ?? 1000);
@@ -283,7 +282,7 @@ async function launchDirect(home, dataDir) {
 }
 
 async function main() {
-  const work = mkdtempSync(join(tmpdir(), "confab-bench-"));
+  const work = tempDir("bench");
   const serverDir = join(work, "server");
   const url = await startServer({ dir: serverDir });
   const sets = {

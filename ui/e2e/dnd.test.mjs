@@ -6,12 +6,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { deflateSync } from "node:zlib";
-import { cleanup, run, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat, pngChunk } from "./harness.mjs";
+import { cleanup, tempDir, run, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat, pngChunk } from "./harness.mjs";
 
 // The system Python has GTK's introspection bindings (python3-gi); a Python first on PATH (pyenv,
 // a venv) may not.
@@ -146,7 +145,7 @@ const DND = process.env.CONFAB_E2E_DND === "1" ? false : "set CONFAB_E2E_DND=1 t
 
 before(async () => {
   if (DND) return;
-  dir = mkdtempSync(join(tmpdir(), "confab-e2e-dnd-"));
+  dir = tempDir("dnd");
   url = await startServer();
   [bob] = await signedUpPeers(url, "bob");
   app = await startSignedUp(url, "alice");

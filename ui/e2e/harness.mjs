@@ -1,7 +1,7 @@
 // End-to-end harness: a real confab-server, peers played by confab-cli, and the real desktop
 // app driven through tauri-driver + WebKitWebDriver. Run inside an X display (xvfb-run).
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,9 +14,22 @@ const BIN = process.env.CONFAB_BIN_DIR ?? join(ROOT, "target/debug");
 export const SHOTS = process.env.CONFAB_SCREENSHOT_DIR ?? join(ROOT, "target/e2e-screenshots");
 
 const children = [];
+const tempDirs = [];
+/** A new temporary directory, removed by `cleanup()` (and when the test process exits), so that
+ * runs leave nothing behind in /tmp. Set CONFAB_E2E_KEEP=1 to keep them for a post-mortem. */
+export function tempDir(prefix) {
+  const d = mkdtempSync(join(tmpdir(), `confab-e2e-${prefix}-`));
+  tempDirs.push(d);
+  return d;
+}
+/** Ends every process the harness started and removes its temporary directories. */
 export function cleanup() {
   for (const c of children.reverse()) if (c.exitCode === null) c.kill("SIGTERM");
   children.length = 0;
+  if (process.env.CONFAB_E2E_KEEP === "1") return;
+  // A process just told to stop may still write a file or two; retry the removal briefly.
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  tempDirs.length = 0;
 }
 process.on("exit", cleanup);
 
@@ -38,7 +51,7 @@ function lines(stream, onLine) {
 /** A fresh confab-server on a free port; resolves to its ws:// URL. `opts.dir` names its data
  * dir (default: a new temporary one). */
 export async function startServer(opts = {}) {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "confab-e2e-server-"));
+  const dir = opts.dir ?? tempDir("server");
   const p = spawn(join(BIN, "confab-server"), ["--listen", "127.0.0.1:0", "--data-dir", dir], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(p);
   return new Promise((ok, err) => {
@@ -57,7 +70,7 @@ export async function startServer(opts = {}) {
 /** A peer: one confab-cli process speaking JSON lines. */
 export class Peer {
   constructor(url) {
-    this.dir = mkdtempSync(join(tmpdir(), "confab-e2e-peer-"));
+    this.dir = tempDir("peer");
     this.p = spawn(join(BIN, "confab-cli"), ["--server", url, "--data-dir", this.dir], { stdio: ["pipe", "pipe", "inherit"] });
     children.push(this.p);
     this.url = url;
@@ -133,7 +146,7 @@ export class Peer {
 export async function startApp(opts = {}) {
   const app = process.env.CONFAB_DESKTOP_BIN ?? join(BIN, "confab-desktop");
   if (!existsSync(app)) throw new Error(`no app binary at ${app}: build with --features custom-protocol`);
-  const home = opts.home ?? mkdtempSync(join(tmpdir(), "confab-e2e-app-"));
+  const home = opts.home ?? tempDir("app");
   for (const d of ["data", "config", "cache"]) mkdirSync(join(home, d), { recursive: true });
   const port = await freePort();
   const nativePort = await freePort();
@@ -219,7 +232,7 @@ export function watchNotifications() {
 /** A real notification server (dunst) on the test's session bus and X display, so that
  * notifications get ids and clicks can be made with `dunstctl action`. */
 export async function startNotificationServer() {
-  const conf = join(mkdtempSync(join(tmpdir(), "confab-e2e-dunst-")), "dunstrc");
+  const conf = join(tempDir("dunst"), "dunstrc");
   writeFileSync(conf, "[global]\n    timeout = 0\n    sort = no\n");
   const p = spawn("dunst", ["-config", conf], { stdio: ["ignore", "ignore", "inherit"] });
   children.push(p);

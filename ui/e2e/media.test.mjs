@@ -6,11 +6,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { cleanup, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat, pngChunk } from "./harness.mjs";
+import { cleanup, tempDir, shot, sleep, startServer, signedUpPeers, startSignedUp, startChat, pngChunk } from "./harness.mjs";
 
 let url, bob, app, wd, dir, pickFile, saveDir;
 
@@ -100,7 +99,7 @@ function recvWith(peer, elemType, pred = () => true) {
 // ---- setup ------------------------------------------------------------------------------
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "confab-e2e-media-"));
+  dir = tempDir("media");
   pickFile = join(dir, "pick.txt");
   saveDir = join(dir, "saved");
   mkdirSync(saveDir);
