@@ -270,6 +270,15 @@ async fn test_revoke_inside_and_outside_the_window() {
     tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
     let r = alice.call("TIMMsgRevoke", json!({"conv_id": "bob", "conv_type": 1, "json_msg_param": late})).await;
     assert_eq!(r.code, 20016);
+    // The window is the server's, told at login, so that a UI offers only what it will accept.
+    let info = alice.ok("ConfabServerInfo", json!({})).await;
+    assert_eq!(info["json"]["revoke_window"], 2);
+    let server_time = info["json"]["server_time"].as_u64().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(server_time.abs_diff(now) <= 2, "the server's clock: {server_time} vs {now}");
+    alice.ok("TIMLogout", json!({})).await;
+    let r = alice.call("ConfabServerInfo", json!({})).await;
+    assert_eq!(r.code, 6014, "not logged in: {}", r.desc);
 }
 
 /// The revoke callback's locators for message `seq` of a conversation, waited for.

@@ -122,6 +122,7 @@ pub const APIS: &[&str] = &[
     "ConfabRegister",
     "ConfabSignIn",
     "ConfabMediaCachePath",
+    "ConfabServerInfo",
 ];
 
 pub(crate) struct Bad(pub i32, pub String);
@@ -247,6 +248,12 @@ impl Sdk {
             "TIMGetSDKVersion" => Invocation::output("json", json!(crate::SDK_VERSION)),
             "TIMGetServerTime" => Invocation::output("json", json!(self.server_time().await)),
             "TIMGetLoginStatus" => Invocation::output("json", json!(self.login_status().await)),
+            // Confab: `{"server_time", "revoke_window"}` of the logged-in server (seconds; a
+            // revoke_window of 0: the server did not say). Needs a login (6014 otherwise).
+            "ConfabServerInfo" => match self.server_info().await {
+                Ok(v) => Invocation::output("json", v),
+                Err(e) => Invocation::sync(e.code(), &e.to_string()),
+            },
             "TIMGetLoginUserID" => Invocation::output("json", json!(self.login_user().await.unwrap_or_default())),
             "TIMSetConfig" => {
                 let c: SetConfig = json_param(p, "json_config")?.unwrap_or_default();

@@ -417,6 +417,14 @@ impl Sdk {
         (now_secs() as i64 + off).max(0) as u64
     }
 
+    /// ConfabServerInfo: what the logged-in server said of itself (its clock, its recall window
+    /// for own messages), for a UI that wants to offer only what the server will accept.
+    pub async fn server_info(&self) -> Result<serde_json::Value> {
+        let shared = self.shared().await?;
+        let window = shared.revoke_window.load(std::sync::atomic::Ordering::Relaxed);
+        Ok(serde_json::json!({ "server_time": self.server_time().await, "revoke_window": window }))
+    }
+
     /// ConfabRegister / ConfabSignIn: password accounts over a short-lived connection.
     pub async fn account(
         &self,

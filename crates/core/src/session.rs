@@ -46,6 +46,8 @@ pub struct Shared {
     pub emitter: Emitter,
     pub ended: AtomicBool,
     pub server_time_offset: Mutex<i64>,
+    /// The server's recall window for own messages (seconds), from the login; 0 when unknown.
+    pub revoke_window: std::sync::atomic::AtomicU64,
     login: LoginInfo,
     proc_tx: mpsc::UnboundedSender<ProcCmd>,
     pub send_tx: mpsc::UnboundedSender<crate::msg::SendJob>,
@@ -165,6 +167,7 @@ impl Session {
             emitter,
             ended: AtomicBool::new(false),
             server_time_offset: Mutex::new(0),
+            revoke_window: std::sync::atomic::AtomicU64::new(0),
             login,
             proc_tx,
             send_tx,
@@ -235,6 +238,7 @@ async fn connect_and_login(shared: &Arc<Shared>, resume: bool) -> Result<Socket>
     if let Ok(lr) = serde_json::from_value::<LoginResult>(v) {
         *shared.server_time_offset.lock().unwrap_or_else(|p| p.into_inner()) =
             lr.server_time as i64 - crate::now_secs() as i64;
+        shared.revoke_window.store(lr.revoke_window, std::sync::atomic::Ordering::Relaxed);
         let _ = shared.proc_tx.send(ProcCmd::Latest(lr.latest_seq));
     }
     shared.resync().await?;

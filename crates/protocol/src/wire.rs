@@ -252,6 +252,10 @@ pub struct LoginResult {
     pub server_time: u64,
     /// The newest inbox seq at login.
     pub latest_seq: u64,
+    /// How long after sending (seconds) a sender may recall an own message; 0 when the server
+    /// does not say (an older server).
+    #[serde(default)]
+    pub revoke_window: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -236,7 +236,7 @@ async fn login(
     );
     *session = Some(Session { user_id: user_id.to_string(), expires_at: verified.expires_at });
     tracing::info!(conn_id, "session logged in");
-    Ok(json!(LoginResult { server_time: now_secs(), latest_seq }))
+    Ok(json!(LoginResult { server_time: now_secs(), latest_seq, revoke_window: state.cfg.revoke_window.as_secs() }))
 }
 
 async fn logout(state: &Arc<State>, me: &str, conn_id: u64) -> Result<(), ApiError> {

@@ -16,7 +16,7 @@ import { pendingElem, resendSource } from "../lib/media";
 import type { MediaKind } from "../bindings/shell";
 import { hm, needsDivider, listTime } from "../lib/time";
 import { firstUnreadIndex } from "../lib/windowing";
-import { forwardParam, mergeElem, msgActions, stripLocal } from "../lib/msgActions";
+import { forwardParam, menuContext, mergeElem, msgActions, stripLocal, type ServerRules } from "../lib/msgActions";
 import { AT_ALL } from "../lib/mention";
 import { composerBlock, endedBy, revokeFailText, type Ended } from "../lib/chatState";
 import type { GroupTipsElem } from "../tim/group";
@@ -32,8 +32,8 @@ let localSeq = 0;
 
 type Forwarding = { kind: "one"; m: Message } | { kind: "merge"; msgs: Message[] };
 
-export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, faceUrl }: {
-  conv: ConvInfo; name: string; me: string; onRead: () => void; onInfo?: () => void; onClose?: () => void; foundMsgId?: string; faceUrl?: string;
+export function Chat({ conv, name, me, server, onRead, onInfo, onClose, foundMsgId, faceUrl }: {
+  conv: ConvInfo; name: string; me: string; server?: ServerRules; onRead: () => void; onInfo?: () => void; onClose?: () => void; foundMsgId?: string; faceUrl?: string;
 }) {
   const { t, lang } = useI18n();
   const key: ConvKey = { conv_id: conv.conv_id, conv_type: conv.conv_type };
@@ -545,14 +545,20 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
   };
 
   // My mute lifts by itself when its time passes: look again then (and read the server's view).
+  // Also when it passed between the render that showed it and this effect (a busy machine).
   useEffect(() => {
     if (mutes.myUntil <= 0) return;
-    const ms = mutes.myUntil * 1000 - Date.now() + 300;
-    if (ms <= 0) return;
-    const id = setTimeout(() => {
+    let id: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const left = mutes.myUntil * 1000 - Date.now();
+      if (left > 0) {
+        id = setTimeout(check, Math.min(left + 300, 2 ** 31 - 1));
+        return;
+      }
       tick();
       void loadGate();
-    }, Math.min(ms, 2 ** 31 - 1));
+    };
+    check();
     return () => clearTimeout(id);
   }, [mutes.myUntil, loadGate]);
 
@@ -575,7 +581,7 @@ export function Chat({ conv, name, me, onRead, onInfo, onClose, foundMsgId, face
   }, [menu]);
 
   const now = Math.floor(Date.now() / 1000);
-  const ctx = { convType: conv.conv_type, myRole, now };
+  const ctx = menuContext(conv.conv_type, myRole, now, server);
   const toggle = (m: Message) =>
     setSelected((cur) => {
       const next = new Set(cur ?? []);

@@ -20,6 +20,7 @@ import type { Message, UserProfile } from "../tim/types";
 import { LangSwitch, ThemeSwitch } from "./Settings";
 import type { Theme } from "../App";
 import { startupMark } from "../lib/startup";
+import { serverRules, type ServerRules } from "../lib/msgActions";
 
 export function Main({ session, network, theme, setTheme, onSignOut }: {
   session: Session; network: number; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
@@ -44,6 +45,15 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
         const mine = Array.isArray(r.json) ? (r.json as UserProfile[]).find((p) => p.user_profile_identifier === session.user_id) : undefined;
         if (mine) setProfile({ nick: mine.user_profile_nick_name ?? "", face: mine.user_profile_face_url ?? "" });
       })
+      .catch(() => {});
+  }, [session.user_id]);
+  // What the server said of itself at login: its recall window for own messages, and its clock
+  // (the recall menu follows the server's rule, not this machine's clock).
+  const [server, setServer] = useState<ServerRules>({ revokeWindow: 0, skew: 0 });
+  useEffect(() => {
+    shell
+      .timCall("ConfabServerInfo", {})
+      .then((r) => setServer(serverRules(r.json, Date.now())))
       .catch(() => {});
   }, [session.user_id]);
   // Group avatars from the joined list: a conversation only learns its face URL from a tip, so
@@ -182,6 +192,7 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
               conv={open}
               name={open.conv_type === 3 ? t("systemConv") : convName(open, groupNames)}
               me={session.user_id}
+              server={server}
               onRead={() => dispatch({ type: "localRead", key: convKey(open) })}
               foundMsgId={found?.key === convKey(open) ? found.msgId : undefined}
               faceUrl={open.conv_face_url || (open.conv_type === 2 ? groupFaces[open.conv_id] : undefined)}

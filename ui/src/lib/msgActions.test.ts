@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forwardParam, mergeElem, msgActions, stripLocal } from "./msgActions";
+import { forwardParam, menuContext, mergeElem, msgActions, serverRules, stripLocal } from "./msgActions";
 import type { Message } from "../tim/types";
 
 const NOW = 10_000;
@@ -21,6 +21,18 @@ describe("message menu", () => {
     expect(msgActions(m({ message_server_time: NOW - 120 }), c2c).revoke).toBe(true);
     expect(msgActions(m({ message_server_time: NOW - 121 }), c2c).revoke).toBe(false);
     expect(msgActions(m({ message_server_time: NOW - 121 }), admin).revoke).toBe(false); // own: the window holds for admins too
+  });
+  it("follows the window and the clock the server gave at login", () => {
+    const rules = serverRules({ server_time: NOW + 30, revoke_window: 5 }, NOW * 1000);
+    expect(rules).toEqual({ revokeWindow: 5, skew: 30 });
+    // The server's clock is 30 s ahead: a message it stamped 4 s ago is recallable, 6 s ago not.
+    expect(msgActions(m({ message_server_time: NOW + 26 }), menuContext(1, 0, NOW, rules)).revoke).toBe(true);
+    expect(msgActions(m({ message_server_time: NOW + 24 }), menuContext(1, 0, NOW, rules)).revoke).toBe(false);
+    // An older server says nothing: the default window, this machine's clock.
+    const unknown = serverRules({}, NOW * 1000);
+    expect(unknown).toEqual({ revokeWindow: 0, skew: 0 });
+    expect(msgActions(m({ message_server_time: NOW - 100 }), menuContext(1, 0, NOW, unknown)).revoke).toBe(true);
+    expect(msgActions(m({ message_server_time: NOW - 100 }), menuContext(1, 0, NOW, serverRules(null, 0))).revoke).toBe(true);
   });
   it("others' messages: only a group admin or owner, at any time", () => {
     const theirs = m({ message_is_from_self: false, message_sender: "bob", message_server_time: NOW - 3600 });

@@ -25,6 +25,31 @@ export interface MenuContext {
   revokeWindow?: number;
 }
 
+/** What the server said of itself (ConfabServerInfo): its recall window for own messages
+ *  (seconds; 0 when it did not say) and how far its clock is ahead of this machine's (seconds). */
+export interface ServerRules {
+  revokeWindow: number;
+  skew: number;
+}
+
+/** ServerRules from ConfabServerInfo's JSON (`{server_time, revoke_window}`), read at `nowMs`. */
+export function serverRules(json: unknown, nowMs: number): ServerRules {
+  const o = (typeof json === "object" && json !== null ? json : {}) as { server_time?: unknown; revoke_window?: unknown };
+  const time = typeof o.server_time === "number" && o.server_time > 0 ? o.server_time : 0;
+  const window = typeof o.revoke_window === "number" && o.revoke_window > 0 ? o.revoke_window : 0;
+  return { revokeWindow: window, skew: time ? Math.round(time - nowMs / 1000) : 0 };
+}
+
+/** The menu's context in a chat: "now" on the server's clock, and the server's window. */
+export function menuContext(convType: number, myRole: number, nowSecs: number, server?: ServerRules): MenuContext {
+  return {
+    convType,
+    myRole,
+    now: nowSecs + (server?.skew ?? 0),
+    revokeWindow: server && server.revokeWindow > 0 ? server.revokeWindow : undefined,
+  };
+}
+
 const settled = (m: Message) => m.message_status === MsgStatus.SendSucc || m.message_status === MsgStatus.Imported;
 
 /** The actions for one message. Own messages may be recalled within the window; in groups an
