@@ -29,6 +29,12 @@ command -v dunst >/dev/null 2>&1 || need_pkgs+=(dunst)  # a notification server 
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need_pkgs+=(fonts-noto-color-emoji)
 command -v ffmpeg >/dev/null 2>&1 || need_pkgs+=(ffmpeg)
+# The voice-recording e2e test: a PulseAudio server with a sine source as the microphone, and
+# GStreamer's PulseAudio elements, through which WebKit captures it.
+command -v pulseaudio >/dev/null 2>&1 || need_pkgs+=(pulseaudio)
+command -v pactl >/dev/null 2>&1 || need_pkgs+=(pulseaudio-utils)
+command -v gst-launch-1.0 >/dev/null 2>&1 || need_pkgs+=(gstreamer1.0-tools)
+[ -n "$(find /usr/lib -name libgstpulseaudio.so -print -quit 2>/dev/null)" ] || need_pkgs+=(gstreamer1.0-pulseaudio)
 # The drag-and-drop e2e test: a GTK3 drag source (system Python + GTK introspection) and xdotool.
 command -v xdotool >/dev/null 2>&1 || need_pkgs+=(xdotool)
 /usr/bin/python3 -c "import gi; gi.require_version('Gtk', '3.0')" 2>/dev/null || need_pkgs+=(python3-gi gir1.2-gtk-3.0)

@@ -109,6 +109,8 @@ before(async () => {
   // No sound card under Xvfb: GStreamer's silent audio sink stands in for one (it plays in real
   // time), so <audio> really decodes and plays the voice note.
   process.env.GST_PLUGIN_FEATURE_RANK = "fakeaudiosink:MAX";
+  // And no microphone: a sound server that is not there (voice.test.mjs records from one).
+  process.env.PULSE_SERVER = `unix:${join(dir, "no-such-pulse-server")}`;
   url = await startServer();
   [bob] = await signedUpPeers(url, "bob");
   app = await startSignedUp(url, "alice");

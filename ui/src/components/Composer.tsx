@@ -10,6 +10,7 @@ import { formatDuration, kindForFile } from "../lib/media";
 import type { MediaKind } from "../bindings/shell";
 import { AT_ALL, atUsers, filterMembers, insertMention, mentionQuery, type MentionMember } from "../lib/mention";
 import { MentionPicker } from "./MentionPicker";
+import { recordVoice, type VoiceRecording } from "../lib/voiceRecorder";
 
 const icon = { width: 20, height: 20, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true };
 const IconImage = () => (
@@ -29,13 +30,6 @@ const IconMutedSmall = () => (
 );
 
 export type SendMedia = (kind: MediaKind, path: string, duration?: number) => void;
-
-/** The recording's container: what MediaRecorder can make here, preferring Ogg/Opus. */
-function recorderType(): string {
-  const R = (window as { MediaRecorder?: typeof MediaRecorder }).MediaRecorder;
-  for (const t of ["audio/ogg;codecs=opus", "audio/webm;codecs=opus", "audio/webm", "audio/mp4"]) if (R?.isTypeSupported?.(t)) return t;
-  return "";
-}
 
 /** Multi-line input: Enter sends, Shift+Enter adds a line; emoji picker; the draft is saved
  *  to the conversation when leaving it (TIMConvSetDraft) and cleared when sent or emptied.
@@ -115,7 +109,7 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
   const [dragging, setDragging] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [rec, setRec] = useState<{ started: number; now: number } | null>(null);
-  const recorder = useRef<{ r: MediaRecorder; stream: MediaStream; chunks: Blob[]; send: boolean } | null>(null);
+  const recorder = useRef<VoiceRecording | null>(null);
   const sendMedia = useRef(onSendMedia);
   sendMedia.current = onSendMedia;
   const blockedRef = useRef(blocked);
@@ -152,12 +146,8 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
 
   // Stop a recording (and the microphone) when the chat closes.
   useEffect(() => () => {
-    const r = recorder.current;
-    if (r) {
-      r.send = false;
-      if (r.r.state !== "inactive") r.r.stop();
-      r.stream.getTracks().forEach((tr) => tr.stop());
-    }
+    recorder.current?.cancel();
+    recorder.current = null;
   }, []);
 
   useEffect(() => {
@@ -198,8 +188,7 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
 
   const startRecording = async () => {
     setNotice(null);
-    const type = recorderType();
-    if (!navigator.mediaDevices?.getUserMedia || !("MediaRecorder" in window) || !type) {
+    if (!navigator.mediaDevices?.getUserMedia || !("AudioContext" in window)) {
       setNotice(t("composer_noMic"));
       return;
     }
@@ -211,38 +200,38 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
       setNotice(name === "NotAllowedError" || name === "SecurityError" ? t("composer_micDenied") : t("composer_noMic"));
       return;
     }
-    const r = new MediaRecorder(stream, { mimeType: type });
-    const state = { r, stream, chunks: [] as Blob[], send: true };
-    recorder.current = state;
-    const started = Date.now();
-    r.ondataavailable = (e) => e.data.size && state.chunks.push(e.data);
-    r.onstop = async () => {
+    try {
+      // At the length limit the note is sent as it is.
+      recorder.current = await recordVoice(stream, () => void stopRecording(true));
+    } catch {
       stream.getTracks().forEach((tr) => tr.stop());
-      recorder.current = null;
-      setRec(null);
-      const seconds = Math.round((Date.now() - started) / 1000);
-      if (!state.send) return;
-      if (seconds < 1) {
-        setNotice(t("composer_tooShort"));
-        return;
-      }
-      const ext = type.includes("ogg") ? "ogg" : type.includes("mp4") ? "m4a" : "webm";
-      try {
-        const path = await media.writeTemp(`voice.${ext}`, new Blob(state.chunks, { type }));
-        sendMedia.current("sound", path, seconds);
-      } catch (e) {
-        setNotice(String((e as { message?: string })?.message ?? e));
-      }
-    };
-    r.start(250);
+      setNotice(t("composer_noMic"));
+      return;
+    }
+    const started = Date.now();
     setRec({ started, now: started });
   };
 
-  const stopRecording = (send: boolean) => {
+  const stopRecording = async (send: boolean) => {
     const r = recorder.current;
     if (!r) return;
-    r.send = send;
-    r.r.stop();
+    recorder.current = null;
+    setRec(null);
+    if (!send) {
+      r.cancel();
+      return;
+    }
+    const { wav, seconds } = r.finish();
+    if (seconds < 1) {
+      setNotice(t("composer_tooShort"));
+      return;
+    }
+    try {
+      const path = await media.writeTemp("voice.wav", new Blob([wav], { type: "audio/wav" }));
+      sendMedia.current("sound", path, Math.round(seconds));
+    } catch (e) {
+      setNotice(String((e as { message?: string })?.message ?? e));
+    }
   };
 
   const submit = () => {
@@ -275,8 +264,8 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
         <div className="recording" data-testid="recording">
           <span className="rec-dot" aria-hidden />
           <span>{t("composer_recording", { time: formatDuration((rec.now - rec.started) / 1000) })}</span>
-          <button type="button" onClick={() => stopRecording(false)}>{t("cancel")}</button>
-          <button type="button" className="primary" onClick={() => stopRecording(true)} data-testid="voice-send">{t("composer_stopSend")}</button>
+          <button type="button" onClick={() => void stopRecording(false)}>{t("cancel")}</button>
+          <button type="button" className="primary" onClick={() => void stopRecording(true)} data-testid="voice-send">{t("composer_stopSend")}</button>
         </div>
       ) : null}
       {picker && (
