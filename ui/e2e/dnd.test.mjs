@@ -119,6 +119,15 @@ async function dropFile(file, whileOver) {
       // release before GTK has delivered the last positions can miss the target.
       await wd.until("the app to see the drag", async () => (await wd.count("[data-testid=drop-overlay]")) > 0, 5000);
       if (whileOver) await whileOver();
+      // A few more positions, each answered by the target before the next, so that the last
+      // status the source holds at the release is the target's "accept", as after a person's
+      // hand comes to rest: GTK drops only onto a target that accepted the latest position.
+      const at = await screenPoint("[data-testid=messages]");
+      for (let i = 1; i <= 3; i++) {
+        await xdo("mousemove", at.x + 20 + i * 2, at.y + 10 + i);
+        await sleep(150);
+      }
+      await sleep(300);
     });
     // The drop target asks the source for the data; the source says so.
     const deadline = Date.now() + 5000;

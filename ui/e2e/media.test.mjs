@@ -374,6 +374,20 @@ test("paste an image into the composer: bytes go to the shell, the image is sent
   await shot(wd, "media-13-pasted-image");
 });
 
+test("files dropped onto the page itself (a drop the shell did not take) are sent from their bytes", async () => {
+  const sent = await wd.exec(`const dt = new DataTransfer();
+    dt.items.add(new File(["dropped past the shell\\n"], "dom drop.txt", { type: "text/plain" }));
+    const over = new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true });
+    document.querySelector("[data-testid=messages]").dispatchEvent(over);
+    const drop = new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true });
+    document.querySelector("[data-testid=messages]").dispatchEvent(drop);
+    return [over.defaultPrevented, drop.defaultPrevented];`);
+  assert.deepEqual(sent, [true, true], "the page accepts dragged files and keeps the drop from navigating");
+  const got = await recvWith(bob, 4, (x) => x.file_elem_file_name === "dom drop.txt");
+  assert.equal(got.message_elem_array[0].file_elem_file_size, "dropped past the shell\n".length, "bob gets the file under its own name");
+  await wd.find(".row.self[data-state=sent] [data-testid=file-name]", { text: "dom drop.txt", timeout: 20000 });
+});
+
 test("a file that cannot be sent: the bubble says so and offers to resend", async () => {
   pick(join(dir, "gone.bin"));
   await (await wd.find("[data-testid=pick-file]")).click();

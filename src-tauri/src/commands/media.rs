@@ -438,13 +438,27 @@ pub async fn media_write_temp(
     }
     let name = request.headers().get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("file");
     let name = safe_name(&percent_decode(name));
-    let dir = outbox(&state);
-    tokio::fs::create_dir_all(&dir).await.map_err(io_err)?;
-    drop_old_temp_files(&dir).await;
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let path = dir.join(format!("{stamp}-{name}"));
+    let path = temp_path(&outbox(&state), &name).await?;
     tokio::fs::write(&path, bytes).await.map_err(io_err)?;
     Ok(path.to_string_lossy().into_owned())
+}
+
+/// A new path for a temporary outgoing file named `name`: a folder of its own under `outbox`, so
+/// that the file keeps its name (a file message carries its file's name) and two files of the
+/// same name never meet. Old ones are dropped on the way.
+async fn temp_path(outbox: &Path, name: &str) -> Result<PathBuf, CmdError> {
+    tokio::fs::create_dir_all(outbox).await.map_err(io_err)?;
+    drop_old_temp_files(outbox).await;
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    for n in 0u32.. {
+        let dir = outbox.join(format!("{stamp}-{n}"));
+        match tokio::fs::create_dir(&dir).await {
+            Ok(()) => return Ok(dir.join(name)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(e)),
+        }
+    }
+    unreachable!("u32 folders")
 }
 
 /// How long a temporary outgoing file is kept (a failed send can be retried meanwhile).
@@ -456,7 +470,9 @@ async fn drop_old_temp_files(dir: &Path) {
     while let Ok(Some(e)) = entries.next_entry().await {
         let old = e.metadata().await.ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
         if old.is_some_and(|age| age > TEMP_KEEP) {
-            let _ = tokio::fs::remove_file(e.path()).await;
+            let path = e.path();
+            let dir = e.file_type().await.is_ok_and(|t| t.is_dir());
+            let _ = if dir { tokio::fs::remove_dir_all(&path).await } else { tokio::fs::remove_file(&path).await };
         }
     }
 }
@@ -486,6 +502,19 @@ mod tests {
     use super::*;
 
     const CID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[tokio::test]
+    async fn temp_files_keep_their_names_in_folders_of_their_own() {
+        let outbox = std::env::temp_dir().join(format!("confab-outbox-test-{}", std::process::id()));
+        let a = temp_path(&outbox, "notes.txt").await.unwrap();
+        let b = temp_path(&outbox, "notes.txt").await.unwrap();
+        assert_eq!(a.file_name().unwrap(), "notes.txt", "the file message carries this name");
+        assert_eq!(b.file_name().unwrap(), "notes.txt");
+        assert_ne!(a, b, "two files of one name never meet");
+        assert_eq!(a.parent().unwrap().parent().unwrap(), outbox);
+        assert!(a.parent().unwrap().is_dir() && b.parent().unwrap().is_dir());
+        std::fs::remove_dir_all(&outbox).unwrap();
+    }
 
     #[test]
     fn test_tier_sources_name_the_right_blob() {

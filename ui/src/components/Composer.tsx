@@ -111,6 +111,7 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
   const [rec, setRec] = useState<{ started: number; now: number } | null>(null);
   const recorder = useRef<VoiceRecording | null>(null);
   const sendMedia = useRef(onSendMedia);
+  const sendFiles = useRef<(files: File[]) => Promise<void>>(async () => {});
   sendMedia.current = onSendMedia;
   const blockedRef = useRef(blocked);
   blockedRef.current = blocked;
@@ -125,6 +126,7 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
   useEffect(() => {
     let unlisten: (() => void) | undefined;
     let gone = false;
+    let shellDropAt = 0;
     getCurrentWebview()
       .onDragDropEvent((ev) => {
         const p = ev.payload;
@@ -132,15 +134,39 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
         if (p.type === "enter" || p.type === "over") setDragging(true);
         else if (p.type === "leave") setDragging(false);
         else if (p.type === "drop") {
+          shellDropAt = Date.now();
           setDragging(false);
           for (const path of p.paths) sendMedia.current(kindForFile(path), path);
         }
       })
       .then((u) => (gone ? u() : (unlisten = u)))
       .catch(() => {});
+    // The page accepts dragged files outright, so the drag's target answers "copy" at once. A drop
+    // the shell did not take (its tracking of the drag lost it between enter and drop) reaches the
+    // page as a DOM drop instead: its files are sent from their bytes, like pasted ones.
+    const onDragOver = (e: DragEvent) => {
+      if (!e.dataTransfer?.types.includes("Files")) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    };
+    const onDrop = (e: DragEvent) => {
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (!files.length) return;
+      e.preventDefault();
+      setDragging(false);
+      if (blockedRef.current) return;
+      const at = Date.now();
+      setTimeout(() => {
+        if (!gone && shellDropAt < at - 1000) void sendFiles.current(files);
+      }, 300);
+    };
+    window.addEventListener("dragover", onDragOver);
+    window.addEventListener("drop", onDrop);
     return () => {
       gone = true;
       unlisten?.();
+      window.removeEventListener("dragover", onDragOver);
+      window.removeEventListener("drop", onDrop);
     };
   }, []);
 
@@ -170,20 +196,25 @@ export function Composer({ conv, onSend, onSendMedia, mention, blocked }: {
     }
   };
 
-  const onPaste = async (ev: ClipboardEvent<HTMLTextAreaElement>) => {
-    const files = Array.from(ev.clipboardData?.files ?? []);
-    if (!files.length) return;
-    ev.preventDefault();
+  /** Files the page holds (pasted, or dropped past the shell): written to the outbox, then sent. */
+  sendFiles.current = async (files: File[]) => {
     for (const f of files) {
       const ext = f.type.split("/")[1]?.replace("jpeg", "jpg") ?? "bin";
       const name = f.name && f.name.includes(".") ? f.name : `pasted.${ext}`;
       try {
         const path = await media.writeTemp(name, f);
-        onSendMedia(kindForFile(name, f.type), path);
+        sendMedia.current(kindForFile(name, f.type), path);
       } catch (e) {
         setNotice(String((e as { message?: string })?.message ?? e));
       }
     }
+  };
+
+  const onPaste = async (ev: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(ev.clipboardData?.files ?? []);
+    if (!files.length) return;
+    ev.preventDefault();
+    await sendFiles.current(files);
   };
 
   const startRecording = async () => {
