@@ -119,19 +119,13 @@ async function dropFile(file, whileOver) {
       // release before GTK has delivered the last positions can miss the target.
       await wd.until("the app to see the drag", async () => (await wd.count("[data-testid=drop-overlay]")) > 0, 5000);
       if (whileOver) await whileOver();
-      // A few more positions, each answered by the target before the next, so that the last
-      // status the source holds at the release is the target's "accept", as after a person's
-      // hand comes to rest: GTK drops only onto a target that accepted the latest position.
-      const at = await screenPoint("[data-testid=messages]");
-      for (let i = 1; i <= 3; i++) {
-        await xdo("mousemove", at.x + 20 + i * 2, at.y + 10 + i);
-        await sleep(150);
-      }
-      await sleep(300);
     });
-    // The drop target asks the source for the data; the source says so.
-    const deadline = Date.now() + 5000;
-    while (!src.lines.some((l) => l.startsWith("sent")) && Date.now() < deadline) await sleep(100);
+    // The source ends the drag once the drop is done (it must stay up until then: stopped right
+    // after the release, it may never turn the release into a drop, and the target keeps its
+    // hint); the target asked it for the data on the way.
+    for (let i = 0; i < 50 && !src.lines.includes("end"); i++) await sleep(100);
+    assert.ok(src.lines.includes("end"), `the drag ended (source said ${JSON.stringify(src.lines)})`);
+    assert.ok(!src.lines.some((l) => l.startsWith("failed")), `the drop was taken (source said ${JSON.stringify(src.lines)})`);
     assert.ok(src.lines.some((l) => l.startsWith("sent")), `the app asked for the dropped data (source said ${JSON.stringify(src.lines)})`);
   } finally {
     src.stop();
@@ -147,10 +141,8 @@ function recvWith(peer, elemType, pred = () => true) {
 
 // ---- setup ------------------------------------------------------------------------------
 
-// Opt-in for now (CONFAB_E2E_DND=1): the synthetic XDND drag under Xvfb sometimes loses its
-// drop (the release is not delivered as a drop: about one run in six here, the window then
-// keeps its drop hint), which would make CI red for a reason outside the app.
-const DND = process.env.CONFAB_E2E_DND === "1" ? false : "set CONFAB_E2E_DND=1 to run the real drag-and-drop tests";
+// CONFAB_E2E_DND=0 skips these (e.g. on a display without XTest).
+const DND = process.env.CONFAB_E2E_DND === "0" ? "CONFAB_E2E_DND=0" : false;
 
 before(async () => {
   if (DND) return;

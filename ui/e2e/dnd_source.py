@@ -52,6 +52,8 @@ def main():
 
     box.connect("drag-data-get", on_get)
     box.connect("drag-end", lambda *_: say("end"))
+    # GtkDragResult: 1 no target, 2 cancelled by the user, 3 grab broken, 4 timeout, 5 error.
+    box.connect("drag-failed", lambda _w, _ctx, result: say(f"failed {int(result)}") or False)
 
     def on_map(_w, _ev):
         # Report where the window really is (no window manager under Xvfb: where it was put).
