@@ -65,7 +65,7 @@ pub fn media_permission(audio: bool, video: bool) -> bool {
 
 /// The web context keeps few decoded resources in memory: the app's pages are local and its
 /// media come from the SDK's cache on disk, so a browser-sized memory cache only costs RAM.
-/// Voice notes record from the microphone (getUserMedia + MediaRecorder), which WebKitGTK
+/// Voice notes record from the microphone (getUserMedia + Web Audio), which WebKitGTK
 /// offers only with media streams enabled and a permission handler: the app's own page may
 /// use a microphone; cameras, screens and every other permission are refused.
 #[cfg(target_os = "linux")]
