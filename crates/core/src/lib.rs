@@ -46,6 +46,12 @@ use store::LocalStore;
 /// The version `TIMGetSDKVersion` reports.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The server's clock, from the offset seen at login.
+fn server_clock(shared: &Shared) -> u64 {
+    let off = *shared.server_time_offset.lock().unwrap_or_else(|p| p.into_inner());
+    (now_secs() as i64 + off).max(0) as u64
+}
+
 pub fn now_secs() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -410,11 +416,10 @@ impl Sdk {
 
     /// The server's clock, estimated from the offset seen at login.
     pub async fn server_time(&self) -> u64 {
-        let off = match self.shared().await {
-            Ok(s) => *s.server_time_offset.lock().unwrap_or_else(|p| p.into_inner()),
-            Err(_) => 0,
-        };
-        (now_secs() as i64 + off).max(0) as u64
+        match self.shared().await {
+            Ok(s) => server_clock(&s),
+            Err(_) => now_secs(),
+        }
     }
 
     /// ConfabServerInfo: what the logged-in server said of itself (its clock, its recall window
@@ -422,7 +427,7 @@ impl Sdk {
     pub async fn server_info(&self) -> Result<serde_json::Value> {
         let shared = self.shared().await?;
         let window = shared.revoke_window.load(std::sync::atomic::Ordering::Relaxed);
-        Ok(serde_json::json!({ "server_time": self.server_time().await, "revoke_window": window }))
+        Ok(serde_json::json!({ "server_time": server_clock(&shared), "revoke_window": window }))
     }
 
     /// ConfabRegister / ConfabSignIn: password accounts over a short-lived connection.

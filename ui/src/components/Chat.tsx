@@ -545,20 +545,21 @@ export function Chat({ conv, name, me, server, onRead, onInfo, onClose, foundMsg
   };
 
   // My mute lifts by itself when its time passes: look again then (and read the server's view).
-  // Also when it passed between the render that showed it and this effect (a busy machine).
+  // One that passed between the render that showed it and this effect (a busy machine) only
+  // needs that render again.
   useEffect(() => {
     if (mutes.myUntil <= 0) return;
     let id: ReturnType<typeof setTimeout> | undefined;
-    const check = () => {
+    const check = (waited: boolean) => {
       const left = mutes.myUntil * 1000 - Date.now();
       if (left > 0) {
-        id = setTimeout(check, Math.min(left + 300, 2 ** 31 - 1));
+        id = setTimeout(() => check(true), Math.min(left + 300, 2 ** 31 - 1));
         return;
       }
       tick();
-      void loadGate();
+      if (waited) void loadGate();
     };
-    check();
+    check(false);
     return () => clearTimeout(id);
   }, [mutes.myUntil, loadGate]);
 
