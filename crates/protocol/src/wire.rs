@@ -31,6 +31,9 @@ pub struct ClientFrame {
     pub req: Request,
 }
 
+// A frame lives only between parsing and handling (or building and sending); boxing its
+// larger variants would add an allocation to every message for no memory saved.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
@@ -189,6 +192,8 @@ pub enum Request {
     },
 }
 
+// As for `Request`: a transient frame, not worth boxing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {

@@ -3,46 +3,45 @@
 //!
 //! One port serves the WebSocket protocol (`/`, frames in `confab_protocol::wire`) and a small
 //! HTTP API (`/healthz`, `/api/register`, `/api/login`).
-pub mod accounts;
-mod api;
+//!
+//! ## Layers (imports point down only; `tests/tests/architecture.rs` checks it)
+//! - foundation: `config`, `error`, `util`, `usersig`, `throttle`
+//! - infrastructure: `store` (the only SQL), `bus` (who is online, delivery), `blobs` (media bytes)
+//! - domain: `rules` (pure checks), `context` (the shared [`State`]), `events` (tips and reports),
+//!   `access` (who may use what)
+//! - features: `handlers/*` (one module per request family; never each other)
+//! - gateway: `gateway/*` (WebSocket, HTTP router, TLS, dispatch)
+//! - this file: [`start`] wires them together; `cli` is the command line on top.
+mod access;
+mod blobs;
+mod bus;
 pub mod cli;
 pub mod config;
-mod conn;
-mod groups;
-pub mod hub;
-mod media;
-pub mod store;
+mod context;
+pub mod error;
+mod events;
+mod gateway;
+mod handlers;
+mod rules;
+mod store;
 mod throttle;
-mod tls;
 pub mod usersig;
+mod util;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
-use axum::routing::{get, post};
-use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use blobs::BlobStore;
+use bus::Hub;
 pub use config::{AppIdentity, Config, TlsFiles};
-use hub::Hub;
-pub use media::image_header_dims;
+use context::State;
+pub use error::StoreError;
+pub use rules::media::image_header_dims;
 use store::Store;
-
-/// Shared server state.
-pub(crate) struct State {
-    pub cfg: Config,
-    pub store: Store,
-    pub hub: Arc<Hub>,
-    pub next_conn: AtomicU64,
-    pub accepting: AtomicBool,
-    pub shutdown: watch::Receiver<bool>,
-    pub accounts: accounts::Throttle,
-    pub group_throttle: throttle::GroupThrottle,
-    /// Test hook: users whose logins are refused (as if the network were down for them).
-    pub refused_users: std::sync::Mutex<std::collections::HashSet<String>>,
-}
 
 /// A running server. Dropping it does not stop it; call [`Running::shutdown`].
 pub struct Running {
@@ -109,7 +108,7 @@ impl Running {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("store: {0}")]
-    Store(#[from] store::StoreError),
+    Store(#[from] StoreError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     #[error("tls: {0}")]
@@ -121,7 +120,7 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     // TLS first: a bad certificate or key stops the start before anything is opened.
     let tls = match cfg.tls.clone() {
         Some(files) => Some(
-            tokio::task::spawn_blocking(move || tls::load(&files))
+            tokio::task::spawn_blocking(move || gateway::tls::load(&files))
                 .await
                 .map_err(|e| StartError::Tls(e.to_string()))?
                 .map_err(StartError::Tls)?,
@@ -130,33 +129,33 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     };
     std::fs::create_dir_all(&cfg.data_dir)?;
     let hub = Arc::new(Hub::default());
-    let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), hub.clone()).await?;
+    let deliver_to = hub.clone();
+    let deliver: store::Deliver = Arc::new(move |pushes| {
+        for (user, push) in pushes {
+            deliver_to.push(&user, push);
+        }
+    });
+    let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), deliver).await?;
     let (stop, shutdown) = watch::channel(false);
     let group_throttle = throttle::GroupThrottle::new(cfg.group_msg_rate);
+    let blobs = BlobStore::new(cfg.data_dir.join("media"));
     let state = Arc::new(State {
         cfg,
         store,
         hub,
+        blobs,
         next_conn: AtomicU64::new(1),
         accepting: AtomicBool::new(true),
         shutdown: shutdown.clone(),
-        accounts: accounts::Throttle::default(),
+        sign_in: Default::default(),
         group_throttle,
         refused_users: Default::default(),
     });
-    let app = Router::new()
-        .route("/", get(conn::ws_handler))
-        .route("/ws", get(conn::ws_handler))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/api/register", post(accounts::http_register))
-        .route("/api/login", post(accounts::http_login))
-        .route("/media/upload/{kind}/{content_id}", get(media::upload_status).put(media::upload_chunk))
-        .route("/media/d/{content_id}", get(media::download))
-        .with_state(state.clone());
+    let app = gateway::router(state.clone());
     let addr = listener.local_addr()?;
     // The media sweeper (expired media, stale partial uploads) runs inside the server's task
     // and stops with it.
-    let sweeper = media::sweeper(state.clone(), shutdown.clone());
+    let sweeper = handlers::media::sweeper(state.clone(), shutdown.clone());
     let mut sd = shutdown;
     let is_tls = tls.is_some();
     let task = tokio::spawn(async move {
@@ -168,7 +167,9 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         let serve = async move {
             match tls {
                 Some(cfg) => {
-                    axum::serve(tls::TlsListener::new(listener, cfg), app).with_graceful_shutdown(stopped).await
+                    axum::serve(gateway::tls::TlsListener::new(listener, cfg), app)
+                        .with_graceful_shutdown(stopped)
+                        .await
                 }
                 None => axum::serve(listener, app).with_graceful_shutdown(stopped).await,
             }

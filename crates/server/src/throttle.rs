@@ -1,4 +1,8 @@
-//! Per-group message rate limit with priorities (TIMMsgPriority).
+//! Rate limits: each group's message rate with priorities, and failed password sign-ins.
+//!
+//! Layer: foundation. Imports nothing of this crate.
+//!
+//! ## Group message rate (TIMMsgPriority)
 //!
 //! Each group has a token bucket holding one second of its rate (`Config::group_msg_rate`
 //! messages per second, refilled continuously). A message is admitted while the bucket keeps
@@ -17,7 +21,7 @@
 //! are being refused.
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Fraction of the bucket a priority must leave untouched (index = TIMMsgPriority).
 const RESERVE: [f64; 4] = [0.0, 0.2, 0.5, 0.7];
@@ -70,10 +74,37 @@ impl GroupThrottle {
     }
 }
 
+/// Failed password sign-ins per user id: after `MAX_FAILURES` within `FAILURE_WINDOW`, further
+/// attempts are refused (70050) until the window passes.
+#[derive(Default)]
+pub(crate) struct SignInThrottle {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+const MAX_FAILURES: usize = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+impl SignInThrottle {
+    pub fn blocked(&self, user: &str) -> bool {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let v = m.entry(user.to_string()).or_default();
+        v.retain(|t| t.elapsed() < FAILURE_WINDOW);
+        v.len() >= MAX_FAILURES
+    }
+
+    pub fn fail(&self, user: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(user.to_string())
+            .or_default()
+            .push(Instant::now());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn unlimited_when_rate_is_zero() {

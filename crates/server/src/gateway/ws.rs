@@ -13,9 +13,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::api::{self, Session};
-use crate::hub::Outbound;
-use crate::State;
+use super::dispatch::{self, Session};
+use crate::bus::Outbound;
+use crate::context::State;
 
 pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocketUpgrade) -> Response {
     if !state.accepting.load(Ordering::SeqCst) || *state.shutdown.borrow() {
@@ -130,8 +130,11 @@ async fn handle_text(
         }
     };
     let id = frame.id;
-    match api::handle(state, session, conn_id, out_tx, frame.req).await {
+    match dispatch::handle(state, session, conn_id, out_tx, frame.req).await {
         Ok(data) => ServerFrame::Response { id, code: 0, desc: String::new(), data },
-        Err(api::ApiError(code, desc)) => ServerFrame::Response { id, code, desc, data: Value::Null },
+        Err(err) => {
+            let (code, desc) = err.wire();
+            ServerFrame::Response { id, code, desc, data: Value::Null }
+        }
     }
 }

@@ -1,4 +1,7 @@
 //! Who is online: live sessions per user, and delivery of frames to them.
+//!
+//! Layer: infrastructure (the delivery seam). Imports nothing of this crate; the store hands it
+//! the pushes of committed jobs through a callback wired in `lib.rs`.
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -6,6 +9,8 @@ use confab_protocol::wire::{Push, ServerFrame};
 use tokio::sync::mpsc;
 
 /// What a connection's writer task is told to do.
+// A frame is on its way to the socket, not kept: boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Outbound {
     Frame(ServerFrame),

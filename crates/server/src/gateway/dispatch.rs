@@ -1,0 +1,118 @@
+//! Request → handler: the connection's auth state, and which handler answers which request.
+use confab_protocol::codes;
+use confab_protocol::wire::Request;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::bus::Outbound;
+use crate::config::now_secs;
+use crate::context::State;
+use crate::error::{refused, Result};
+use crate::handlers::messages::HistoryPage;
+use crate::handlers::{auth, conversations, groups, media, messages, profiles};
+
+/// The authenticated side of a connection.
+pub(crate) struct Session {
+    pub user_id: String,
+    pub expires_at: i64,
+}
+
+pub(crate) async fn handle(
+    state: &State,
+    session: &mut Option<Session>,
+    conn_id: u64,
+    out_tx: &mpsc::UnboundedSender<Outbound>,
+    req: Request,
+) -> Result<Value> {
+    match req {
+        Request::Ping => Ok(json!({"server_time": now_secs()})),
+        Request::Register { user_id, password, nick_name } => {
+            auth::register(state, &user_id, &password, &nick_name).await.map(|a| json!(a))
+        }
+        Request::PasswordLogin { user_id, password } => {
+            auth::password_login(state, &user_id, &password).await.map(|a| json!(a))
+        }
+        Request::Login { sdk_app_id, user_id, user_sig, platform, instance_id, resume } => {
+            if session.is_some() {
+                return Err(refused(codes::ERR_SDK_ACCOUNT_LOGIN_IN_PROCESS, "this connection is already logged in"));
+            }
+            let r = auth::LoginRequest {
+                conn_id,
+                sdk_app_id,
+                user_id: &user_id,
+                user_sig: &user_sig,
+                platform,
+                instance_id: &instance_id,
+                resume,
+            };
+            let (result, expires_at) = auth::login(state, r, out_tx).await?;
+            *session = Some(Session { user_id, expires_at });
+            Ok(json!(result))
+        }
+        other => {
+            let Some(s) = session.as_ref() else {
+                return Err(refused(codes::ERR_SDK_NOT_LOGGED_IN, "not logged in"));
+            };
+            let me = s.user_id.clone();
+            let me = me.as_str();
+            match other {
+                Request::Logout => {
+                    auth::logout(state, me, conn_id);
+                    *session = None;
+                    Ok(Value::Null)
+                }
+                Request::SendMsg { conv_type, conv_id, msg } => {
+                    messages::send(state, me, conv_type, &conv_id, msg).await.map(|m| json!(m))
+                }
+                Request::Sync { after } => messages::sync(state, me, after).await.map(|r| json!(r)),
+                Request::History { conv_type, conv_id, anchor_seq, forward, include_anchor, count } => {
+                    let page = HistoryPage { conv_type, conv_id: &conv_id, anchor_seq, forward, include_anchor, count };
+                    messages::history(state, me, page).await.map(|msgs| json!({ "msgs": msgs }))
+                }
+                Request::ReportRead { conv_type, conv_id, time } => {
+                    messages::report_read(state, me, conv_type, &conv_id, time).await.map(|()| Value::Null)
+                }
+                Request::Revoke { conv_type, conv_id, msg_id } => {
+                    messages::revoke(state, me, conv_type, &conv_id, &msg_id).await.map(|()| Value::Null)
+                }
+                Request::DeleteMsgs { conv_type, conv_id, msg_ids } => {
+                    messages::delete(state, me, conv_type, &conv_id, msg_ids).await.map(|()| Value::Null)
+                }
+                Request::ClearHistory { conv_type, conv_id } => {
+                    messages::clear_history(state, me, conv_type, &conv_id).await.map(|()| Value::Null)
+                }
+                Request::SetC2CRecvOpt { user_ids, opt } => {
+                    conversations::set_c2c_recv_opt(state, me, user_ids, opt).await.map(|()| Value::Null)
+                }
+                Request::GetC2CRecvOpt { user_ids } => conversations::get_c2c_recv_opt(state, me, &user_ids).await,
+                Request::GetProfiles { user_ids } => profiles::get(state, &user_ids).await.map(|p| json!(p)),
+                Request::ModifySelfProfile { item } => {
+                    profiles::modify_self(state, me, item).await.map(|()| Value::Null)
+                }
+                r @ (Request::CreateGroup { .. }
+                | Request::JoinedGroups
+                | Request::DeleteGroup { .. }
+                | Request::JoinGroup { .. }
+                | Request::QuitGroup { .. }
+                | Request::InviteMembers { .. }
+                | Request::DeleteMembers { .. }
+                | Request::GroupInfo { .. }
+                | Request::ModifyGroupInfo { .. }
+                | Request::MemberInfoList { .. }
+                | Request::ModifyMemberInfo { .. }
+                | Request::GroupPendencyList { .. }
+                | Request::GroupPendencyRead { .. }
+                | Request::HandleGroupPendency { .. }
+                | Request::SetGroupRecvOpt { .. }) => groups::handle(state, me, r).await,
+                Request::MediaUrl { content_id } => media::signed_url(state, me, &content_id).await,
+                Request::PinConv { conv_type, conv_id, pinned } => {
+                    conversations::pin(state, me, conv_type, conv_id, pinned).await.map(|()| Value::Null)
+                }
+                Request::PinnedConvs => conversations::pinned(state, me).await.map(|pins| json!({ "pins": pins })),
+                Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
+                    unreachable!("handled above")
+                }
+            }
+        }
+    }
+}

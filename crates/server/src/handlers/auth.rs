@@ -1,0 +1,174 @@
+//! Signing in: UserSig logins on a connection (device slots, kicks), logout, and password
+//! accounts (register, sign in → a UserSig), so that a person can start the desktop app without
+//! knowing what a UserSig is.
+//!
+//! Passwords are hashed with Argon2id (PHC strings, random salt) on a blocking thread; they are
+//! never stored or logged in clear. Failed sign-ins are throttled per user id (70050).
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use confab_protocol::codes;
+use confab_protocol::wire::{is_valid_user_id, AccountResult, LoginResult};
+use tokio::sync::mpsc;
+
+use crate::bus::{Outbound, SessionEntry};
+use crate::config::now_secs;
+use crate::context::State;
+use crate::error::{refused, Result};
+use crate::usersig;
+
+/// UserSigs handed out for password sign-ins are valid for 7 days.
+pub const PASSWORD_SIG_TTL: i64 = 7 * 24 * 3600;
+
+/// Who logs in, from where.
+pub struct LoginRequest<'a> {
+    pub conn_id: u64,
+    pub sdk_app_id: u64,
+    pub user_id: &'a str,
+    pub user_sig: &'a str,
+    pub platform: u32,
+    pub instance_id: &'a str,
+    /// An automatic reconnect, which never displaces another device.
+    pub resume: bool,
+}
+
+/// A UserSig login on a connection: check the UserSig, take the (user, platform) device slot
+/// (displacing another instance unless this is a resume), register the connection for pushes.
+/// Returns what the client is told and when the UserSig expires.
+pub async fn login(
+    state: &State,
+    r: LoginRequest<'_>,
+    out_tx: &mpsc::UnboundedSender<Outbound>,
+) -> Result<(LoginResult, i64)> {
+    if !is_valid_user_id(r.user_id) {
+        return Err(refused(codes::ERR_SDK_COMM_INVALID_IDENTIFIER, "invalid user id"));
+    }
+    if state.refused_users.lock().unwrap_or_else(|p| p.into_inner()).contains(r.user_id) {
+        return Err(refused(codes::ERR_SDK_NET_CONN_REFUSE, "connection refused"));
+    }
+    if r.instance_id.is_empty() || r.instance_id.len() > 64 {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "invalid instance id"));
+    }
+    let ident = &state.cfg.identity;
+    if r.sdk_app_id != ident.sdk_app_id {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_SDKAPPID, "unknown SDKAppID"));
+    }
+    let verified = usersig::verify(ident.sdk_app_id, &ident.secret_key, r.user_id, r.user_sig, now_secs() as i64)
+        .map_err(|err| refused(err.code(), err.to_string()))?;
+    let (user, inst, hub) = (r.user_id.to_string(), r.instance_id.to_string(), state.hub.clone());
+    let (platform, resume, conn_id) = (r.platform, r.resume, r.conn_id);
+    let outcome = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                tx.ensure_user(&user, now_secs()).await?;
+                let slot = tx.device_slot(&user, platform).await?;
+                if resume {
+                    // An automatic reconnect never displaces another device.
+                    if slot.as_deref().is_some_and(|s| s != inst) {
+                        return Ok(Err(codes::ERR_LOGIN_KICKED_OFF_BY_OTHER));
+                    }
+                } else {
+                    if tx.take_kicked_flag(&user, &inst).await? {
+                        return Ok(Err(codes::ERR_LOGIN_KICKED_OFF_BY_OTHER));
+                    }
+                    let other_online = hub.displace(&user, platform, &inst, conn_id);
+                    if let Some(holder) = slot.filter(|s| *s != inst) {
+                        if !other_online {
+                            tx.flag_kicked(&user, &holder).await?;
+                        }
+                    }
+                }
+                tx.set_device_slot(&user, platform, &inst).await?;
+                Ok(Ok(tx.latest_inbox_seq(&user).await?))
+            })
+        })
+        .await?;
+    let latest_seq = outcome
+        .map_err(|code| refused(code, "this account was signed in on another device; log in again to take over"))?;
+    state.hub.register(
+        r.user_id,
+        SessionEntry { conn_id, platform, instance_id: r.instance_id.to_string(), tx: out_tx.clone() },
+    );
+    tracing::info!(conn_id, "session logged in");
+    let result = LoginResult { server_time: now_secs(), latest_seq, revoke_window: state.cfg.revoke_window.as_secs() };
+    Ok((result, verified.expires_at))
+}
+
+pub fn logout(state: &State, me: &str, conn_id: u64) {
+    state.hub.unregister(me, conn_id);
+}
+
+fn sig_for(state: &State, user: &str) -> AccountResult {
+    let id = &state.cfg.identity;
+    AccountResult {
+        user_id: user.to_string(),
+        user_sig: usersig::generate(id.sdk_app_id, &id.secret_key, user, PASSWORD_SIG_TTL, now_secs() as i64),
+        sdk_app_id: id.sdk_app_id,
+    }
+}
+
+pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> Result<AccountResult> {
+    if !is_valid_user_id(user) || user.starts_with('@') {
+        return Err(refused(
+            codes::ERR_SDK_COMM_INVALID_IDENTIFIER,
+            "user id must be 1-32 printable ASCII characters and not start with '@'",
+        ));
+    }
+    if password.chars().count() < 6 || password.len() > 256 {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "password must be 6 to 256 characters"));
+    }
+    if nick.len() > 64 {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "nickname is longer than 64 bytes"));
+    }
+    let pw = password.to_string();
+    let hashing_failed = || refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed");
+    let hash = tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| hashing_failed())?
+    .map_err(|_| hashing_failed())?;
+    let (u, n) = (user.to_string(), nick.to_string());
+    let created = state
+        .store
+        .write(move |tx| Box::pin(async move { tx.create_account(&u, &hash, &n, now_secs()).await }))
+        .await
+        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
+    if !created {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "this user id is already taken"));
+    }
+    tracing::info!("account registered");
+    Ok(sig_for(state, user))
+}
+
+pub async fn password_login(state: &State, user: &str, password: &str) -> Result<AccountResult> {
+    const WRONG: &str = "wrong user id or password";
+    if state.sign_in.blocked(user) {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_FREQ_LIMIT, "too many failed sign-ins; wait a minute"));
+    }
+    let storage_failed = |_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed");
+    let stored = state
+        .store
+        .read()
+        .await
+        .map_err(storage_failed)?
+        .password_hash(user)
+        .await
+        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
+    let Some(Some(hash)) = stored else {
+        state.sign_in.fail(user);
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
+    };
+    let pw = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok()).unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false);
+    if !ok {
+        state.sign_in.fail(user);
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
+    }
+    Ok(sig_for(state, user))
+}

@@ -1,0 +1,257 @@
+//! Media rules: size limits, content ids, what a message's media elements declare, image
+//! headers read without decoding, HTTP ranges, signed download paths.
+use std::path::Path;
+
+use confab_protocol::Elem;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Image and sound up to 28 MB, file and video up to 100 MB (TIM limits, 7005).
+pub const IMAGE_MAX: u64 = 28 * 1024 * 1024;
+pub const FILE_MAX: u64 = 100 * 1024 * 1024;
+
+/// The size limit of an upload kind (`image`, `sound`, `file`, `video`).
+pub fn kind_limit(kind: &str) -> Option<u64> {
+    match kind {
+        "image" | "sound" => Some(IMAGE_MAX),
+        "file" | "video" => Some(FILE_MAX),
+        _ => None,
+    }
+}
+
+/// A content id: the SHA-256 of the bytes, 64 lowercase hex digits.
+pub fn is_content_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Media is downloadable for `retention_secs` after its upload, unless swept already.
+pub fn is_expired(retention_secs: u64, now: u64, created_at: i64, expired_at: Option<i64>) -> bool {
+    expired_at.is_some() || created_at.saturating_add(retention_secs as i64) <= now as i64
+}
+
+/// The signature of a download path for `user`, valid until `exp` (HMAC-SHA256, app key).
+pub fn url_sig(secret_key: &str, cid: &str, user: &str, exp: u64) -> String {
+    let mut m = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes()).expect("any key length");
+    m.update(format!("confab-media\n{cid}\n{user}\n{exp}").as_bytes());
+    crate::util::hex(&m.finalize().into_bytes())
+}
+
+/// Percent-encode a query value.
+pub fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Every content id an element array references.
+pub fn elem_ids(elems: &[Elem]) -> Vec<&str> {
+    let mut ids = Vec::new();
+    for el in elems {
+        match el {
+            Elem::Image(i) => {
+                ids.extend([&i.image_elem_orig_id, &i.image_elem_large_id, &i.image_elem_thumb_id].map(String::as_str))
+            }
+            Elem::Sound(s) => ids.push(s.sound_elem_file_id.as_str()),
+            Elem::File(f) => ids.push(f.file_elem_file_id.as_str()),
+            Elem::Video(v) => ids.extend([v.video_elem_video_id.as_str(), v.video_elem_image_id.as_str()]),
+            _ => {}
+        }
+    }
+    ids.retain(|i| !i.is_empty());
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// What an element declares about one blob: its id, size and (images) width and height.
+pub struct Declared<'a> {
+    pub field: &'static str,
+    pub id: &'a str,
+    pub size: i128,
+    pub dims: Option<(i128, i128)>,
+    /// An image element's tiers must be images whose header we can read; a video snapshot's
+    /// dimensions are checked when its header is one we read.
+    pub must_be_image: bool,
+}
+
+pub fn declared(elems: &[Elem]) -> Vec<Declared<'_>> {
+    let mut out = Vec::new();
+    for el in elems {
+        match el {
+            Elem::Image(i) => {
+                let tiers = [
+                    (
+                        "image_elem_orig_pic",
+                        &i.image_elem_orig_id,
+                        i.image_elem_orig_pic_size,
+                        i.image_elem_orig_pic_width,
+                        i.image_elem_orig_pic_height,
+                    ),
+                    (
+                        "image_elem_large_pic",
+                        &i.image_elem_large_id,
+                        i.image_elem_large_pic_size,
+                        i.image_elem_large_pic_width,
+                        i.image_elem_large_pic_height,
+                    ),
+                    (
+                        "image_elem_thumb_pic",
+                        &i.image_elem_thumb_id,
+                        i.image_elem_thumb_pic_size,
+                        i.image_elem_thumb_pic_width,
+                        i.image_elem_thumb_pic_height,
+                    ),
+                ];
+                for (field, id, size, w, h) in tiers {
+                    out.push(Declared {
+                        field,
+                        id,
+                        size: size.into(),
+                        dims: Some((w.into(), h.into())),
+                        must_be_image: true,
+                    });
+                }
+            }
+            Elem::Sound(x) => out.push(Declared {
+                field: "sound_elem_file",
+                id: &x.sound_elem_file_id,
+                size: x.sound_elem_file_size.into(),
+                dims: None,
+                must_be_image: false,
+            }),
+            Elem::File(x) => out.push(Declared {
+                field: "file_elem_file",
+                id: &x.file_elem_file_id,
+                size: x.file_elem_file_size.into(),
+                dims: None,
+                must_be_image: false,
+            }),
+            Elem::Video(v) => {
+                out.push(Declared {
+                    field: "video_elem_video",
+                    id: &v.video_elem_video_id,
+                    size: v.video_elem_video_size.into(),
+                    dims: None,
+                    must_be_image: false,
+                });
+                out.push(Declared {
+                    field: "video_elem_image",
+                    id: &v.video_elem_image_id,
+                    size: v.video_elem_image_size.into(),
+                    dims: Some((v.video_elem_image_width.into(), v.video_elem_image_height.into())),
+                    must_be_image: false,
+                });
+            }
+            _ => {}
+        }
+    }
+    out.retain(|d| !d.id.is_empty());
+    out
+}
+
+/// The width and height an image file's header declares (PNG IHDR, JPEG SOFn, GIF logical
+/// screen, WebP VP8/VP8L/VP8X, BMP DIB header), without decoding any pixels; `None` when the
+/// file is none of these or its header is cut short.
+pub fn image_header_dims(path: &Path) -> std::io::Result<Option<(u32, u32)>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 32];
+    let n = read_full(&mut f, &mut head)?;
+    let h = &head[..n];
+    let u16be = |b: &[u8], i: usize| u32::from(u16::from_be_bytes([b[i], b[i + 1]]));
+    let u16le = |b: &[u8], i: usize| u32::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let u32le = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    if h.len() >= 24 && h.starts_with(b"\x89PNG\r\n\x1a\n") && &h[12..16] == b"IHDR" {
+        let w = u32::from_be_bytes([h[16], h[17], h[18], h[19]]);
+        let hh = u32::from_be_bytes([h[20], h[21], h[22], h[23]]);
+        return Ok(Some((w, hh)));
+    }
+    if h.len() >= 10 && (h.starts_with(b"GIF87a") || h.starts_with(b"GIF89a")) {
+        return Ok(Some((u16le(h, 6), u16le(h, 8))));
+    }
+    if h.len() >= 26 && h.starts_with(b"BM") {
+        let dib = u32le(h, 14);
+        if dib == 12 {
+            return Ok(Some((u16le(h, 18), u16le(h, 20))));
+        }
+        let w = u32le(h, 18) as i32;
+        let hh = u32le(h, 22) as i32;
+        return Ok(Some((w.unsigned_abs(), hh.unsigned_abs())));
+    }
+    if h.len() >= 30 && h.starts_with(b"RIFF") && &h[8..12] == b"WEBP" {
+        return Ok(match &h[12..16] {
+            b"VP8 " if h[23..26] == [0x9d, 0x01, 0x2a] => Some((u16le(h, 26) & 0x3fff, u16le(h, 28) & 0x3fff)),
+            b"VP8L" if h[20] == 0x2f => {
+                let bits = u32le(h, 21);
+                Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+            }
+            b"VP8X" => {
+                let w = u32le(&[h[24], h[25], h[26], 0], 0) + 1;
+                let hh = u32le(&[h[27], h[28], h[29], 0], 0) + 1;
+                Some((w, hh))
+            }
+            _ => None,
+        });
+    }
+    if h.len() >= 4 && h[0] == 0xFF && h[1] == 0xD8 {
+        // Walk the segments to the first frame header (EXIF and ICC segments come before it).
+        let mut pos = 2u64;
+        for _ in 0..1000 {
+            f.seek(SeekFrom::Start(pos))?;
+            let mut m = [0u8; 2];
+            if read_full(&mut f, &mut m)? < 2 || m[0] != 0xFF {
+                return Ok(None);
+            }
+            let marker = m[1];
+            if marker == 0xFF {
+                pos += 1; // fill byte
+                continue;
+            }
+            if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+                pos += 2;
+                continue;
+            }
+            let mut seg = [0u8; 7];
+            if read_full(&mut f, &mut seg)? < 7 {
+                return Ok(None);
+            }
+            let len = u16be(&seg, 0);
+            if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+                return Ok(Some((u16be(&seg, 5), u16be(&seg, 3))));
+            }
+            if marker == 0xD9 || marker == 0xDA || len < 2 {
+                return Ok(None);
+            }
+            pos += 2 + u64::from(len);
+        }
+        return Ok(None);
+    }
+    Ok(None)
+}
+
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Parse `bytes=A-` or `bytes=A-B` against a file of `size` bytes: the inclusive range.
+pub fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
+    let r = v.trim().strip_prefix("bytes=")?;
+    let (a, b) = r.split_once('-')?;
+    let a: u64 = a.trim().parse().ok()?;
+    let b: u64 = if b.trim().is_empty() { size.checked_sub(1)? } else { b.trim().parse::<u64>().ok()?.min(size - 1) };
+    (a <= b && b < size).then_some((a, b))
+}

@@ -1,0 +1,99 @@
+//! What a client may send as a message: element types, ids and sizes; the content hook.
+use confab_protocol::enums::elem_type;
+use confab_protocol::wire::is_valid_msg_id;
+use confab_protocol::{codes, Elem, Message};
+use rand::Rng;
+
+use crate::error::{refused, Result};
+
+/// Largest serialized element array the server stores (the SDK enforces 8 KB of content, 8001).
+pub const MAX_BODY_BYTES: usize = 12 * 1024;
+/// Largest stored element array, merged records included.
+pub const MAX_STORED_BYTES: usize = 512 * 1024;
+/// Messages per roaming history page.
+pub const HISTORY_MAX: u32 = 100;
+/// Inbox events per sync page.
+pub const SYNC_PAGE: i64 = 200;
+
+/// Refuse what a client may not send: no elements, element types only the server creates,
+/// unknown types, a malformed message id, a body over the limits.
+pub fn check_client_message(msg: &Message) -> Result<()> {
+    if msg.message_elem_array.is_empty() {
+        return Err(refused(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "message has no elements"));
+    }
+    for el in &msg.message_elem_array {
+        match el.elem_type() {
+            elem_type::GROUP_TIPS | elem_type::GROUP_REPORT | elem_type::FRIEND_CHANGE | elem_type::PROFILE_CHANGE => {
+                return Err(refused(
+                    codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
+                    "this element type cannot be sent by a client",
+                ));
+            }
+            t if !(0..=12).contains(&t) => {
+                return Err(refused(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "unknown element type"))
+            }
+            _ => {}
+        }
+    }
+    if !is_valid_msg_id(&msg.message_msg_id) {
+        return Err(refused(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "invalid message id"));
+    }
+    // The TIM body limit counts content; merged records ride outside it but the whole stored
+    // message is capped too.
+    let body_len = serde_json::to_vec(&msg.message_elem_array).map(|v| v.len()).unwrap_or(usize::MAX);
+    if confab_protocol::message::content_bytes(&msg.message_elem_array) > MAX_BODY_BYTES || body_len > MAX_STORED_BYTES
+    {
+        return Err(refused(codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "message body is too large"));
+    }
+    Ok(())
+}
+
+/// Apply the content hook; returns whether anything changed.
+pub fn filter_words(words: &[String], elems: &mut [Elem]) -> bool {
+    let mut changed = false;
+    for el in elems.iter_mut() {
+        if let Elem::Text(t) = el {
+            for w in words.iter().filter(|w| !w.is_empty()) {
+                if t.text_elem_content.contains(w.as_str()) {
+                    t.text_elem_content = t.text_elem_content.replace(w.as_str(), &"*".repeat(w.chars().count()));
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// A 64-bit message unique id with the top bits set, so that clients must keep it integral.
+pub fn new_unique_id() -> u64 {
+    (1u64 << 62) | (rand::thread_rng().gen::<u64>() >> 2)
+}
+
+/// The C2C conversation key: both user ids, sorted, joined by '\n'.
+pub fn c2c_key(a: &str, b: &str) -> String {
+    if a <= b {
+        format!("{a}\n{b}")
+    } else {
+        format!("{b}\n{a}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c2c_key_is_symmetric() {
+        assert_eq!(c2c_key("bob", "alice"), c2c_key("alice", "bob"));
+        assert_eq!(c2c_key("alice", "bob"), "alice\nbob");
+    }
+
+    #[test]
+    fn word_filter_masks_by_characters() {
+        let mut elems =
+            vec![Elem::Text(confab_protocol::message::TextElem { text_elem_content: "你好 bad world".into() })];
+        assert!(filter_words(&["bad".into(), "你好".into()], &mut elems));
+        let Elem::Text(t) = &elems[0] else { panic!() };
+        assert_eq!(t.text_elem_content, "** *** world");
+    }
+}

@@ -1,0 +1,182 @@
+//! Server storage: the only module that holds SQL.
+//!
+//! Layer: infrastructure. Imports only `error` and `config` of this crate; nothing here knows
+//! about connections, pushes' destinations or request handling.
+//!
+//! The API handlers see:
+//! - [`Store`]: the handle. [`Store::read`] lends a read connection ([`Conn`]);
+//!   [`Store::write`] runs a job inside a write transaction ([`Tx`]) and answers after a
+//!   durable commit.
+//! - [`Conn`]: typed read queries (`conn.group(..)`, `conn.history(..)`, …), one file per
+//!   concern (`users`, `devices`, `messages`, `inbox`, `conversations`, `groups`, `pendency`,
+//!   `media`).
+//! - [`Tx`]: a [`Conn`] inside a write transaction plus the write operations, the sequence
+//!   allocators and the pushes to send after commit.
+//!
+//! ## Serialisation contract
+//! Rules that must see current data ("is this user still a member", "has this join request
+//! been handled") are checked inside the write job that changes it, after taking the lock of
+//! what they are about: [`Tx::lock_group`] for a group's membership, roles and settings,
+//! [`Tx::next_conv_seq`] for a conversation's sequence numbers, [`Tx::append_inbox`] for a
+//! user's inbox. The SQLite engine serialises every write job (one writer task, one
+//! transaction at a time), so these locks cost nothing there; an engine with concurrent
+//! writers takes a row lock in each of them (`SELECT … FOR UPDATE`, counters advanced by
+//! `UPDATE … RETURNING`), and callers do not change.
+//!
+//! SQL is written once in a portable subset: `$n` placeholders (SQLite accepts them too),
+//! `ON CONFLICT … DO NOTHING / DO UPDATE` instead of `INSERT OR IGNORE`, `RETURNING` instead
+//! of `last_insert_rowid()`, no `rowid`, integers as `BIGINT`-compatible `i64`.
+mod conversations;
+mod devices;
+mod groups;
+mod inbox;
+mod media;
+mod messages;
+mod pendency;
+mod users;
+mod writer;
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use confab_protocol::wire::{Event, Push};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
+
+pub use groups::{GroupRow, NewGroup};
+pub use inbox::StoredEvent;
+pub use messages::{render_for, HistoryQuery, NewMessage, Revoker};
+pub use pendency::{PendencyRow, PendencyUpsert};
+pub use users::ProfileChange;
+
+use crate::error::{Result, StoreError};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where pushes queued by committed jobs go (the connection registry), in commit order.
+pub type Deliver = Arc<dyn Fn(Vec<(String, Push)>) + Send + Sync>;
+
+/// A connection to the database: a read connection from the pool, or the writer's own.
+pub struct Conn {
+    inner: ConnInner,
+}
+
+enum ConnInner {
+    Writer(SqliteConnection),
+    Reader(PoolConnection<Sqlite>),
+}
+
+impl Conn {
+    fn db(&mut self) -> &mut SqliteConnection {
+        match &mut self.inner {
+            ConnInner::Writer(c) => c,
+            ConnInner::Reader(c) => c,
+        }
+    }
+}
+
+/// Run one SQL statement on a [`Conn`]. The forms:
+/// - `sql!(exec conn, "…", args…)` → rows affected
+/// - `sql!(opt T; conn, "…", args…)`, `sql!(one T; …)`, `sql!(all T; …)` → rows as `T: FromRow`
+/// - `sql!(scalar_opt T; …)`, `sql!(scalar_one T; …)`, `sql!(scalar_all T; …)` → first column
+///
+/// Every statement of the store goes through here, so a second engine is one more arm per form.
+macro_rules! sql {
+    (exec $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        sqlx::query($q)$(.bind($a))*.execute($conn.db()).await.map(|r| r.rows_affected())
+    };
+    (opt $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_optional($conn.db()).await
+    };
+    (one $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_one($conn.db()).await
+    };
+    (all $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_all($conn.db()).await
+    };
+    (scalar_opt $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_optional($conn.db()).await
+    };
+    (scalar_one $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_one($conn.db()).await
+    };
+    (scalar_all $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_all($conn.db()).await
+    };
+}
+pub(crate) use sql;
+
+/// The writer's view of the database inside the current transaction.
+pub struct Tx {
+    conn: Conn,
+    seqs: writer::SeqCache,
+    pushes: Vec<(String, Push)>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+}
+
+impl Tx {
+    /// Queue a push that is not stored (online-only delivery), sent after commit.
+    pub fn push_unstored(&mut self, user: &str, event: Event) {
+        self.pushes.push((user.to_string(), Push { seq: 0, event }));
+    }
+}
+
+/// The handle on the database. Cloning is cheap; the writer stops when the last clone is gone.
+#[derive(Clone)]
+pub struct Store {
+    read: SqlitePool,
+    jobs: tokio::sync::mpsc::Sender<Box<dyn writer::Job>>,
+}
+
+impl Store {
+    /// Open (creating and migrating) the database at `path`, and start the writer task.
+    /// Pushes queued by committed jobs are handed to `deliver`, in commit order.
+    pub async fn open(path: &Path, deliver: Deliver) -> Result<(Store, tokio::task::JoinHandle<()>), StoreError> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .foreign_keys(true);
+        let mut conn = SqliteConnection::connect_with(&opts).await?;
+        sqlx::migrate!("./migrations").run(&mut conn).await?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
+        let tx = Tx { conn: Conn { inner: ConnInner::Writer(conn) }, seqs: Default::default(), pushes: Vec::new() };
+        let (jobs, handle) = writer::spawn(tx, deliver);
+        Ok((Store { read, jobs }, handle))
+    }
+
+    /// A read connection (WAL readers never block the writer).
+    pub async fn read(&self) -> Result<Conn, StoreError> {
+        Ok(Conn { inner: ConnInner::Reader(self.read.acquire().await?) })
+    }
+
+    /// Run `f` in the writer's transaction; returns after the commit is durable. A job that
+    /// fails is rolled back alone (its savepoint); the others of its batch still commit.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Result<T>> + Send + 'static,
+    {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        let job = writer::TypedJob::new(f, reply);
+        self.jobs.send(Box::new(job)).await.map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
