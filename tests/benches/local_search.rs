@@ -109,8 +109,10 @@ fn main() {
         import(&c, "carol", &texts(2000)).await;
         import(&c, "dave", &texts(2000)).await;
         println!("imported {n} + 4000 messages in {:.1} s", t0.elapsed().as_secs_f64());
-        let shared = c.sdk.shared().await.unwrap();
-        let pool = shared.store.pool.clone();
+        // The baselines read the client's database directly (the SDK keeps its pool to itself):
+        // `<data dir>/users/<hex user id>/confab.db`, beside the media cache folder.
+        let db = c.sdk.media_cache_dir().await.unwrap().with_file_name("confab.db");
+        let pool = sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(db)).await.unwrap();
         let search = |param: Value| {
             let c = &c;
             async move {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use confab_core::api::Reply;
+use confab_core::Reply;
 use confab_core::{Sdk, SdkEvent, SdkOptions, Timeouts};
 use confab_server::{AppIdentity, Config, Running};
 use serde_json::{json, Value};

@@ -284,5 +284,5 @@ async fn test_group_at_info_marks_mentions_until_read() {
 }
 
 fn crate_at_type(list: &[&str], me: &str) -> u32 {
-    confab_core::store::group_at_type(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>(), me)
+    confab_core::group_at_type(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>(), me)
 }

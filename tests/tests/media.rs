@@ -1,6 +1,6 @@
 //! Media (issue 4): the server's upload / download routes, and media messages end to end.
+use confab_core::content_id;
 use confab_core::http;
-use confab_core::media::content_id;
 use confab_tests::{media_put as put, raw_call, raw_login, RawWs as Ws, TestServer};
 use serde_json::{json, Value};
 
@@ -212,7 +212,7 @@ fn png_bomb(side: u32) -> Vec<u8> {
     out
 }
 
-async fn send_elem(c: &TestClient, to: &str, elem: Value) -> confab_core::api::Reply {
+async fn send_elem(c: &TestClient, to: &str, elem: Value) -> confab_core::Reply {
     c.call(
         "TIMMsgSendMessage",
         json!({"conv_id": to, "conv_type": 1, "json_msg_param": {"message_elem_array": [elem]}}),
@@ -418,7 +418,7 @@ async fn test_media_file_sound_video_send_with_monotonic_progress() {
 // ---- TIMMsgDownloadElemToPath ----
 
 /// Call TIMMsgDownloadElemToPath; returns the callback and the progress values.
-async fn download(c: &TestClient, param: Value, path: &str) -> (confab_core::api::Reply, Vec<(u64, u64)>) {
+async fn download(c: &TestClient, param: Value, path: &str) -> (confab_core::Reply, Vec<(u64, u64)>) {
     let inv = c.sdk.call("TIMMsgDownloadElemToPath", &json!({"json_download_elem_param": param, "path": path})).await;
     assert_eq!(inv.result, 0, "{}", inv.desc);
     let mut prog = Vec::new();

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use confab_core::api::Reply;
+use confab_core::content_id;
 use confab_core::http;
-use confab_core::media::content_id;
+use confab_core::Reply;
 use confab_core::SdkEvent;
 use confab_tests::{eventually, raw_call, raw_login, TestClient, TestServer, WAIT};
 use serde_json::{json, Value};

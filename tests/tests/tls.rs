@@ -52,7 +52,7 @@ fn client(srv: &TestServer, url: &str, ca: Option<&PathBuf>) -> TestClient {
     })
 }
 
-async fn send_elem(c: &TestClient, to: &str, elem: Value) -> confab_core::api::Reply {
+async fn send_elem(c: &TestClient, to: &str, elem: Value) -> confab_core::Reply {
     c.call(
         "TIMMsgSendMessage",
         json!({"conv_id": to, "conv_type": 1, "json_msg_param": {"message_elem_array": [elem]}}),
@@ -60,7 +60,7 @@ async fn send_elem(c: &TestClient, to: &str, elem: Value) -> confab_core::api::R
     .await
 }
 
-async fn download(c: &TestClient, id: &Value, url: &Value, path: &str) -> confab_core::api::Reply {
+async fn download(c: &TestClient, id: &Value, url: &Value, path: &str) -> confab_core::Reply {
     let param = json!({"msg_download_elem_param_type": 1, "msg_download_elem_param_id": id,
                        "msg_download_elem_param_url": url});
     c.call("TIMMsgDownloadElemToPath", json!({"json_download_elem_param": param, "path": path})).await

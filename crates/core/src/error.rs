@@ -1,4 +1,6 @@
 //! The SDK's error type and its single mapping to TIM codes.
+//!
+//! Layer: base (with `util`, `options`, `events`); imports nothing of this crate.
 use confab_protocol::codes;
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -1,9 +1,16 @@
 //! The TIM event callbacks as one typed stream. Every `TIMSet…Callback` of seed 004 has a
 //! variant; subscribers get every event from the moment they subscribe (register before
-//! `TIMLogin` so that offline messages delivered during login are not missed).
+//! `TIMLogin` so that offline messages delivered during login are not missed). [`Emitter`]
+//! fans the events out to every subscriber.
+//!
+//! Layer: base (with `util`, `error`, `options`); imports nothing of this crate.
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
 use confab_protocol::group::GroupTipsElem;
 use confab_protocol::{ConvInfo, Message, MessageReceipt, MsgLocator};
 use serde_json::{json, Value};
+use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SdkEvent {
@@ -77,5 +84,40 @@ impl SdkEvent {
         };
         v["event"] = json!(self.name());
         v
+    }
+}
+
+/// Fan-out of SDK events to every subscriber.
+#[derive(Clone, Default)]
+pub struct Emitter {
+    subs: Arc<Mutex<Vec<mpsc::UnboundedSender<SdkEvent>>>>,
+    /// `set_config_callback_log_level`: 0 (Off) forwards nothing to `TIMLogCallback`.
+    log_level: Arc<AtomicU32>,
+}
+
+impl Emitter {
+    /// A log line for `TIMLogCallback`, forwarded when its level reaches the configured one.
+    /// Lines never carry message content, user data or secrets.
+    pub fn log(&self, level: u32, line: impl Into<String>) {
+        let min = self.log_level.load(Ordering::Relaxed);
+        if min != 0 && level >= min {
+            self.emit(SdkEvent::Log { level, log: line.into() });
+        }
+    }
+
+    pub fn emit(&self, e: SdkEvent) {
+        let mut subs = self.subs.lock().unwrap_or_else(|p| p.into_inner());
+        subs.retain(|s| s.send(e.clone()).is_ok());
+    }
+
+    pub(crate) fn subscribe(&self) -> mpsc::UnboundedReceiver<SdkEvent> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.subs.lock().unwrap_or_else(|p| p.into_inner()).push(tx);
+        rx
+    }
+
+    /// `set_config_callback_log_level`.
+    pub(crate) fn set_log_level(&self, level: u32) {
+        self.log_level.store(level, Ordering::Relaxed);
     }
 }

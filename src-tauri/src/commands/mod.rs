@@ -13,7 +13,7 @@ use tauri::State;
 use crate::dto::TimReply;
 use crate::AppState;
 
-/// Any TIM call by name (see `confab_core::api::APIS`), answered whole.
+/// Any TIM call by name (see `confab_core::APIS`), answered whole.
 #[tauri::command]
 pub async fn tim_call(state: State<'_, AppState>, api: String, params: Value) -> Result<TimReply, ()> {
     Ok(crate::bridge::raw(&state.sdk, &api, &params).await)

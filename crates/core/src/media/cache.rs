@@ -9,28 +9,23 @@
 //! user's path is the user's. An entry being read or written is held (a per-file lock) and
 //! eviction skips it.
 //!
-//! `ConfabMediaCachePath` (see `api.rs`) answers the local path of a cached blob, fetching it
-//! first when missing: the desktop shows thumbnails from there.
+//! `ConfabMediaCachePath` (see `features/download.rs`) answers the local path of a cached blob,
+//! fetching it first when missing: the desktop shows thumbnails from there.
+//!
+//! The table's statements are `store/media_cache.rs`; blobs are fetched with
+//! `transfer::fetch_blob`.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
+use super::transfer::fetch_blob;
 use crate::error::{Error, Result};
-use crate::session::Shared;
+use crate::net::link::Link;
+use crate::options::MediaOptions;
+use crate::store::LocalStore;
 
-/// The default cap of the media cache: 1 GiB.
-pub const DEFAULT_CAP: u64 = 1 << 30;
 /// A partial download nobody resumed for this long is deleted (on the next cache miss).
 pub const STALE_PART: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
-
-/// Per-user media settings a session carries (from `SdkOptions`).
-#[derive(Debug, Clone)]
-pub struct MediaOptions {
-    pub cache_dir: PathBuf,
-    pub cache_cap: u64,
-    /// Folder holding `ffmpeg` and `ffprobe`; `None` searches PATH.
-    pub ffmpeg_dir: Option<PathBuf>,
-}
 
 type FileLock = Arc<tokio::sync::Mutex<()>>;
 
@@ -69,9 +64,8 @@ fn io(e: std::io::Error) -> Error {
 }
 
 impl MediaCache {
-    /// The cache of the session's user.
-    pub fn of(shared: &Shared) -> MediaCache {
-        let m = &shared.login_info().media;
+    /// The cache of the session's user (`LoginInfo::media`).
+    pub fn new(m: &MediaOptions) -> MediaCache {
         MediaCache { dir: m.cache_dir.clone(), cap: m.cache_cap }
     }
 
@@ -79,37 +73,22 @@ impl MediaCache {
         self.dir.join(cid)
     }
 
-    async fn touch(&self, shared: &Shared, cid: &str, size: u64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO media_cache (content_id, size, last_access) \
-             VALUES (?, ?, (SELECT COALESCE(MAX(last_access), 0) + 1 FROM media_cache)) \
-             ON CONFLICT (content_id) DO UPDATE SET size = excluded.size, last_access = excluded.last_access",
-        )
-        .bind(cid)
-        .bind(size as i64)
-        .execute(&shared.store.pool)
-        .await?;
-        Ok(())
+    async fn touch(&self, store: &LocalStore, cid: &str, size: u64) -> Result<()> {
+        store.media_cache_touch(cid, size).await
     }
 
     /// The size of `cid` when it is cached (marking it used); an entry whose file is gone or
     /// has the wrong size is dropped. The caller holds the file's lock.
-    async fn lookup(&self, shared: &Shared, cid: &str) -> Result<Option<u64>> {
-        let size: Option<i64> = sqlx::query_scalar("SELECT size FROM media_cache WHERE content_id = ?")
-            .bind(cid)
-            .fetch_optional(&shared.store.pool)
-            .await?;
+    async fn lookup(&self, store: &LocalStore, cid: &str) -> Result<Option<u64>> {
+        let size: Option<i64> = store.media_cache_size(cid).await?;
         let Some(size) = size else { return Ok(None) };
         match tokio::fs::metadata(self.file(cid)).await {
             Ok(m) if m.len() == size as u64 => {
-                self.touch(shared, cid, size as u64).await?;
+                self.touch(store, cid, size as u64).await?;
                 Ok(Some(size as u64))
             }
             _ => {
-                sqlx::query("DELETE FROM media_cache WHERE content_id = ?")
-                    .bind(cid)
-                    .execute(&shared.store.pool)
-                    .await?;
+                store.media_cache_remove(cid).await?;
                 Ok(None)
             }
         }
@@ -119,14 +98,15 @@ impl MediaCache {
     /// `.part` file left by an earlier attempt, even one before a restart).
     pub async fn fetch(
         &self,
-        shared: &Arc<Shared>,
+        store: &LocalStore,
+        link: &Link,
         cid: &str,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<(Held, u64)> {
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
         let path = self.file(cid);
         let guard = lock_for(&path).lock_owned().await;
-        if let Some(size) = self.lookup(shared, cid).await? {
+        if let Some(size) = self.lookup(store, cid).await? {
             progress(size, size);
             return Ok((Held { path, _guard: guard }, size));
         }
@@ -134,8 +114,8 @@ impl MediaCache {
         if tokio::fs::metadata(&part).await.is_err() {
             self.drop_stale_parts().await;
         }
-        let size = crate::download::fetch_blob(shared, cid, &part, &path, progress).await?;
-        self.touch(shared, cid, size).await?;
+        let size = fetch_blob(link, cid, &part, &path, progress).await?;
+        self.touch(store, cid, size).await?;
         Ok((Held { path, _guard: guard }, size))
     }
 
@@ -143,19 +123,20 @@ impl MediaCache {
     /// The entry just asked for is not evicted by this call.
     pub async fn path_for(
         &self,
-        shared: &Arc<Shared>,
+        store: &LocalStore,
+        link: &Link,
         cid: &str,
         progress: impl FnMut(u64, u64),
     ) -> Result<(PathBuf, u64)> {
-        let (held, size) = self.fetch(shared, cid, progress).await?;
+        let (held, size) = self.fetch(store, link, cid, progress).await?;
         let path = held.path.clone();
         drop(held);
-        self.evict(shared, Some(cid)).await;
+        self.evict(store, Some(cid)).await;
         Ok((path, size))
     }
 
     /// Keep bytes this device made (a sent image's tiers, a derived video snapshot).
-    pub async fn put_bytes(&self, shared: &Shared, cid: &str, bytes: &[u8]) -> Result<()> {
+    pub async fn put_bytes(&self, store: &LocalStore, cid: &str, bytes: &[u8]) -> Result<()> {
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
         let path = self.file(cid);
         {
@@ -163,9 +144,9 @@ impl MediaCache {
             let tmp = self.dir.join(format!("{cid}.tmp"));
             tokio::fs::write(&tmp, bytes).await.map_err(io)?;
             tokio::fs::rename(&tmp, &path).await.map_err(io)?;
-            self.touch(shared, cid, bytes.len() as u64).await?;
+            self.touch(store, cid, bytes.len() as u64).await?;
         }
-        self.evict(shared, None).await;
+        self.evict(store, None).await;
         Ok(())
     }
 
@@ -193,23 +174,19 @@ impl MediaCache {
 
     /// Delete least recently used entries until the total is within the cap; entries in use
     /// (and `keep`) stay. Failures are logged: the cache is an optimisation.
-    pub async fn evict(&self, shared: &Shared, keep: Option<&str>) {
-        if let Err(e) = self.evict_inner(shared, keep).await {
+    pub async fn evict(&self, store: &LocalStore, keep: Option<&str>) {
+        if let Err(e) = self.evict_inner(store, keep).await {
             tracing::warn!(code = e.code(), "media cache eviction failed");
         }
     }
 
-    async fn evict_inner(&self, shared: &Shared, keep: Option<&str>) -> Result<()> {
-        let total: i64 =
-            sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM media_cache").fetch_one(&shared.store.pool).await?;
+    async fn evict_inner(&self, store: &LocalStore, keep: Option<&str>) -> Result<()> {
+        let total: i64 = store.media_cache_total().await?;
         let mut total = total.max(0) as u64;
         if total <= self.cap {
             return Ok(());
         }
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT content_id, size FROM media_cache ORDER BY last_access ASC")
-                .fetch_all(&shared.store.pool)
-                .await?;
+        let rows: Vec<(String, i64)> = store.media_cache_lru().await?;
         let mut evicted = 0usize;
         for (cid, size) in rows {
             if total <= self.cap {
@@ -225,7 +202,7 @@ impl MediaCache {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(_) => continue,
             }
-            sqlx::query("DELETE FROM media_cache WHERE content_id = ?").bind(&cid).execute(&shared.store.pool).await?;
+            store.media_cache_remove(&cid).await?;
             total = total.saturating_sub(size.max(0) as u64);
             evicted += 1;
         }

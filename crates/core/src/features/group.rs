@@ -1,14 +1,15 @@
 //! Group calls (seed 004): the SDK-side checks (85xx codes), the server requests, and what
-//! applying group tips and group reports does to the local store.
+//! applying group tips and group reports does to the local store. Parsing the JSON parameters
+//! of a group call is the JSON surface's (`tim/group.rs`).
 //!
 //! The server enforces every rule; the SDK only rejects what the C SDK rejects before sending
 //! (name / introduction / notification / face URL / name card lengths, custom group ids, the
 //! member count of a new group, an empty invite list, the owner role at creation).
 //!
 //! The type of each group this device knows is cached in the local `kv` table
-//! (`group_type:<id>`), from create / join / joined list / info list answers: messages of an
-//! AVChatRoom are never stored locally, not even the sender's own echo.
-use confab_protocol::codes::{self, TIM_ERR_PARAM};
+//! (`group_type:<id>`, `store/conversations.rs`), from create / join / joined list / info list
+//! answers: messages of an AVChatRoom are never stored locally, not even the sender's own echo.
+use confab_protocol::codes;
 use confab_protocol::enums::{
     conv_event, conv_type, group_member_modify_flag as mflag, group_modify_info_flag as gflag,
     group_report_type as report, group_tip_change_flag as change, group_tip_type as tip, group_type, member_role,
@@ -24,32 +25,13 @@ use confab_protocol::{Elem, Message};
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
-use crate::api::{json_param, str_param, u64_param, Bad, Reply};
 use crate::error::{Error, Result};
-use crate::session::Shared;
-use crate::{store, Sdk, SdkEvent};
-
-/// Every group call this module answers, by TIM name.
-pub const GROUP_APIS: &[&str] = &[
-    "TIMGroupCreate",
-    "TIMGroupDelete",
-    "TIMGroupJoin",
-    "TIMGroupQuit",
-    "TIMGroupInviteMember",
-    "TIMGroupDeleteMember",
-    "TIMGroupGetJoinedGroupList",
-    "TIMGroupGetGroupInfoList",
-    "TIMGroupModifyGroupInfo",
-    "TIMGroupGetMemberInfoList",
-    "TIMGroupModifyMemberInfo",
-    "TIMGroupGetPendencyList",
-    "TIMGroupReportPendencyReaded",
-    "TIMGroupHandlePendency",
-    "TIMMsgSetGroupReceiveMessageOpt",
-];
+use crate::events::SdkEvent;
+use crate::session::context::SessionCtx;
+use crate::store;
 
 /// A parsed group call (parsing is the synchronous part of the C API).
-pub(crate) enum GroupCall {
+pub enum GroupCall {
     Create(CreateGroupParam),
     Delete(String),
     Join(String, String),
@@ -65,60 +47,6 @@ pub(crate) enum GroupCall {
     PendencyRead(u64),
     HandlePendency(GroupHandlePendencyParam),
     SetRecvOpt(String, u32),
-}
-
-fn required<T>(v: Option<T>, key: &str) -> std::result::Result<T, Bad> {
-    v.ok_or_else(|| Bad(TIM_ERR_PARAM, format!("{key} is required")))
-}
-
-/// Parameters by their C names: `json_group_create_param`, `group_id`, `hello_msg`,
-/// `json_group_invite_param`, `json_group_delete_param`, `json_group_getinfo_param` (array of
-/// group ids), `json_group_modifyinfo_param`, `json_group_getmeminfos_param`,
-/// `json_group_modifymeminfo_param`, `json_group_getpendence_list_param`, `time_stamp`,
-/// `json_group_handle_pendency_param`, and `group_id` + `opt` for the receive option.
-pub(crate) fn parse(api: &str, p: &Value) -> std::result::Result<GroupCall, Bad> {
-    Ok(match api {
-        "TIMGroupCreate" => {
-            GroupCall::Create(required(json_param(p, "json_group_create_param")?, "json_group_create_param")?)
-        }
-        "TIMGroupDelete" => GroupCall::Delete(str_param(p, "group_id")?),
-        "TIMGroupJoin" => GroupCall::Join(str_param(p, "group_id")?, str_param(p, "hello_msg")?),
-        "TIMGroupQuit" => GroupCall::Quit(str_param(p, "group_id")?),
-        "TIMGroupInviteMember" => {
-            GroupCall::Invite(required(json_param(p, "json_group_invite_param")?, "json_group_invite_param")?)
-        }
-        "TIMGroupDeleteMember" => {
-            GroupCall::DeleteMember(required(json_param(p, "json_group_delete_param")?, "json_group_delete_param")?)
-        }
-        "TIMGroupGetJoinedGroupList" => GroupCall::JoinedList,
-        "TIMGroupGetGroupInfoList" => {
-            GroupCall::InfoList(required(json_param(p, "json_group_getinfo_param")?, "json_group_getinfo_param")?)
-        }
-        "TIMGroupModifyGroupInfo" => GroupCall::ModifyInfo(required(
-            json_param(p, "json_group_modifyinfo_param")?,
-            "json_group_modifyinfo_param",
-        )?),
-        "TIMGroupGetMemberInfoList" => GroupCall::MemberList(required(
-            json_param(p, "json_group_getmeminfos_param")?,
-            "json_group_getmeminfos_param",
-        )?),
-        "TIMGroupModifyMemberInfo" => GroupCall::ModifyMember(required(
-            json_param(p, "json_group_modifymeminfo_param")?,
-            "json_group_modifymeminfo_param",
-        )?),
-        "TIMGroupGetPendencyList" => {
-            GroupCall::PendencyList(json_param(p, "json_group_getpendence_list_param")?.unwrap_or_default())
-        }
-        "TIMGroupReportPendencyReaded" => GroupCall::PendencyRead(u64_param(p, "time_stamp")?),
-        "TIMGroupHandlePendency" => GroupCall::HandlePendency(required(
-            json_param(p, "json_group_handle_pendency_param")?,
-            "json_group_handle_pendency_param",
-        )?),
-        "TIMMsgSetGroupReceiveMessageOpt" => {
-            GroupCall::SetRecvOpt(str_param(p, "group_id")?, u64_param(p, "opt")?.min(u64::from(u32::MAX)) as u32)
-        }
-        other => return Err(Bad(TIM_ERR_PARAM, format!("unknown API {other}"))),
-    })
 }
 
 fn sdk_err(code: i32, desc: impl Into<String>) -> Error {
@@ -235,56 +163,12 @@ fn check_modify_member(p: &GroupModifyMemberInfoParam) -> Result<()> {
     Ok(())
 }
 
-fn type_key(gid: &str) -> String {
-    format!("group_type:{gid}")
-}
-
-async fn cache_types(s: &Shared, items: &[(String, u32)]) -> Result<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let mut c = s.store.pool.acquire().await?;
-    for (gid, t) in items {
-        store::kv_set(&mut c, &type_key(gid), &t.to_string()).await?;
-    }
-    Ok(())
-}
-
-async fn forget_type(c: &mut SqliteConnection, gid: &str) -> Result<()> {
-    sqlx::query("DELETE FROM kv WHERE key = ?").bind(type_key(gid)).execute(c).await?;
-    Ok(())
-}
-
-/// A group whose messages the server does not store (it answered a send without a seq) is
-/// an AVChatRoom as far as this device is concerned.
-pub async fn remember_unstored(s: &Shared, gid: &str) -> Result<()> {
-    if !matches!(cached_type(s, gid).await, Some(group_type::AV_CHAT_ROOM | group_type::B_CHAT_ROOM)) {
-        cache_types(s, &[(gid.to_string(), group_type::AV_CHAT_ROOM)]).await?;
-    }
-    Ok(())
-}
-
-/// The type of a group as this device last learned it.
-pub async fn cached_type(s: &Shared, gid: &str) -> Option<u32> {
-    s.store.kv_get(&type_key(gid)).await.ok().flatten().and_then(|v| v.parse().ok())
-}
-
-/// Messages that are never stored locally: online-only ones, and those of an AVChatRoom.
-pub async fn not_stored(s: &Shared, m: &Message) -> bool {
-    if m.message_is_online_msg {
-        return true;
-    }
-    m.message_conv_type == conv_type::GROUP
-        && matches!(cached_type(s, &m.message_conv_id).await, Some(group_type::AV_CHAT_ROOM | group_type::B_CHAT_ROOM))
-}
-
 fn parse_answer<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
     serde_json::from_value(v).map_err(|e| sdk_err(codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))
 }
 
 /// The asynchronous part of a group call: `None` for calls that answer `""`.
-async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
-    let s = sdk.shared().await?;
+pub async fn call(s: &SessionCtx, c: GroupCall) -> Result<Option<Value>> {
     let link = &s.link;
     Ok(match c {
         GroupCall::Create(p) => {
@@ -292,7 +176,7 @@ async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
             let t = p.create_group_param_group_type;
             let v = link.request(Request::CreateGroup { param: p }).await?;
             if let Some(gid) = v.get("create_group_result_groupid").and_then(Value::as_str) {
-                cache_types(&s, &[(gid.to_string(), t)]).await?;
+                s.store.cache_group_types(&[(gid.to_string(), t)]).await?;
             }
             Some(v)
         }
@@ -305,7 +189,7 @@ async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
             need_group_id(&gid)?;
             let v = link.request(Request::JoinGroup { group_id: gid.clone(), hello_msg }).await?;
             if let Some(t) = v.get("group_type").and_then(Value::as_u64) {
-                cache_types(&s, &[(gid, t as u32)]).await?;
+                s.store.cache_group_types(&[(gid, t as u32)]).await?;
             }
             None
         }
@@ -333,7 +217,7 @@ async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
             let list: Vec<GroupBaseInfo> = parse_answer(v.clone())?;
             let types: Vec<(String, u32)> =
                 list.iter().map(|g| (g.group_base_info_group_id.clone(), g.group_base_info_group_type)).collect();
-            cache_types(&s, &types).await?;
+            s.store.cache_group_types(&types).await?;
             Some(v)
         }
         GroupCall::InfoList(ids) => {
@@ -347,7 +231,7 @@ async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
                 .filter_map(|r| r.get_groups_info_result_info.as_ref())
                 .map(|g| (g.group_detial_info_group_id.clone(), g.group_detial_info_group_type))
                 .collect();
-            cache_types(&s, &types).await?;
+            s.store.cache_group_types(&types).await?;
             Some(v)
         }
         GroupCall::ModifyInfo(param) => {
@@ -379,19 +263,10 @@ async fn call(sdk: &Sdk, c: GroupCall) -> Result<Option<Value>> {
                 return Err(Error::InvalidParam(format!("unknown receive option {opt}")));
             }
             link.request(Request::SetGroupRecvOpt { group_id: gid.clone(), opt }).await?;
-            crate::msg_ext::remember_recv_opt(&s, confab_protocol::enums::conv_type::GROUP, &gid, opt).await?;
+            s.remember_recv_opt(confab_protocol::enums::conv_type::GROUP, &gid, opt).await?;
             None
         }
     })
-}
-
-/// Run a parsed group call; its callback's arguments.
-pub(crate) async fn run(sdk: Sdk, c: GroupCall) -> Reply {
-    match call(&sdk, c).await {
-        Ok(Some(v)) => Reply::ok(v),
-        Ok(None) => Reply::empty(),
-        Err(e) => Reply::err(&e),
-    }
 }
 
 // ---- applying group tips and reports ----
@@ -413,22 +288,18 @@ pub(crate) async fn on_new_msg(tx: &mut SqliteConnection, m: &Message, fx: &mut 
             Elem::GroupTips(t) => {
                 let gid = &t.group_tips_elem_group_id;
                 if !t.group_tips_elem_group_name.is_empty() {
-                    sqlx::query("UPDATE conversations SET show_name = ? WHERE conv_type = ? AND conv_id = ?")
-                        .bind(&t.group_tips_elem_group_name)
-                        .bind(conv_type::GROUP as i64)
-                        .bind(gid)
-                        .execute(&mut *tx)
-                        .await?;
+                    store::set_conv_name(&mut *tx, conv_type::GROUP, gid, &t.group_tips_elem_group_name).await?;
                 }
                 if t.group_tips_elem_tip_type == tip::GROUP_INFO_CHANGE {
                     for c in &t.group_tips_elem_group_change_info_array {
                         if c.group_tips_group_change_info_flag == change::FACE_URL {
-                            sqlx::query("UPDATE conversations SET face_url = ? WHERE conv_type = ? AND conv_id = ?")
-                                .bind(&c.group_tips_group_change_info_value)
-                                .bind(conv_type::GROUP as i64)
-                                .bind(gid)
-                                .execute(&mut *tx)
-                                .await?;
+                            store::set_conv_face(
+                                &mut *tx,
+                                conv_type::GROUP,
+                                gid,
+                                &c.group_tips_group_change_info_value,
+                            )
+                            .await?;
                         }
                     }
                 }
@@ -438,7 +309,7 @@ pub(crate) async fn on_new_msg(tx: &mut SqliteConnection, m: &Message, fx: &mut 
                 if matches!(r.group_report_elem_report_type, report::DELETE | report::BE_KICKED | report::QUIT) =>
             {
                 let gid = &r.group_report_elem_group_id;
-                forget_type(&mut *tx, gid).await?;
+                store::forget_group_type(&mut *tx, gid).await?;
                 fx.gone.push(gid.clone());
             }
             _ => {}
@@ -450,7 +321,7 @@ pub(crate) async fn on_new_msg(tx: &mut SqliteConnection, m: &Message, fx: &mut 
 /// After the commit of what [`on_new_msg`] saw: `TIMGroupTipsEventCallback` once per tips
 /// element; the conversations of groups this user left are deleted (conversation Del). This
 /// runs outside the processor's transaction, which holds the store's write lock.
-pub(crate) async fn finish(shared: &Shared, fx: Effects) {
+pub(crate) async fn finish(shared: &SessionCtx, fx: Effects) {
     for t in fx.tips {
         shared.emit(SdkEvent::GroupTips(t));
     }
@@ -459,7 +330,7 @@ pub(crate) async fn finish(shared: &Shared, fx: Effects) {
             let Some(info) = shared.store.conv_info(conv_type::GROUP, &gid).await? else {
                 return Ok::<_, Error>(None);
             };
-            let mut c = shared.store.pool.acquire().await?;
+            let mut c = shared.store.conn().await?;
             store::delete_conv(&mut c, conv_type::GROUP, &gid).await?;
             Ok(Some(info))
         };

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::media_cache::MediaOptions;
+use crate::options::MediaOptions;
 
 /// How long one ffmpeg / ffprobe run may take.
 pub const TOOL_TIMEOUT: Duration = Duration::from_secs(30);

@@ -3,14 +3,16 @@
 //! in pieces so callers can report progress; response bodies are read as a stream.
 //!
 //! A `wss://` server's media is fetched over `https://` with the link's rustls settings (system
-//! roots + extra CA, see `link.rs`); a `ws://` server's over plain `http://`. The server URL's
+//! roots + extra CA, see `tls.rs`); a `ws://` server's over plain `http://`. The server URL's
 //! scheme decides, so a TLS failure never turns into a plaintext retry.
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::link::Link;
+use super::link::Link;
+use super::tls::{client_tls_config, describe_tls, io_tls_error, server_name};
+use crate::error::{Error, Result as SdkResult};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -30,9 +32,9 @@ pub enum HttpError {
 impl HttpError {
     /// The SDK error for a failed media transfer: TLS failures keep their own code (9501),
     /// everything else becomes `other` (6008 upload / 6009 download failures).
-    pub fn into_error(self, other: impl FnOnce(String) -> crate::Error) -> crate::Error {
+    pub fn into_error(self, other: impl FnOnce(String) -> Error) -> Error {
         match self {
-            HttpError::Tls(d) => crate::Error::Tls(d),
+            HttpError::Tls(d) => Error::Tls(d),
             e => other(e.to_string()),
         }
     }
@@ -111,9 +113,9 @@ impl Target<'_> {
         }
     }
 
-    async fn tls_config(&self) -> crate::Result<std::sync::Arc<rustls::ClientConfig>> {
+    async fn tls_config(&self) -> SdkResult<std::sync::Arc<rustls::ClientConfig>> {
         match self {
-            Target::Url(_) => crate::link::client_tls_config(None).await,
+            Target::Url(_) => client_tls_config(None).await,
             Target::Link(l) => l.tls_config().await,
         }
     }
@@ -196,13 +198,13 @@ pub async fn request<'a, R: tokio::io::AsyncRead + Unpin>(
     stream.set_nodelay(true).ok();
     let stream: Box<dyn Io> = if tls {
         let cfg = target.tls_config().await.map_err(|e| HttpError::Tls(e.to_string()))?;
-        let server_name = crate::link::server_name(name).map_err(|e| HttpError::Tls(e.to_string()))?;
+        let server_name = server_name(name).map_err(|e| HttpError::Tls(e.to_string()))?;
         let connect = tokio_rustls::TlsConnector::from(cfg).connect(server_name, stream);
         match tokio::time::timeout(IO_TIMEOUT, connect).await {
             Err(_) => return Err(HttpError::Timeout),
             Ok(Err(e)) => {
-                return Err(match crate::link::io_tls_error(&e) {
-                    Some(t) => HttpError::Tls(crate::link::describe_tls(&t)),
+                return Err(match io_tls_error(&e) {
+                    Some(t) => HttpError::Tls(describe_tls(&t)),
                     None => HttpError::Io(e),
                 })
             }

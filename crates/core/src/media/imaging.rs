@@ -1,4 +1,4 @@
-//! Image tiers (pure, synchronous; `media.rs` runs [`make_tiers`] on `spawn_blocking`).
+//! Image tiers (pure, synchronous; `upload.rs` runs [`make_tiers`] on `spawn_blocking`).
 //!
 //! Rules (ARCHITECTURE.md, "Image tiers are made on the sender"): large = shorter side 720,
 //! thumbnail = shorter side 198, both from the displayed (post-EXIF) size; a tier whose target
@@ -305,6 +305,23 @@ fn encode(r: &Raster, orientation: Orientation) -> Result<Tier> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tier_sizes_follow_the_short_side_rule() {
+        assert_eq!(tier_size(4000, 3000, LARGE_SIDE), Some((960, 720)));
+        assert_eq!(tier_size(4000, 3000, THUMB_SIDE), Some((264, 198)));
+        assert_eq!(tier_size(3000, 4000, THUMB_SIDE), Some((198, 264)));
+        assert_eq!(tier_size(720, 1000, LARGE_SIDE), None);
+        assert_eq!(tier_size(198, 198, THUMB_SIDE), None);
+        assert_eq!(tier_size(100, 50, THUMB_SIDE), None);
+        assert_eq!(tier_size(4000, 300, THUMB_SIDE), Some((2640, 198)));
+        assert_eq!(tier_size(1000, 800, THUMB_SIDE), Some((248, 198)));
+    }
+
+    #[test]
+    fn garbage_is_not_an_image() {
+        assert!(matches!(make_tiers(b"hello"), Err(Error::NotImage)));
+    }
 
     /// A smooth, photo-like RGB test image: gradients plus a left/right colour split.
     fn photo(w: u32, h: u32) -> RgbImage {

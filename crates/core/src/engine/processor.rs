@@ -1,0 +1,220 @@
+//! The processor: the one task that applies server events, strictly in inbox order (a gap
+//! triggers a resync), and the only writer of the inbox cursor. Applying an event writes the
+//! store in one transaction, runs the features' hooks (group tips and reports, pins), and
+//! emits what the application should hear after the commit.
+use std::sync::Arc;
+
+use confab_protocol::codes;
+use confab_protocol::enums::{conv_event, conv_type, msg_status};
+use confab_protocol::wire::{Event, Push, Request, SyncResult};
+use confab_protocol::{Message, MsgLocator};
+use tokio::sync::mpsc;
+
+use crate::error::{Error, Result};
+use crate::events::SdkEvent;
+use crate::features::{group, pins};
+use crate::session::context::{merge_server_fields, ProcCmd, SessionCtx};
+use crate::store;
+use crate::util::now_secs;
+
+const CURSOR_KEY: &str = "inbox_seq";
+
+/// Applies server events in inbox order, and is the only writer of the inbox cursor.
+pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedReceiver<ProcCmd>) {
+    let mut cursor: u64 = match shared.store.kv_get(CURSOR_KEY).await {
+        Ok(v) => v.and_then(|s| s.parse().ok()).unwrap_or(0),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the inbox cursor");
+            0
+        }
+    };
+    while let Some(cmd) = rx.recv().await {
+        match cmd {
+            ProcCmd::Latest(latest) => {
+                if cursor == 0 {
+                    cursor = latest.saturating_sub(shared.login_info().fresh_sync_window);
+                    if let Ok(mut c) = shared.store.conn().await {
+                        if let Err(e) = store::kv_set(&mut c, CURSOR_KEY, &cursor.to_string()).await {
+                            tracing::warn!(error = %e, "could not save the inbox cursor");
+                        }
+                    }
+                }
+            }
+            ProcCmd::Resync(done) => {
+                let r = resync(&shared, &mut cursor).await;
+                let _ = done.send(r);
+            }
+            ProcCmd::Push(p) => {
+                if p.seq == 0 {
+                    if let Err(e) = apply(&shared, p, &mut cursor).await {
+                        tracing::warn!(error = %e, "could not apply an online event");
+                    }
+                } else if p.seq <= cursor {
+                    // Already applied (from a sync or an earlier push).
+                } else if p.seq == cursor + 1 {
+                    if let Err(e) = apply(&shared, p, &mut cursor).await {
+                        tracing::error!(error = %e, "could not apply an event");
+                    }
+                } else if let Err(e) = resync(&shared, &mut cursor).await {
+                    tracing::warn!(error = %e, "resync after a gap failed");
+                }
+            }
+        }
+    }
+}
+
+async fn resync(shared: &Arc<SessionCtx>, cursor: &mut u64) -> Result<()> {
+    loop {
+        let v = shared.link.request_raw(Request::Sync { after: *cursor }).await?;
+        let page: SyncResult =
+            serde_json::from_value(v).map_err(|e| Error::Server(codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
+        for p in page.events {
+            if p.seq > *cursor {
+                apply(shared, p, cursor).await?;
+            }
+        }
+        if !page.more {
+            // Pins are state, not inbox events: read the whole list after catching up.
+            if let Err(e) = pins::reconcile(shared).await {
+                tracing::warn!(error = %e, "could not read the pinned conversations");
+            }
+            return Ok(());
+        }
+    }
+}
+
+/// What applying an event should tell the application, emitted after the commit.
+#[derive(Default)]
+struct Effects {
+    new_msgs: Vec<Message>,
+    receipts: Vec<confab_protocol::MessageReceipt>,
+    revoked: Vec<MsgLocator>,
+    updated: Vec<Message>,
+    conv: Option<(i32, u32, String)>,
+    group: group::Effects,
+}
+
+async fn apply(shared: &Arc<SessionCtx>, p: Push, cursor: &mut u64) -> Result<()> {
+    let mut fx = Effects::default();
+    let mut tx = shared.store.begin().await?;
+    match p.event {
+        Event::NewMsg { mut msg } => {
+            msg.message_is_from_self = msg.message_sender == shared.me;
+            // What the server did not store (online-only messages, AVChatRoom messages and
+            // tips) is not stored here either.
+            if msg.message_is_online_msg || p.seq == 0 {
+                group::on_new_msg(&mut tx, &msg, &mut fx.group).await?;
+                fx.new_msgs.push(msg);
+            } else {
+                let (ct, id) = (msg.message_conv_type, msg.message_conv_id.clone());
+                match store::get_msg_in(&mut tx, &msg.message_msg_id).await? {
+                    Some(local) => {
+                        // Our own send echoed back, or a message we already have: merge.
+                        let merged = merge_server_fields(local, msg);
+                        store::put_msg(&mut tx, &merged).await?;
+                        fx.conv = Some((conv_event::UPDATE, ct, id));
+                    }
+                    None => {
+                        msg.message_is_read = msg.message_is_from_self || msg.message_is_excluded_from_unread_count;
+                        let created = store::ensure_conv(&mut tx, ct, &id, now_secs()).await?;
+                        store::put_msg(&mut tx, &msg).await?;
+                        if !msg.message_is_read {
+                            store::add_unread(&mut tx, ct, &id, 1).await?;
+                            if ct == conv_type::GROUP {
+                                let at = store::group_at_type(&msg.message_group_at_user_array, &shared.me);
+                                if at != 0 {
+                                    store::add_group_at(&mut tx, &id, msg.message_seq, at).await?;
+                                }
+                            }
+                        }
+                        if ct == conv_type::C2C && !msg.message_is_from_self {
+                            if let Some(p) = &msg.message_sender_profile {
+                                if !p.user_profile_nick_name.is_empty() {
+                                    store::set_show_name(
+                                        &mut tx,
+                                        ct,
+                                        &id,
+                                        &p.user_profile_nick_name,
+                                        &p.user_profile_face_url,
+                                    )
+                                    .await?;
+                                }
+                            }
+                        }
+                        group::on_new_msg(&mut tx, &msg, &mut fx.group).await?;
+                        fx.conv = Some((if created { conv_event::ADD } else { conv_event::UPDATE }, ct, id));
+                        fx.new_msgs.push(msg);
+                    }
+                }
+            }
+        }
+        Event::Receipt { receipt } => {
+            store::set_peer_read(&mut tx, &receipt.msg_receipt_conv_id, receipt.msg_receipt_time_stamp).await?;
+            fx.conv = Some((conv_event::UPDATE, receipt.msg_receipt_conv_type, receipt.msg_receipt_conv_id.clone()));
+            fx.receipts.push(receipt);
+        }
+        Event::Revoked { locator, msg_id } => {
+            if let Some(mut m) = store::get_msg_in(&mut tx, &msg_id).await? {
+                m.message_status = msg_status::REVOKED;
+                set_revoker(&mut m, &locator);
+                let was_unread = !m.message_is_read;
+                m.message_is_read = true;
+                store::put_msg(&mut tx, &m).await?;
+                if was_unread {
+                    store::add_unread(&mut tx, m.message_conv_type, &m.message_conv_id, -1).await?;
+                }
+                fx.conv = Some((conv_event::UPDATE, m.message_conv_type, m.message_conv_id.clone()));
+            }
+            fx.revoked.push(locator);
+        }
+        Event::MsgUpdated { msg } => {
+            let merged = match store::get_msg_in(&mut tx, &msg.message_msg_id).await? {
+                Some(local) => merge_server_fields(local, msg),
+                None => msg,
+            };
+            store::put_msg(&mut tx, &merged).await?;
+            fx.conv = Some((conv_event::UPDATE, merged.message_conv_type, merged.message_conv_id.clone()));
+            fx.updated.push(merged);
+        }
+        Event::ConvPinned { pin, pinned } => {
+            if store::set_pin(&mut tx, &pin, pinned).await? {
+                fx.conv = Some((conv_event::UPDATE, pin.conv_type, pin.conv_id.clone()));
+            }
+        }
+    }
+    if p.seq > 0 {
+        store::kv_set(&mut tx, CURSOR_KEY, &p.seq.to_string()).await?;
+    }
+    tx.commit().await?;
+    if p.seq > 0 {
+        *cursor = p.seq;
+    }
+    if !fx.new_msgs.is_empty() {
+        shared.emit(SdkEvent::RecvNewMsg(fx.new_msgs));
+    }
+    if !fx.receipts.is_empty() {
+        shared.emit(SdkEvent::MsgReadedReceipt(fx.receipts));
+    }
+    if !fx.revoked.is_empty() {
+        shared.emit(SdkEvent::MsgRevoke(fx.revoked));
+    }
+    if !fx.updated.is_empty() {
+        shared.emit(SdkEvent::MsgUpdate(fx.updated));
+    }
+    if let Some((ev, ct, id)) = fx.conv {
+        shared.emit_conv(ev, ct, &id).await;
+    }
+    group::finish(shared, fx.group).await;
+    Ok(())
+}
+
+/// Who revoked a message, as the revoke notification's locator says (TIM 7.x `message_revoker_*`).
+fn set_revoker(m: &mut Message, l: &MsgLocator) {
+    if l.message_revoker_user_id.is_empty() {
+        return;
+    }
+    m.message_revoker_user_id = l.message_revoker_user_id.clone();
+    m.message_revoker_nick_name = l.message_revoker_nick_name.clone();
+    m.message_revoker_face_url = l.message_revoker_face_url.clone();
+    m.message_revoke_reason = l.message_revoke_reason.clone();
+}

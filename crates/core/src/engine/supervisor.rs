@@ -1,0 +1,202 @@
+//! A logged-in session ([`Session`]) and the tasks it owns, aborted when it is dropped (logout,
+//! uninit, kick, a new login):
+//!
+//! - the *processor* (`processor.rs`) applies server events in inbox order (and resyncs on a
+//!   gap);
+//! - the *supervisor* watches the socket, reconnects with backoff, resyncs, reports network
+//!   status, and ends the session on kick / UserSig expiry;
+//! - the *heartbeat* pings the server and drops a socket that stopped answering;
+//! - the *send queue* (`session/send_queue.rs`) puts messages on the wire in call order.
+//!
+//! Each socket also has a forwarder task that hands its pushes to the processor; it ends with
+//! its socket's channel.
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use confab_protocol::codes;
+use confab_protocol::enums::network_status;
+use confab_protocol::wire::{LoginResult, Request};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::processor::processor;
+use crate::error::{Error, Result};
+use crate::events::{Emitter, SdkEvent};
+use crate::net::link::{Closed, Inbound, Link, Socket};
+use crate::session::context::{LoginInfo, ProcCmd, SessionCtx};
+use crate::session::send_queue::send_queue;
+use crate::store::LocalStore;
+use crate::util::now_secs;
+
+/// A logged-in session: its context and the tasks it owns.
+pub struct Session {
+    pub shared: Arc<SessionCtx>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Session {
+    pub fn stop(&self) {
+        self.shared.ended.store(true, Ordering::SeqCst);
+        for t in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            t.abort();
+        }
+        self.shared.link.detach();
+        self.shared.link.close();
+    }
+
+    /// Log in: open the store, connect, authenticate, catch up, then keep the link alive.
+    pub async fn start(login: LoginInfo, store: LocalStore, link: Arc<Link>, emitter: Emitter) -> Result<Session> {
+        let (proc_tx, proc_rx) = mpsc::unbounded_channel();
+        let (send_tx, send_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(SessionCtx::new(login, store, link, emitter, proc_tx, send_tx));
+        let session = Session { shared: shared.clone(), tasks: Mutex::new(Vec::new()) };
+        session.spawn(processor(shared.clone(), proc_rx));
+        shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTING, code: 0, desc: String::new() });
+        let socket = match connect_and_login(&shared, false).await {
+            Ok(s) => s,
+            Err(e) => {
+                shared.emit(SdkEvent::NetworkStatus {
+                    status: network_status::CONNECT_FAILED,
+                    code: e.code(),
+                    desc: e.to_string(),
+                });
+                if e.code() == codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED {
+                    shared.emit(SdkEvent::UserSigExpired);
+                }
+                return Err(e);
+            }
+        };
+        shared.link.set_ready(true);
+        shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTED, code: 0, desc: String::new() });
+        session.spawn(supervisor(shared.clone(), socket));
+        session.spawn(send_queue(shared.clone(), send_rx));
+        session.spawn(heartbeat(shared.clone()));
+        Ok(session)
+    }
+
+    fn spawn(&self, f: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).push(tokio::spawn(f));
+    }
+}
+
+/// Open a socket, log in (a reconnect uses `resume`), and catch up on the inbox.
+async fn connect_and_login(shared: &Arc<SessionCtx>, resume: bool) -> Result<Socket> {
+    let (in_tx, mut in_rx) = mpsc::unbounded_channel::<Inbound>();
+    let socket = shared.link.open(in_tx).await?;
+    // Forward this socket's pushes to the processor.
+    let proc_tx = shared.proc_tx.clone();
+    tokio::spawn(async move {
+        while let Some(Inbound::Push(p)) = in_rx.recv().await {
+            if proc_tx.send(ProcCmd::Push(p)).is_err() {
+                break;
+            }
+        }
+    });
+    let l = shared.login_info();
+    let req = Request::Login {
+        sdk_app_id: l.sdk_app_id,
+        user_id: l.user_id.clone(),
+        user_sig: l.user_sig.clone(),
+        platform: l.platform,
+        instance_id: l.instance_id.clone(),
+        resume,
+    };
+    let res = shared.link.request_raw(req).await;
+    let v = match res {
+        Ok(v) => v,
+        Err(e) => {
+            shared.link.close();
+            return Err(e);
+        }
+    };
+    if let Ok(lr) = serde_json::from_value::<LoginResult>(v) {
+        *shared.server_time_offset.lock().unwrap_or_else(|p| p.into_inner()) =
+            lr.server_time as i64 - now_secs() as i64;
+        shared.revoke_window.store(lr.revoke_window, Ordering::Relaxed);
+        let _ = shared.proc_tx.send(ProcCmd::Latest(lr.latest_seq));
+    }
+    shared.resync().await?;
+    Ok(socket)
+}
+
+async fn supervisor(shared: Arc<SessionCtx>, mut socket: Socket) {
+    loop {
+        let why = (&mut socket.closed).await.unwrap_or(Closed::Lost);
+        shared.link.detach();
+        match why {
+            Closed::Kicked => return end(&shared, SdkEvent::KickedOffline),
+            Closed::SigExpired => return end(&shared, SdkEvent::UserSigExpired),
+            Closed::Lost => {
+                shared.emitter.log(confab_protocol::enums::log_level::WARN, "connection lost; reconnecting");
+                shared.emit(SdkEvent::NetworkStatus {
+                    status: network_status::DISCONNECTED,
+                    code: codes::ERR_SDK_NET_DISCONNECT,
+                    desc: "connection lost".into(),
+                });
+            }
+        }
+        let t = shared.link.timeouts;
+        let mut delay = t.backoff_min;
+        loop {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(t.backoff_max);
+            shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTING, code: 0, desc: String::new() });
+            match connect_and_login(&shared, true).await {
+                Ok(s) => {
+                    socket = s;
+                    shared.link.set_ready(true);
+                    shared.emit(SdkEvent::NetworkStatus {
+                        status: network_status::CONNECTED,
+                        code: 0,
+                        desc: String::new(),
+                    });
+                    break;
+                }
+                Err(Error::Server(c, _)) if c == codes::ERR_LOGIN_KICKED_OFF_BY_OTHER => {
+                    return end(&shared, SdkEvent::KickedOffline)
+                }
+                Err(Error::Server(c, _)) if c == codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED => {
+                    return end(&shared, SdkEvent::UserSigExpired)
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "reconnect failed");
+                    shared.emit(SdkEvent::NetworkStatus {
+                        status: network_status::CONNECT_FAILED,
+                        code: e.code(),
+                        desc: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn end(shared: &Arc<SessionCtx>, event: SdkEvent) {
+    shared.ended.store(true, Ordering::SeqCst);
+    shared.link.detach();
+    shared.emit(event);
+}
+
+async fn heartbeat(shared: Arc<SessionCtx>) {
+    let every = shared.link.timeouts.heartbeat;
+    loop {
+        tokio::time::sleep(every).await;
+        if !shared.link.is_ready() {
+            continue;
+        }
+        match shared.link.request_raw(Request::Ping).await {
+            Ok(_) => {}
+            Err(Error::Timeout) => {
+                tracing::warn!("heartbeat unanswered; dropping the socket");
+                shared.link.close();
+            }
+            Err(_) => {}
+        }
+    }
+}

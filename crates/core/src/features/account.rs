@@ -1,0 +1,32 @@
+//! ConfabRegister / ConfabSignIn: password accounts over a short-lived connection of their own
+//! (no session is needed, or made).
+use std::sync::Arc;
+
+use confab_protocol::wire::{AccountResult, Request};
+use tokio::sync::mpsc;
+
+use crate::error::{Error, Result};
+use crate::net::link::Link;
+use crate::options::SdkOptions;
+
+/// Register (`register`) or sign in with a password; the answer carries a UserSig.
+pub async fn account(
+    opts: &SdkOptions,
+    register: bool,
+    user_id: &str,
+    password: &str,
+    nick_name: &str,
+) -> Result<AccountResult> {
+    let link = Arc::new(Link::new(opts.server_url.clone(), opts.timeouts).with_extra_ca(opts.extra_ca_pem.clone()));
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let _socket = link.open(tx).await?;
+    let req = if register {
+        Request::Register { user_id: user_id.into(), password: password.into(), nick_name: nick_name.into() }
+    } else {
+        Request::PasswordLogin { user_id: user_id.into(), password: password.into() }
+    };
+    let v = link.request_raw(req).await;
+    link.close();
+    serde_json::from_value(v?)
+        .map_err(|e| Error::Server(confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))
+}
