@@ -12,6 +12,9 @@ use confab_protocol::{ConvInfo, Message, MessageReceipt, MsgLocator};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+// The variants carry TIM's structures whole (a message, a group tips element), so the enum is as
+// large as they are. Boxing them would change the public type applications and tests match on.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SdkEvent {
     /// `TIMRecvNewMsgCallback`: messages not yet in the local store.

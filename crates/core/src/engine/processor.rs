@@ -46,13 +46,13 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
             }
             ProcCmd::Push(p) => {
                 if p.seq == 0 {
-                    if let Err(e) = apply(&shared, p, &mut cursor).await {
+                    if let Err(e) = apply(&shared, *p, &mut cursor).await {
                         tracing::warn!(error = %e, "could not apply an online event");
                     }
                 } else if p.seq <= cursor {
                     // Already applied (from a sync or an earlier push).
                 } else if p.seq == cursor + 1 {
-                    if let Err(e) = apply(&shared, p, &mut cursor).await {
+                    if let Err(e) = apply(&shared, *p, &mut cursor).await {
                         tracing::error!(error = %e, "could not apply an event");
                     }
                 } else if let Err(e) = resync(&shared, &mut cursor).await {

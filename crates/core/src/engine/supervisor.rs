@@ -93,7 +93,7 @@ async fn connect_and_login(shared: &Arc<SessionCtx>, resume: bool) -> Result<Soc
     let proc_tx = shared.proc_tx.clone();
     tokio::spawn(async move {
         while let Some(Inbound::Push(p)) = in_rx.recv().await {
-            if proc_tx.send(ProcCmd::Push(p)).is_err() {
+            if proc_tx.send(ProcCmd::Push(Box::new(p))).is_err() {
                 break;
             }
         }

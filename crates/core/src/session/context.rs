@@ -43,7 +43,7 @@ pub struct LoginInfo {
 pub(crate) enum ProcCmd {
     /// The newest inbox seq at login: a fresh device (cursor 0) starts near it.
     Latest(u64),
-    Push(Push),
+    Push(Box<Push>),
     Resync(oneshot::Sender<Result<()>>),
 }
 

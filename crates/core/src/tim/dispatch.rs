@@ -56,7 +56,7 @@ impl Sdk {
             // revoke_window of 0: the server did not say). Needs a login (6014 otherwise).
             "ConfabServerInfo" => match self.server_info().await {
                 Ok(v) => Invocation::output("json", v),
-                Err(e) => Invocation::sync(e.code(), &e.to_string()),
+                Err(e) => Invocation::sync(e.code(), e.to_string()),
             },
             "TIMGetLoginUserID" => Invocation::output("json", json!(self.login_user().await.unwrap_or_default())),
             "TIMSetConfig" => {
