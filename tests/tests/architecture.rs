@@ -643,3 +643,100 @@ fn test_layer_checker_reads_paths_like_the_compiler() {
     std::fs::write(src.join("b.rs"), "pub fn g() { crate::a::x::f(); }\n").unwrap();
     assert_eq!(module_cycles(src).len(), 1);
 }
+
+/// The layer of a module or path of confab-server (see `crates/server/src/lib.rs`, "Layers").
+/// Each request family under `handlers/` is a layer of its own, so that one never uses another.
+fn server_layer(path: &str) -> Option<&'static str> {
+    let mut seg = path.split("::");
+    Some(match (seg.next().unwrap_or(""), seg.next()) {
+        ("" | "main" | "app", _) => "lib",
+        ("cli", _) => "cli",
+        ("config" | "error" | "util" | "usersig" | "throttle", _) => "foundation",
+        ("store", _) => "store",
+        ("bus", _) => "bus",
+        ("blobs", _) => "blobs",
+        ("rules", _) => "rules",
+        ("context", _) => "context",
+        ("events", _) => "events",
+        ("access", _) => "access",
+        ("handlers", None) => "handlers",
+        ("handlers", Some("auth")) => "handlers::auth",
+        ("handlers", Some("messages")) => "handlers::messages",
+        ("handlers", Some("conversations")) => "handlers::conversations",
+        ("handlers", Some("profiles")) => "handlers::profiles",
+        ("handlers", Some("media")) => "handlers::media",
+        ("handlers", Some("groups")) => "handlers::groups",
+        ("gateway", _) => "gateway",
+        _ => return None,
+    })
+}
+
+/// What every handler family may use: the domain, the infrastructure and the foundation.
+const BELOW_HANDLERS: [&str; 8] = ["foundation", "store", "bus", "blobs", "rules", "context", "events", "access"];
+const HANDLERS: [&str; 7] = [
+    "handlers",
+    "handlers::auth",
+    "handlers::messages",
+    "handlers::conversations",
+    "handlers::profiles",
+    "handlers::media",
+    "handlers::groups",
+];
+
+fn server_layers() -> Vec<(&'static str, Vec<&'static str>)> {
+    let handler = |own: &'static str| {
+        let mut v = BELOW_HANDLERS.to_vec();
+        v.push(own);
+        (own, v)
+    };
+    let mut gateway: Vec<&str> = BELOW_HANDLERS.to_vec();
+    gateway.extend(HANDLERS);
+    gateway.push("gateway");
+    let mut lib = gateway.clone();
+    lib.push("lib");
+    vec![
+        ("foundation", vec!["foundation"]),
+        ("store", vec!["foundation", "store"]),
+        ("bus", vec!["foundation", "bus"]),
+        ("blobs", vec!["foundation", "blobs"]),
+        ("rules", vec!["foundation", "rules"]),
+        ("context", vec!["foundation", "store", "bus", "blobs", "context"]),
+        ("events", vec!["foundation", "store", "rules", "events"]),
+        ("access", vec!["foundation", "store", "bus", "blobs", "rules", "context", "access"]),
+        handler("handlers"),
+        handler("handlers::auth"),
+        handler("handlers::messages"),
+        handler("handlers::conversations"),
+        handler("handlers::profiles"),
+        handler("handlers::media"),
+        handler("handlers::groups"),
+        ("gateway", gateway),
+        ("lib", lib.clone()),
+        ("cli", {
+            let mut c = lib;
+            c.push("cli");
+            c
+        }),
+    ]
+}
+
+fn server_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/server/src")
+}
+
+#[test]
+fn test_server_module_layers() {
+    let src = server_src();
+    assert!(crate_paths(&src).len() > 100, "the scan finds the crate's paths");
+    let table = server_layers();
+    let allowed: Vec<(&str, &[&str])> = table.iter().map(|(l, v)| (*l, v.as_slice())).collect();
+    let mut problems = check_layers(&src, server_layer, &allowed);
+    problems.extend(module_cycles(&src));
+    assert!(problems.is_empty(), "confab-server's module layers are broken:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn test_server_sql_only_in_store() {
+    let problems = sql_outside(&server_src(), &["store"]);
+    assert!(problems.is_empty(), "SQL outside crates/server/src/store:\n{}", problems.join("\n"));
+}

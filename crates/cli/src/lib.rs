@@ -1,4 +1,4 @@
-//! confab-cli: one SDK instance driven by JSON lines (contract: shared/spec/headless-client.md).
+//! confab-cli: one SDK instance driven by JSON lines (contract: docs/spec/headless-client.md).
 //!
 //! Requests `{"id", "api", "params"}` arrive on stdin; every request gets one immediate line
 //! with `result` (plus synchronous outputs), and, when accepted and the call has a callback, a

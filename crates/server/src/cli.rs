@@ -1,4 +1,4 @@
-//! The `confab-server` command line (contract: shared/spec/headless-client.md). The binary's
+//! The `confab-server` command line (contract: docs/spec/headless-client.md). The binary's
 //! `main` is one call to [`main_entry`], so tests can run the very same program as a child.
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::{config, AppIdentity, Config};
+use crate::app;
+use crate::config::{self, AppIdentity, Config};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -69,7 +70,17 @@ enum Cmd {
 
 /// Parse the command line and run; errors are printed to stderr.
 pub fn main_entry() -> ExitCode {
-    match run() {
+    main_with_args(std::env::args_os())
+}
+
+/// [`main_entry`] with the arguments given (the first is the program name), so that another
+/// program (the load bench) can run the very same server as a child of its own binary.
+pub fn main_with_args<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match run(Cli::parse_from(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("confab-server: {e}");
@@ -78,12 +89,11 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), BoxError> {
+fn run(cli: Cli) -> Result<(), BoxError> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let cli = Cli::parse();
     match cli.cmd {
         Some(Cmd::Usersig { data_dir, user, expire }) => {
             let dir = data_dir.or(cli.data_dir).unwrap_or_else(config::default_data_dir);
@@ -111,11 +121,11 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.media_partial_ttl = Duration::from_secs(cli.media_partial_ttl_hours.max(1) * 3600);
         cfg.group_msg_rate = cli.group_msg_rate;
         if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
-            cfg.tls = Some(crate::TlsFiles { cert, key });
+            cfg.tls = Some(config::TlsFiles { cert, key });
         }
         let listener =
             tokio::net::TcpListener::bind(&cli.listen).await.map_err(|e| format!("bind {}: {e}", cli.listen))?;
-        let running = crate::start(cfg, listener).await?;
+        let running = app::start(cfg, listener).await?;
         println!("listening on {}", running.url());
         use std::io::Write;
         std::io::stdout().flush()?;

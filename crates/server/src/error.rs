@@ -14,8 +14,9 @@ use confab_protocol::codes;
 pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The schema could not be brought up to date (the migration's own message).
     #[error("migration error: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("the store is shut down")]

@@ -11,8 +11,10 @@
 //!   `access` (who may use what)
 //! - features: `handlers/*` (one module per request family; never each other)
 //! - gateway: `gateway/*` (WebSocket, HTTP router, TLS, dispatch)
-//! - this file: [`start`] wires them together; `cli` is the command line on top.
+//! - `app`: [`start`] wires them together into a [`Running`] server; `cli` is the command line
+//!   on top. This file only declares modules and re-exports.
 mod access;
+mod app;
 mod blobs;
 mod bus;
 pub mod cli;
@@ -28,157 +30,7 @@ mod throttle;
 pub mod usersig;
 mod util;
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::Arc;
-
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-
-use blobs::BlobStore;
-use bus::Hub;
+pub use app::{start, Running, StartError};
 pub use config::{AppIdentity, Config, TlsFiles};
-use context::State;
 pub use error::StoreError;
 pub use rules::media::image_header_dims;
-use store::Store;
-
-/// A running server. Dropping it does not stop it; call [`Running::shutdown`].
-pub struct Running {
-    pub addr: SocketAddr,
-    state: Arc<State>,
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-    writer: tokio::task::JoinHandle<()>,
-    tls: bool,
-}
-
-impl Running {
-    /// `ws://host:port` (`wss://` with TLS), the URL clients connect to.
-    pub fn url(&self) -> String {
-        format!("{}://{}", if self.tls { "wss" } else { "ws" }, self.addr)
-    }
-
-    /// Stop accepting, let connections finish their current request, flush the store.
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
-        let Running { state, writer, .. } = self;
-        // The writer ends when the last Store handle (inside State) is gone.
-        drop(state);
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), writer).await;
-    }
-
-    /// Test hook: drop every live connection at once, as a network failure would.
-    pub fn drop_all_connections(&self) {
-        self.state.hub.close_all();
-    }
-
-    /// Test hook: refuse (true) or allow (false) new WebSocket connections.
-    pub fn refuse_connections(&self, refuse: bool) {
-        self.state.accepting.store(!refuse, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Test hook: drop `user`'s connections and refuse (true) or allow (false) their logins.
-    pub fn cut_off_user(&self, user: &str, cut: bool) {
-        let mut set = self.state.refused_users.lock().unwrap_or_else(|p| p.into_inner());
-        if cut {
-            set.insert(user.to_string());
-            self.state.hub.close_user(user);
-        } else {
-            set.remove(user);
-        }
-    }
-
-    pub fn online_sessions(&self) -> usize {
-        self.state.hub.online_count()
-    }
-
-    pub fn sdk_app_id(&self) -> u64 {
-        self.state.cfg.identity.sdk_app_id
-    }
-
-    /// A UserSig for `user` valid for `expire` seconds (what `confab-server usersig` prints).
-    pub fn usersig(&self, user: &str, expire: i64) -> String {
-        let id = &self.state.cfg.identity;
-        usersig::generate(id.sdk_app_id, &id.secret_key, user, expire, config::now_secs() as i64)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    #[error("io: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("tls: {0}")]
-    Tls(String),
-}
-
-/// Start serving on `listener` with `cfg`.
-pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartError> {
-    // TLS first: a bad certificate or key stops the start before anything is opened.
-    let tls = match cfg.tls.clone() {
-        Some(files) => Some(
-            tokio::task::spawn_blocking(move || gateway::tls::load(&files))
-                .await
-                .map_err(|e| StartError::Tls(e.to_string()))?
-                .map_err(StartError::Tls)?,
-        ),
-        None => None,
-    };
-    std::fs::create_dir_all(&cfg.data_dir)?;
-    let hub = Arc::new(Hub::default());
-    let deliver_to = hub.clone();
-    let deliver: store::Deliver = Arc::new(move |pushes| {
-        for (user, push) in pushes {
-            deliver_to.push(&user, push);
-        }
-    });
-    let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), deliver).await?;
-    let (stop, shutdown) = watch::channel(false);
-    let group_throttle = throttle::GroupThrottle::new(cfg.group_msg_rate);
-    let blobs = BlobStore::new(cfg.data_dir.join("media"));
-    let state = Arc::new(State {
-        cfg,
-        store,
-        hub,
-        blobs,
-        next_conn: AtomicU64::new(1),
-        accepting: AtomicBool::new(true),
-        shutdown: shutdown.clone(),
-        sign_in: Default::default(),
-        group_throttle,
-        refused_users: Default::default(),
-    });
-    let app = gateway::router(state.clone());
-    let addr = listener.local_addr()?;
-    // The media sweeper (expired media, stale partial uploads) runs inside the server's task
-    // and stops with it.
-    let sweeper = handlers::media::sweeper(state.clone(), shutdown.clone());
-    let mut sd = shutdown;
-    let is_tls = tls.is_some();
-    let task = tokio::spawn(async move {
-        let stopped = async move {
-            let _ = sd.wait_for(|v| *v).await;
-        };
-        // With TLS, axum is fed finished TLS streams by `tls::TlsListener`; the graceful
-        // shutdown is the same either way.
-        let serve = async move {
-            match tls {
-                Some(cfg) => {
-                    axum::serve(gateway::tls::TlsListener::new(listener, cfg), app)
-                        .with_graceful_shutdown(stopped)
-                        .await
-                }
-                None => axum::serve(listener, app).with_graceful_shutdown(stopped).await,
-            }
-        };
-        let (served, ()) = tokio::join!(serve, sweeper);
-        if let Err(e) = served {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
-    });
-    tracing::info!(%addr, tls = is_tls, "confab-server listening");
-    Ok(Running { addr, state, stop, task, writer, tls: is_tls })
-}

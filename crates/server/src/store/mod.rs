@@ -155,7 +155,7 @@ impl Store {
             .busy_timeout(std::time::Duration::from_secs(10))
             .foreign_keys(true);
         let mut conn = SqliteConnection::connect_with(&opts).await?;
-        sqlx::migrate!("./migrations").run(&mut conn).await?;
+        sqlx::migrate!("./migrations").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
         let tx = Tx { conn: Conn { inner: ConnInner::Writer(conn) }, seqs: Default::default(), pushes: Vec::new() };
         let (jobs, handle) = writer::spawn(tx, deliver);
