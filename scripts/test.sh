@@ -66,11 +66,15 @@ echo "== Tencent's UserSig generator (compatibility tests)"
 python3 -c "import TLSSigAPIv2" 2>/dev/null || python3 -m pip install --quiet tls-sig-api-v2 || {
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip && python3 -m pip install --quiet --break-system-packages tls-sig-api-v2; }
 
-echo "== formatting check"
-cargo fmt --all --check || { echo "run 'cargo fmt --all'"; exit 1; }
+echo "== UI: dependencies"
+(cd ui && npm ci --no-audit --no-fund)
 
-echo "== UI: dependencies, type check, unit tests, build"
-(cd ui && npm ci --no-audit --no-fund && npx vitest run && npm run build)
+# Formatting, clippy with warnings as errors, unit and architecture tests, the UI's type check
+# and unit tests: the same fast check a developer runs before committing.
+bash scripts/check.sh
+
+echo "== UI: build"
+(cd ui && npm run build)
 
 # One build of everything; the desktop app is built serving ui/dist (custom-protocol), which
 # is what the end-to-end tests drive.

@@ -275,7 +275,10 @@ impl Drop for Vips {
 
 // ---- measuring ----
 
-fn ours_once(path: &Path) -> Result<(f64, Vec<(u32, u32, usize)>)> {
+/// Seconds taken, and each tier's (width, height, bytes).
+type Timed = (f64, Vec<(u32, u32, usize)>);
+
+fn ours_once(path: &Path) -> Result<Timed> {
     let t = Instant::now();
     let bytes = std::fs::read(path)?;
     let tiers = make_tiers(&bytes).map_err(|e| anyhow::anyhow!("make_tiers: {e}"))?;

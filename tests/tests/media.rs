@@ -244,7 +244,8 @@ async fn test_media_image_tiers_follow_the_rules() {
     let mut bob_raw = raw_login(&srv, "bob").await;
     let dir = tempfile::tempdir().unwrap();
     // (name, bytes, orig dims, large dims, thumb dims)
-    let cases: Vec<(&str, Vec<u8>, (i64, i64), (i64, i64), (i64, i64))> = vec![
+    type Dims = (i64, i64);
+    let cases: Vec<(&str, Vec<u8>, Dims, Dims, Dims)> = vec![
         ("landscape.png", png(&two_tone(1600, 1200)), (1600, 1200), (960, 720), (264, 198)),
         ("portrait.jpg", jpeg(&two_tone(600, 1000)), (600, 1000), (600, 1000), (198, 330)),
         ("panorama.png", png(&two_tone(4000, 300)), (4000, 300), (4000, 300), (2640, 198)),

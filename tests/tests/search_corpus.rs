@@ -181,9 +181,10 @@ async fn test_search_pages_are_exact_and_newest_first() {
             .unwrap_or_default()
     };
     // Expected: newest first by (time, seq).
-    let expect = |pred: &dyn Fn(&(String, u64, u64, &str)) -> bool| -> Vec<String> {
-        let mut v: Vec<&(String, u64, u64, &str)> = all.iter().filter(|m| pred(m)).collect();
-        v.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+    type Row<'a> = (String, u64, u64, &'a str);
+    let expect = |pred: &dyn Fn(&Row) -> bool| -> Vec<String> {
+        let mut v: Vec<&Row> = all.iter().filter(|m| pred(m)).collect();
+        v.sort_by_key(|m| std::cmp::Reverse((m.1, m.2)));
         v.into_iter().map(|m| m.0.clone()).collect()
     };
     let walk = |extra: Value, size: u64| async move {
