@@ -8,6 +8,9 @@
 //!
 //! Catch-up rule: the client applies pushes in `seq` order. A gap (seq > last + 1) or a
 //! (re)connect makes it call [`Request::Sync`] from its last applied seq until `more` is false.
+//! Group messages are not in the inbox (read diffusion): they come as [`Event::GroupMsg`]
+//! (seq 0) ordered by each group's own `message_seq`; a gap in a group, or a (re)connect, makes
+//! the client pull the group's missing range ([`Request::GroupCursors`], [`Request::History`]).
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -185,6 +188,9 @@ pub enum Request {
     },
     /// My pinned conversations. Answers `{"pins": [ConvPin]}`.
     PinnedConvs,
+    /// Where each of my groups' history stands, to catch up after being away (group messages
+    /// are not in the inbox: see [`Event::GroupMsg`]). Answers `{"groups": [GroupCursor]}`.
+    GroupCursors,
     /// A signed, expiring download path (`/media/d/...`) for an uploaded content id. Answered
     /// only to the uploader and to participants of a conversation whose messages reference it.
     MediaUrl {
@@ -233,6 +239,26 @@ pub enum Event {
     /// One of my conversations was pinned or unpinned (on any of my devices). Online-only
     /// (seq 0): a device that was away reads the whole list with [`Request::PinnedConvs`].
     ConvPinned { pin: ConvPin, pinned: bool },
+    /// A message of one of my groups (a member's message or group tips), stored once in the
+    /// group's history (read diffusion): pushed with seq 0, as it is not in my inbox. Its
+    /// `message_seq` is the group's seq: a receiver that sees a gap pulls the missing range with
+    /// [`Request::History`] (forward from the last seq it has), and after being away asks
+    /// [`Request::GroupCursors`] where each group stands.
+    GroupMsg { msg: Message },
+}
+
+/// Where one of my groups' history stands.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupCursor {
+    pub group_id: String,
+    pub group_type: u32,
+    /// My receive option (TIMReceiveMessageOpt); "do not receive" groups are not caught up.
+    pub msg_flag: u32,
+    /// The group's newest seq.
+    pub latest_seq: u64,
+    /// My history of this group starts after this seq (0: from the beginning).
+    pub visible_after: u64,
 }
 
 /// A pinned conversation; `pinned_time` (server seconds) orders pins made at different times.

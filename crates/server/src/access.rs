@@ -3,7 +3,7 @@
 //! about itself is trusted.
 //!
 //! Layer: domain. Imports `context`, the infrastructure, `rules` and the foundation.
-use confab_protocol::enums::{conv_type, member_role, recv_msg_opt};
+use confab_protocol::enums::{conv_type, member_role};
 use confab_protocol::wire::is_valid_user_id;
 use confab_protocol::{codes, Elem};
 
@@ -14,48 +14,55 @@ use crate::rules::groups::is_av;
 use crate::rules::media::{declared, elem_ids, image_header_dims, is_content_id, is_expired};
 use crate::rules::messages::c2c_key;
 
-/// Resolve the conversation `me` names, check `me` may use it, and list who takes part:
-/// `(conv_key, participants)`.
-pub async fn conversation(state: &State, me: &str, ct: u32, conv_id: &str) -> Result<(String, Vec<String>)> {
-    let mut db = state.store.read().await?;
+/// Resolve the conversation `me` names and check `me` may use it: its key.
+pub async fn conversation_key(state: &State, me: &str, ct: u32, conv_id: &str) -> Result<String> {
     match ct {
         conv_type::C2C => {
             if !is_valid_user_id(conv_id) {
                 return Err(refused(codes::ERR_SVR_MSG_INVALID_ID, "invalid peer user id"));
             }
-            if !db.user_exists(conv_id).await? {
+            if !state.store.user_exists(conv_id).await? {
                 return Err(refused(codes::ERR_SVR_MSG_INVALID_ID, "no such user"));
             }
-            let mut parts = vec![me.to_string()];
-            if conv_id != me {
-                parts.push(conv_id.to_string());
-            }
-            Ok((c2c_key(me, conv_id), parts))
+            Ok(c2c_key(me, conv_id))
         }
         conv_type::GROUP => {
+            let mut db = state.store.read().await?;
             if db.group(conv_id).await?.is_none() {
                 return Err(refused(codes::ERR_SVR_GROUP_NOT_FOUND, "no such group"));
             }
             if db.role(conv_id, me).await?.is_none() {
                 return Err(refused(codes::ERR_SVR_GROUP_PERMISSION_DENY, "not a member of this group"));
             }
-            let members = db.member_ids(conv_id).await?;
-            Ok((conv_id.to_string(), members))
+            Ok(conv_id.to_string())
         }
         _ => Err(refused(codes::ERR_INVALID_CONVERSATION, "conversation type must be C2C (1) or group (2)")),
     }
 }
 
-/// Who gets a message `me` sends to a group, once the mute rules let it through.
+/// [`conversation_key`], and who takes part: both parties of a C2C conversation, every member
+/// of a group.
+pub async fn conversation(state: &State, me: &str, ct: u32, conv_id: &str) -> Result<(String, Vec<String>)> {
+    let key = conversation_key(state, me, ct, conv_id).await?;
+    let parts = if ct == conv_type::GROUP {
+        state.store.read().await?.member_ids(conv_id).await?
+    } else if conv_id != me {
+        vec![me.to_string(), conv_id.to_string()]
+    } else {
+        vec![me.to_string()]
+    };
+    Ok((key, parts))
+}
+
+/// How a message `me` sends to a group travels, once the mute rules let it through.
 pub struct SendGate {
     /// AVChatRoom: not stored; delivered to the members online now.
     pub online_only: bool,
-    pub recipients: Vec<String>,
 }
 
 /// The group rules of sending (the caller already checked membership): a muted member, or
-/// anyone but the owner and admins under mute-all, gets 10017. Members who chose not to receive
-/// group messages are left out (they can still read the history).
+/// anyone but the owner and admins under mute-all, gets 10017. Delivery goes to the members
+/// subscribed to the group (online, not "do not receive"); the others read the history.
 pub async fn send_gate(state: &State, gid: &str, me: &str) -> Result<SendGate> {
     let mut db = state.store.read().await?;
     let g = db.group(gid).await?.ok_or_else(|| refused(codes::ERR_SVR_GROUP_NOT_FOUND, "no such group"))?;
@@ -76,12 +83,7 @@ pub async fn send_gate(state: &State, gid: &str, me: &str) -> Result<SendGate> {
             "everyone but the owner and admins is muted in this group",
         ));
     }
-    if is_av(g.group_type) {
-        let recipients = db.member_ids(gid).await?.into_iter().filter(|u| u != me && state.hub.is_online(u)).collect();
-        return Ok(SendGate { online_only: true, recipients });
-    }
-    let recipients = db.members_receiving(gid, recv_msg_opt::NOT_RECEIVE, me).await?;
-    Ok(SendGate { online_only: false, recipients })
+    Ok(SendGate { online_only: is_av(g.group_type) })
 }
 
 /// The uploader, and participants of a conversation whose messages reference the content.

@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
+use axum::extract::ws::Utf8Bytes;
+use axum::serve::ListenerExt;
+use confab_protocol::wire::{Event, Push, ServerFrame};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -14,7 +17,7 @@ use crate::bus::Hub;
 use crate::config::{self, Config};
 use crate::context::State;
 use crate::error::StoreError;
-use crate::store::{self, Store};
+use crate::store::{self, Effect, Store};
 use crate::{gateway, handlers, throttle, usersig};
 
 /// A running server. Dropping it does not stop it; call [`Running::shutdown`].
@@ -89,6 +92,35 @@ pub enum StartError {
     Tls(String),
 }
 
+/// Carry out the effects of committed writes on the bus, in commit order (the writer calls
+/// this after each commit).
+fn deliver_effects(hub: Arc<Hub>) -> store::Deliver {
+    Arc::new(move |effects| {
+        for e in effects {
+            match e {
+                Effect::Push { user, push } => hub.push(&user, push),
+                Effect::GroupMsg { gid, msg } => {
+                    // Serialized once for every member, once more for the sender's own sessions.
+                    let sender = msg.message_sender.clone();
+                    let frame = |from_self: bool| {
+                        let mut m = msg.clone();
+                        m.message_is_from_self = from_self;
+                        let f = ServerFrame::Push(Push { seq: 0, event: Event::GroupMsg { msg: m } });
+                        serde_json::to_string(&f).map(Utf8Bytes::from)
+                    };
+                    if let (Ok(others), Ok(own)) = (frame(false), frame(true)) {
+                        hub.push_group(&gid, &others, &sender, &own);
+                    }
+                }
+                Effect::Membership { gid, user, receiving: true } => hub.subscribe(&user, &gid),
+                Effect::Membership { gid, user, receiving: false } => hub.unsubscribe(&user, &gid),
+                Effect::GroupGone { gid } => hub.group_gone(&gid),
+                Effect::Run(f) => f(),
+            }
+        }
+    })
+}
+
 /// Start serving on `listener` with `cfg`.
 pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartError> {
     // TLS first: a bad certificate or key stops the start before anything is opened.
@@ -103,12 +135,7 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     };
     std::fs::create_dir_all(&cfg.data_dir)?;
     let hub = Arc::new(Hub::default());
-    let deliver_to = hub.clone();
-    let deliver: store::Deliver = Arc::new(move |pushes| {
-        for (user, push) in pushes {
-            deliver_to.push(&user, push);
-        }
-    });
+    let deliver = deliver_effects(hub.clone());
     let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), deliver).await?;
     let (stop, shutdown) = watch::channel(false);
     let group_throttle = throttle::GroupThrottle::new(cfg.group_msg_rate);
@@ -145,7 +172,14 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
                         .with_graceful_shutdown(stopped)
                         .await
                 }
-                None => axum::serve(listener, app).with_graceful_shutdown(stopped).await,
+                None => {
+                    // TCP_NODELAY: a response that follows a push on the same connection must
+                    // not wait for the client's delayed ACK (Nagle's algorithm), ~40 ms each.
+                    let listener = listener.tap_io(|tcp| {
+                        let _ = tcp.set_nodelay(true);
+                    });
+                    axum::serve(listener, app).with_graceful_shutdown(stopped).await
+                }
             }
         };
         let (served, ()) = tokio::join!(serve, sweeper);

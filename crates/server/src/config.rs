@@ -65,6 +65,9 @@ pub struct Config {
     /// Messages per second each group accepts (0 = unlimited); over it, lower priorities are
     /// refused first with 10023 (see `throttle.rs`).
     pub group_msg_rate: u32,
+    /// Bytes of frames a connection may have queued and not yet written; a client that stops
+    /// reading is disconnected past it (it catches up when it returns).
+    pub outbound_limit: usize,
     /// TLS on the listening port (`wss://` and `https://`); `None` serves plain TCP.
     pub tls: Option<TlsFiles>,
 }
@@ -91,6 +94,7 @@ impl Config {
             media_url_ttl: Duration::from_secs(3600),
             media_sweep_interval: Duration::from_secs(600),
             group_msg_rate: 40,
+            outbound_limit: 4 * 1024 * 1024,
             tls: None,
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use confab_protocol::codes;
 use confab_protocol::enums::{conv_event, conv_type, msg_status};
-use confab_protocol::wire::{Event, Push, Request, SyncResult};
+use confab_protocol::wire::{Event, GroupCursor, Push, Request, SyncResult};
 use confab_protocol::{Message, MsgLocator};
 use tokio::sync::mpsc;
 
@@ -19,8 +19,10 @@ use crate::util::now_secs;
 
 const CURSOR_KEY: &str = "inbox_seq";
 
-/// Applies server events in inbox order, and is the only writer of the inbox cursor.
+/// Applies server events in inbox order, and is the only writer of the inbox cursor and of the
+/// groups' cursors.
 pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedReceiver<ProcCmd>) {
+    let mut groups = GroupCursors::default();
     let mut cursor: u64 = match shared.store.kv_get(CURSOR_KEY).await {
         Ok(v) => v.and_then(|s| s.parse().ok()).unwrap_or(0),
         Err(e) => {
@@ -41,8 +43,14 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                 }
             }
             ProcCmd::Resync(done) => {
-                let r = resync(&shared, &mut cursor).await;
+                let r = resync(&shared, &mut cursor, &mut groups).await;
                 let _ = done.send(r);
+            }
+            ProcCmd::Push(p) if matches!(p.event, Event::GroupMsg { .. }) => {
+                let Event::GroupMsg { msg } = p.event else { continue };
+                if let Err(e) = on_group_msg(&shared, &mut groups, msg).await {
+                    tracing::warn!(error = %e, "could not apply a group message");
+                }
             }
             ProcCmd::Push(p) => {
                 if p.seq == 0 {
@@ -55,7 +63,7 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                     if let Err(e) = apply(&shared, *p, &mut cursor).await {
                         tracing::error!(error = %e, "could not apply an event");
                     }
-                } else if let Err(e) = resync(&shared, &mut cursor).await {
+                } else if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
                     tracing::warn!(error = %e, "resync after a gap failed");
                 }
             }
@@ -63,7 +71,7 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
     }
 }
 
-async fn resync(shared: &Arc<SessionCtx>, cursor: &mut u64) -> Result<()> {
+async fn resync(shared: &Arc<SessionCtx>, cursor: &mut u64, groups: &mut GroupCursors) -> Result<()> {
     loop {
         let v = shared.link.request_raw(Request::Sync { after: *cursor }).await?;
         let page: SyncResult =
@@ -74,6 +82,8 @@ async fn resync(shared: &Arc<SessionCtx>, cursor: &mut u64) -> Result<()> {
             }
         }
         if !page.more {
+            // Group messages are not in the inbox: each group is caught up by its own seq.
+            catch_up_groups(shared, groups).await?;
             // Pins are state, not inbox events: read the whole list after catching up.
             if let Err(e) = pins::reconcile(shared).await {
                 tracing::warn!(error = %e, "could not read the pinned conversations");
@@ -94,15 +104,35 @@ struct Effects {
     group: group::Effects,
 }
 
+/// Where an event came from: the inbox (with its seq, 0 for an online-only event), or a
+/// group's history (read diffusion).
+#[derive(Clone, Copy)]
+enum Source {
+    Inbox(u64),
+    Group,
+}
+
 async fn apply(shared: &Arc<SessionCtx>, p: Push, cursor: &mut u64) -> Result<()> {
+    apply_event(shared, p.event, Source::Inbox(p.seq)).await?;
+    if p.seq > 0 {
+        *cursor = p.seq;
+    }
+    Ok(())
+}
+
+async fn apply_event(shared: &Arc<SessionCtx>, event: Event, src: Source) -> Result<()> {
     let mut fx = Effects::default();
     let mut tx = shared.store.begin().await?;
-    match p.event {
-        Event::NewMsg { mut msg } => {
+    match event {
+        Event::NewMsg { mut msg } | Event::GroupMsg { mut msg } => {
             msg.message_is_from_self = msg.message_sender == shared.me;
             // What the server did not store (online-only messages, AVChatRoom messages and
             // tips) is not stored here either.
-            if msg.message_is_online_msg || p.seq == 0 {
+            let unstored = match src {
+                Source::Inbox(seq) => msg.message_is_online_msg || seq == 0,
+                Source::Group => false,
+            };
+            if unstored {
                 group::on_new_msg(&mut tx, &msg, &mut fx.group).await?;
                 fx.new_msgs.push(msg);
             } else {
@@ -182,13 +212,11 @@ async fn apply(shared: &Arc<SessionCtx>, p: Push, cursor: &mut u64) -> Result<()
             }
         }
     }
-    if p.seq > 0 {
-        store::kv_set(&mut tx, CURSOR_KEY, &p.seq.to_string()).await?;
+    match src {
+        Source::Inbox(seq) if seq > 0 => store::kv_set(&mut tx, CURSOR_KEY, &seq.to_string()).await?,
+        _ => {}
     }
     tx.commit().await?;
-    if p.seq > 0 {
-        *cursor = p.seq;
-    }
     if !fx.new_msgs.is_empty() {
         shared.emit(SdkEvent::RecvNewMsg(fx.new_msgs));
     }
@@ -217,4 +245,147 @@ fn set_revoker(m: &mut Message, l: &MsgLocator) {
     m.message_revoker_nick_name = l.message_revoker_nick_name.clone();
     m.message_revoker_face_url = l.message_revoker_face_url.clone();
     m.message_revoke_reason = l.message_revoke_reason.clone();
+}
+
+// ---- groups: read diffusion ----
+
+/// How many messages of one group a device pulls to catch up before it settles for the newest
+/// page (older ones come from roaming history when someone scrolls there).
+const GROUP_CATCH_UP_MAX: u64 = 1000;
+/// Messages per history page when catching up.
+const GROUP_PAGE: u32 = 100;
+/// A device that never saw a group starts with its newest messages, this many.
+const GROUP_FRESH_PAGE: u32 = 20;
+
+/// The newest seq of each group this device has applied (no gaps below it), mirrored in the
+/// store's `kv` as `group_seq:<group id>`.
+#[derive(Default)]
+struct GroupCursors {
+    map: std::collections::HashMap<String, u64>,
+}
+
+fn group_key(gid: &str) -> String {
+    format!("group_seq:{gid}")
+}
+
+impl GroupCursors {
+    async fn get(&mut self, shared: &SessionCtx, gid: &str) -> Result<Option<u64>> {
+        if let Some(c) = self.map.get(gid) {
+            return Ok(Some(*c));
+        }
+        let c = shared.store.kv_get(&group_key(gid)).await?.and_then(|v| v.parse::<u64>().ok());
+        if let Some(c) = c {
+            self.map.insert(gid.to_string(), c);
+        }
+        Ok(c)
+    }
+
+    async fn set(&mut self, shared: &SessionCtx, gid: &str, seq: u64) -> Result<()> {
+        if self.map.get(gid).is_some_and(|c| *c >= seq) {
+            return Ok(());
+        }
+        let mut c = shared.store.conn().await?;
+        store::kv_set(&mut c, &group_key(gid), &seq.to_string()).await?;
+        self.map.insert(gid.to_string(), seq);
+        Ok(())
+    }
+}
+
+/// A group message pushed live: applied when it is the next one; a gap is pulled first.
+async fn on_group_msg(shared: &Arc<SessionCtx>, groups: &mut GroupCursors, msg: Message) -> Result<()> {
+    let (gid, seq) = (msg.message_conv_id.clone(), msg.message_seq);
+    if seq == 0 {
+        return apply_event(shared, Event::NewMsg { msg }, Source::Inbox(0)).await;
+    }
+    if let Some(c) = groups.get(shared, &gid).await? {
+        if seq > c + 1 {
+            pull_forward(shared, groups, &gid, c, seq - 1).await?;
+        }
+    }
+    apply_event(shared, Event::GroupMsg { msg }, Source::Group).await?;
+    groups.set(shared, &gid, seq).await
+}
+
+/// Roaming history of a group: `count` messages after (forward) or up to (backward) `anchor`.
+async fn group_page(shared: &SessionCtx, gid: &str, anchor: u64, forward: bool, count: u32) -> Result<Vec<Message>> {
+    let v = shared
+        .link
+        .request_raw(Request::History {
+            conv_type: conv_type::GROUP,
+            conv_id: gid.to_string(),
+            anchor_seq: anchor,
+            forward,
+            include_anchor: false,
+            count,
+        })
+        .await?;
+    let msgs = v.get("msgs").cloned().unwrap_or_default();
+    serde_json::from_value(msgs).map_err(|e| Error::Server(codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))
+}
+
+/// Pull and apply a group's messages after `from` up to `to`, in seq order; the cursor ends at
+/// `to` (seqs the server does not show this user, e.g. deleted for them, are skipped).
+async fn pull_forward(
+    shared: &Arc<SessionCtx>,
+    groups: &mut GroupCursors,
+    gid: &str,
+    from: u64,
+    to: u64,
+) -> Result<()> {
+    let mut at = from;
+    while at < to {
+        let page = group_page(shared, gid, at, true, GROUP_PAGE).await?;
+        let Some(last) = page.last().map(|m| m.message_seq) else { break };
+        for m in page {
+            if m.message_seq > to {
+                break;
+            }
+            let seq = m.message_seq;
+            apply_event(shared, Event::GroupMsg { msg: m }, Source::Group).await?;
+            groups.set(shared, gid, seq).await?;
+        }
+        if last <= at {
+            break;
+        }
+        at = last;
+    }
+    groups.set(shared, gid, to).await
+}
+
+/// After being away: every group I receive is brought up to its newest seq. A group this device
+/// never saw, or one too far behind, starts from its newest page.
+async fn catch_up_groups(shared: &Arc<SessionCtx>, groups: &mut GroupCursors) -> Result<()> {
+    let v = shared.link.request_raw(Request::GroupCursors).await;
+    let v = match v {
+        Ok(v) => v,
+        // An older server keeps group messages in the inbox: nothing to do.
+        Err(Error::Server(..)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let list: Vec<GroupCursor> = serde_json::from_value(v.get("groups").cloned().unwrap_or_default())
+        .map_err(|e| Error::Server(codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
+    for g in list {
+        let skip = g.msg_flag == confab_protocol::enums::recv_msg_opt::NOT_RECEIVE
+            || g.group_type == confab_protocol::enums::group_type::AV_CHAT_ROOM
+            || g.group_type == confab_protocol::enums::group_type::B_CHAT_ROOM;
+        if skip || g.latest_seq <= g.visible_after {
+            continue;
+        }
+        let have = groups.get(shared, &g.group_id).await?;
+        match have {
+            Some(c) if c >= g.latest_seq => {}
+            Some(c) if g.latest_seq - c.max(g.visible_after) <= GROUP_CATCH_UP_MAX => {
+                pull_forward(shared, groups, &g.group_id, c.max(g.visible_after), g.latest_seq).await?;
+            }
+            _ => {
+                let mut page = group_page(shared, &g.group_id, 0, false, GROUP_FRESH_PAGE).await?;
+                page.sort_by_key(|m| m.message_seq);
+                for m in page {
+                    apply_event(shared, Event::GroupMsg { msg: m }, Source::Group).await?;
+                }
+                groups.set(shared, &g.group_id, g.latest_seq).await?;
+            }
+        }
+    }
+    Ok(())
 }

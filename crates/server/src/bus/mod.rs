@@ -1,88 +1,300 @@
-//! Who is online: live sessions per user, and delivery of frames to them.
+//! Who is online, and delivery of frames to them.
 //!
 //! Layer: infrastructure (the delivery seam). Imports nothing of this crate; the store hands it
-//! the pushes of committed jobs through a callback wired in `lib.rs`.
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! the effects of committed jobs through a callback wired in `app.rs`.
+//!
+//! - Sessions are kept per user in [`SHARDS`] shards (a lock per shard, never one global lock
+//!   per push).
+//! - Group subscriptions: the online members of each group that receive its messages (their
+//!   receive option is not "do not receive"). A group message is serialized once and the same
+//!   bytes are queued on every subscribed connection.
+//! - Every connection has a bounded outbound queue ([`Outlet`]): a client that stops reading is
+//!   disconnected when its queue passes the bound (it resyncs when it comes back), so a stalled
+//!   reader cannot grow the server's memory.
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
+use axum::extract::ws::Utf8Bytes;
 use confab_protocol::wire::{Push, ServerFrame};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 /// What a connection's writer task is told to do.
-// A frame is on its way to the socket, not kept: boxing it would only add an allocation.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Outbound {
-    Frame(ServerFrame),
+    /// A serialized frame.
+    Text(Utf8Bytes),
     /// Send a close frame and stop.
     Close,
 }
 
-#[derive(Debug, Clone)]
+/// The sending side of one connection's outbound queue, bounded in bytes.
+#[derive(Clone)]
+pub struct Outlet {
+    tx: mpsc::UnboundedSender<Outbound>,
+    queued: Arc<AtomicUsize>,
+    limit: usize,
+    killed: Arc<AtomicBool>,
+    kill: Arc<Notify>,
+}
+
+/// The receiving side, owned by the connection's writer task.
+pub struct Inlet {
+    rx: mpsc::UnboundedReceiver<Outbound>,
+    queued: Arc<AtomicUsize>,
+    kill: Arc<Notify>,
+    killed: Arc<AtomicBool>,
+}
+
+/// A new outbound queue holding at most `limit` bytes of frames not yet written.
+pub fn outlet(limit: usize) -> (Outlet, Inlet) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let killed = Arc::new(AtomicBool::new(false));
+    let kill = Arc::new(Notify::new());
+    (
+        Outlet { tx, queued: queued.clone(), limit, killed: killed.clone(), kill: kill.clone() },
+        Inlet { rx, queued, kill, killed },
+    )
+}
+
+impl Outlet {
+    /// Queue a frame. Past the bound the connection is cut at once (without writing what is
+    /// queued) and false is answered; false also when the connection is gone.
+    pub fn send_text(&self, text: Utf8Bytes) -> bool {
+        if self.killed.load(Ordering::Relaxed) {
+            return false;
+        }
+        let n = text.len();
+        if self.queued.fetch_add(n, Ordering::Relaxed) + n > self.limit {
+            tracing::info!(limit = self.limit, "a client stopped reading; its connection is cut");
+            self.cut();
+            return false;
+        }
+        self.tx.send(Outbound::Text(text)).is_ok()
+    }
+
+    /// Queue a frame, serializing it.
+    pub fn send_frame(&self, frame: &ServerFrame) -> bool {
+        match serde_json::to_string(frame) {
+            Ok(t) => self.send_text(t.into()),
+            Err(_) => false,
+        }
+    }
+
+    /// Close after what is queued has been written.
+    pub fn close(&self) {
+        let _ = self.tx.send(Outbound::Close);
+    }
+
+    /// Drop the connection now, whatever is queued.
+    pub fn cut(&self) {
+        self.killed.store(true, Ordering::Relaxed);
+        self.kill.notify_one();
+    }
+}
+
+impl Inlet {
+    /// The next frame to write; `None` when the queue is closed or the connection was cut.
+    pub async fn next(&mut self) -> Option<Outbound> {
+        if self.killed.load(Ordering::Relaxed) {
+            return None;
+        }
+        tokio::select! {
+            biased;
+            _ = self.kill.notified() => None,
+            o = self.rx.recv() => o,
+        }
+    }
+
+    /// The next frame if one is queued now.
+    pub fn try_next(&mut self) -> Option<Outbound> {
+        if self.killed.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.rx.try_recv().ok()
+    }
+
+    /// A frame of `n` bytes has been written.
+    pub fn written(&self, n: usize) {
+        self.queued.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    /// Wait until the connection is cut (for a writer blocked on a socket that is not read).
+    pub async fn cut(&self) {
+        if self.killed.load(Ordering::Relaxed) {
+            return;
+        }
+        self.kill.notified().await;
+    }
+}
+
+#[derive(Clone)]
 pub struct SessionEntry {
     pub conn_id: u64,
     pub platform: u32,
     pub instance_id: String,
-    pub tx: mpsc::UnboundedSender<Outbound>,
+    pub out: Outlet,
 }
 
 #[derive(Default)]
+struct UserEntry {
+    sessions: Vec<SessionEntry>,
+    /// The groups this user is subscribed to while online.
+    groups: HashSet<String>,
+}
+
+/// Shards of the session and subscription maps.
+pub const SHARDS: usize = 64;
+
 pub struct Hub {
-    sessions: Mutex<HashMap<String, Vec<SessionEntry>>>,
+    users: Vec<Mutex<HashMap<String, UserEntry>>>,
+    groups: Vec<RwLock<HashMap<String, HashSet<String>>>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            users: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            groups: (0..SHARDS).map(|_| RwLock::default()).collect(),
+        }
+    }
+}
+
+fn shard(key: &str) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    (h.finish() as usize) % SHARDS
+}
+
+// A panic while holding one of these locks cannot leave a map half-updated (every update is a
+// single insert/remove/retain), so a poisoned lock is still consistent.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Hub {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<SessionEntry>>> {
-        // A panic while holding this lock cannot leave the map half-updated (every update is a
-        // single push/retain), so a poisoned lock is still consistent.
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    fn user_shard(&self, user: &str) -> std::sync::MutexGuard<'_, HashMap<String, UserEntry>> {
+        lock(&self.users[shard(user)])
+    }
+
+    fn group_shard(&self, gid: &str) -> &RwLock<HashMap<String, HashSet<String>>> {
+        &self.groups[shard(gid)]
     }
 
     pub fn register(&self, user: &str, entry: SessionEntry) {
-        self.lock().entry(user.to_string()).or_default().push(entry);
+        self.user_shard(user).entry(user.to_string()).or_default().sessions.push(entry);
     }
 
+    /// Forget a connection; a user without connections leaves their group subscriptions.
     pub fn unregister(&self, user: &str, conn_id: u64) {
-        let mut map = self.lock();
-        if let Some(v) = map.get_mut(user) {
-            v.retain(|s| s.conn_id != conn_id);
-            if v.is_empty() {
-                map.remove(user);
+        let left = {
+            let mut map = self.user_shard(user);
+            let Some(u) = map.get_mut(user) else { return };
+            u.sessions.retain(|s| s.conn_id != conn_id);
+            if !u.sessions.is_empty() {
+                return;
+            }
+            map.remove(user).map(|u| u.groups).unwrap_or_default()
+        };
+        for gid in left {
+            let mut g = self.group_shard(&gid).write().unwrap_or_else(|p| p.into_inner());
+            if let Some(set) = g.get_mut(&gid) {
+                set.remove(user);
+                if set.is_empty() {
+                    g.remove(&gid);
+                }
+            }
+        }
+    }
+
+    /// Subscribe an online user to a group's messages (no-op when the user is offline).
+    pub fn subscribe(&self, user: &str, gid: &str) {
+        {
+            let mut map = self.user_shard(user);
+            let Some(u) = map.get_mut(user) else { return };
+            u.groups.insert(gid.to_string());
+        }
+        self.group_shard(gid)
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(gid.to_string())
+            .or_default()
+            .insert(user.to_string());
+    }
+
+    pub fn unsubscribe(&self, user: &str, gid: &str) {
+        if let Some(u) = self.user_shard(user).get_mut(user) {
+            u.groups.remove(gid);
+        }
+        let mut g = self.group_shard(gid).write().unwrap_or_else(|p| p.into_inner());
+        if let Some(set) = g.get_mut(gid) {
+            set.remove(user);
+            if set.is_empty() {
+                g.remove(gid);
+            }
+        }
+    }
+
+    /// A group ended: nobody is subscribed any more.
+    pub fn group_gone(&self, gid: &str) {
+        let users = self.group_shard(gid).write().unwrap_or_else(|p| p.into_inner()).remove(gid).unwrap_or_default();
+        for u in users {
+            if let Some(e) = self.user_shard(&u).get_mut(&u) {
+                e.groups.remove(gid);
+            }
+        }
+    }
+
+    /// Queue serialized frame bytes on every session of `user`.
+    pub fn push_text(&self, user: &str, text: &Utf8Bytes) {
+        if let Some(u) = self.user_shard(user).get(user) {
+            for s in &u.sessions {
+                s.out.send_text(text.clone());
             }
         }
     }
 
     /// Deliver a push to every live session of `user`.
     pub fn push(&self, user: &str, push: Push) {
-        if let Some(v) = self.lock().get(user) {
-            for s in v {
-                let _ = s.tx.send(Outbound::Frame(ServerFrame::Push(push.clone())));
-            }
+        if let Ok(t) = serde_json::to_string(&ServerFrame::Push(push)) {
+            self.push_text(user, &t.into());
+        }
+    }
+
+    /// Queue a group's frame on every subscribed member's sessions: `text` for everyone but
+    /// `sender`, whose sessions get `own` (the same message seen as their own).
+    pub fn push_group(&self, gid: &str, text: &Utf8Bytes, sender: &str, own: &Utf8Bytes) {
+        let g = self.group_shard(gid).read().unwrap_or_else(|p| p.into_inner());
+        let Some(set) = g.get(gid) else { return };
+        for u in set {
+            self.push_text(u, if u == sender { own } else { text });
         }
     }
 
     pub fn is_online(&self, user: &str) -> bool {
-        self.lock().get(user).is_some_and(|v| !v.is_empty())
+        self.user_shard(user).get(user).is_some_and(|u| !u.sessions.is_empty())
     }
 
     /// Sessions of `user` on `platform` held by another instance. With `kick`, they are told
     /// `Kicked` and closed. Sessions of the same instance (a stale connection of this device)
     /// are closed silently. Returns whether another instance was online.
     pub fn displace(&self, user: &str, platform: u32, instance_id: &str, except_conn: u64) -> bool {
-        let mut map = self.lock();
-        let Some(v) = map.get_mut(user) else {
+        let mut map = self.user_shard(user);
+        let Some(u) = map.get_mut(user) else {
             return false;
         };
         let mut other_online = false;
-        v.retain(|s| {
+        u.sessions.retain(|s| {
             if s.conn_id == except_conn || s.platform != platform {
                 return true;
             }
             if s.instance_id != instance_id {
                 other_online = true;
-                let _ = s.tx.send(Outbound::Frame(ServerFrame::Kicked));
+                s.out.send_frame(&ServerFrame::Kicked);
             }
-            let _ = s.tx.send(Outbound::Close);
+            s.out.close();
             false
         });
         other_online
@@ -90,25 +302,37 @@ impl Hub {
 
     /// Close every connection (test hook for "the network dropped").
     pub fn close_all(&self) {
-        let mut map = self.lock();
-        for v in map.values() {
-            for s in v {
-                let _ = s.tx.send(Outbound::Close);
+        for shard in &self.users {
+            let mut map = lock(shard);
+            for u in map.values() {
+                for s in &u.sessions {
+                    s.out.close();
+                }
             }
+            map.clear();
         }
-        map.clear();
+        for g in &self.groups {
+            g.write().unwrap_or_else(|p| p.into_inner()).clear();
+        }
     }
 
     /// Close every connection of one user.
     pub fn close_user(&self, user: &str) {
-        if let Some(v) = self.lock().remove(user) {
-            for s in v {
-                let _ = s.tx.send(Outbound::Close);
+        let gone = self.user_shard(user).remove(user);
+        if let Some(u) = gone {
+            for s in &u.sessions {
+                s.out.close();
+            }
+            for gid in u.groups {
+                let mut g = self.group_shard(&gid).write().unwrap_or_else(|p| p.into_inner());
+                if let Some(set) = g.get_mut(&gid) {
+                    set.remove(user);
+                }
             }
         }
     }
 
     pub fn online_count(&self) -> usize {
-        self.lock().values().map(Vec::len).sum()
+        self.users.iter().map(|s| lock(s).values().map(|u| u.sessions.len()).sum::<usize>()).sum()
     }
 }

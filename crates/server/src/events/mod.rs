@@ -3,9 +3,10 @@
 //! Layer: domain. Imports `store`, `rules` and the foundation.
 //!
 //! Group tips are messages of the group conversation, with the group's next seq, sent by
-//! `@TIM#SYSTEM` to the members; group reports are messages of one user's system conversation
-//! (conv type 3, conv id ""). Both go through the per-user inbox, so members who are offline get
-//! them at their next login. In an AVChatRoom nothing is stored: tips reach the members online.
+//! `@TIM#SYSTEM`: stored once, like every group message, and caught up by seq. Group reports
+//! are messages of one user's system conversation (conv type 3, conv id ""), through that
+//! user's inbox, so a member who is offline gets them at the next login. In an AVChatRoom
+//! nothing is stored: tips reach the members online.
 use confab_protocol::enums::{conv_type, msg_status, SYSTEM_SENDER};
 use confab_protocol::group::{GroupReportElem, GroupTipsElem};
 use confab_protocol::wire::Event;
@@ -37,8 +38,9 @@ pub fn system_msg(ct: u32, conv_id: &str, elem: Elem) -> Message {
     }
 }
 
-/// Group tips to `to`: a message of the group conversation with the group's next seq. In an
-/// AVChatRoom nothing is stored; the tips reach whoever of `to` is online now.
+/// Group tips: a message of the group conversation with the group's next seq, stored once and
+/// fanned out to the members online (read diffusion). In an AVChatRoom nothing is stored; the
+/// tips reach whoever of `to` is online now.
 pub async fn send_tip(tx: &mut Tx, g: &GroupRow, mut t: GroupTipsElem, to: &[String]) -> Result<()> {
     t.group_tips_elem_group_id = g.id.clone();
     t.group_tips_elem_group_name = g.name.clone();
@@ -62,10 +64,8 @@ pub async fn send_tip(tx: &mut Tx, g: &GroupRow, mut t: GroupTipsElem, to: &[Str
         }
         return Ok(());
     }
-    let id = tx.insert_message(NewMessage { conv_type: conv_type::GROUP, conv_key: &g.id, msg: &mut msg }).await?;
-    for u in to {
-        tx.append_inbox(u, &StoredEvent::Msg { id }, Event::NewMsg { msg: msg.clone() }).await?;
-    }
+    // Stored once; the members online get it as a group message, the others pull it.
+    tx.insert_group_msg(&g.id, &mut msg).await?;
     Ok(())
 }
 

@@ -1,15 +1,14 @@
 //! Request → handler: the connection's auth state, and which handler answers which request.
-use confab_protocol::codes;
-use confab_protocol::wire::Request;
-use serde_json::{json, Value};
-use tokio::sync::mpsc;
-
-use crate::bus::Outbound;
+use crate::bus::Outlet;
 use crate::config::now_secs;
 use crate::context::State;
 use crate::error::{refused, Result};
-use crate::handlers::messages::HistoryPage;
+use crate::handlers::messages::{HistoryPage, Sending};
 use crate::handlers::{auth, conversations, groups, media, messages, profiles};
+use crate::store::BoxFuture;
+use confab_protocol::codes;
+use confab_protocol::wire::Request;
+use serde_json::{json, Value};
 
 /// The authenticated side of a connection.
 pub(crate) struct Session {
@@ -17,11 +16,42 @@ pub(crate) struct Session {
     pub expires_at: i64,
 }
 
+/// A request's answer: ready, or (a send) after its commit.
+pub(crate) enum Reply {
+    Now(Result<Value>),
+    Later(BoxFuture<'static, Result<Value>>),
+}
+
+/// Handle one request. A send is checked and queued here, in the order the connection read
+/// it; its answer comes when the write is durable (`Reply::Later`).
 pub(crate) async fn handle(
     state: &State,
     session: &mut Option<Session>,
     conn_id: u64,
-    out_tx: &mpsc::UnboundedSender<Outbound>,
+    out: &Outlet,
+    req: Request,
+) -> Reply {
+    if let Request::SendMsg { conv_type, conv_id, msg } = req {
+        let Some(s) = session.as_ref() else {
+            return Reply::Now(Err(refused(codes::ERR_SDK_NOT_LOGGED_IN, "not logged in")));
+        };
+        return match messages::prepare(state, &s.user_id, conv_type, &conv_id, msg).await {
+            Err(e) => Reply::Now(Err(e)),
+            Ok(Sending::Done(m)) => Reply::Now(Ok(json!(m))),
+            Ok(Sending::Store(a)) => match state.store.submit_append(a).await {
+                Ok(commit) => Reply::Later(Box::pin(async move { commit.await.map(|m| json!(m)) })),
+                Err(e) => Reply::Now(Err(e.into())),
+            },
+        };
+    }
+    Reply::Now(answer(state, session, conn_id, out, req).await)
+}
+
+async fn answer(
+    state: &State,
+    session: &mut Option<Session>,
+    conn_id: u64,
+    out: &Outlet,
     req: Request,
 ) -> Result<Value> {
     match req {
@@ -45,7 +75,7 @@ pub(crate) async fn handle(
                 instance_id: &instance_id,
                 resume,
             };
-            let (result, expires_at) = auth::login(state, r, out_tx).await?;
+            let (result, expires_at) = auth::login(state, r, out).await?;
             *session = Some(Session { user_id, expires_at });
             Ok(json!(result))
         }
@@ -61,9 +91,7 @@ pub(crate) async fn handle(
                     *session = None;
                     Ok(Value::Null)
                 }
-                Request::SendMsg { conv_type, conv_id, msg } => {
-                    messages::send(state, me, conv_type, &conv_id, msg).await.map(|m| json!(m))
-                }
+                Request::SendMsg { .. } => unreachable!("handled by handle()"),
                 Request::Sync { after } => messages::sync(state, me, after).await.map(|r| json!(r)),
                 Request::History { conv_type, conv_id, anchor_seq, forward, include_anchor, count } => {
                     let page = HistoryPage { conv_type, conv_id: &conv_id, anchor_seq, forward, include_anchor, count };
@@ -109,6 +137,9 @@ pub(crate) async fn handle(
                     conversations::pin(state, me, conv_type, conv_id, pinned).await.map(|()| Value::Null)
                 }
                 Request::PinnedConvs => conversations::pinned(state, me).await.map(|pins| json!({ "pins": pins })),
+                Request::GroupCursors => {
+                    messages::group_cursors(state, me).await.map(|groups| json!({ "groups": groups }))
+                }
                 Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
                     unreachable!("handled above")
                 }

@@ -76,6 +76,8 @@ impl axum::serve::Listener for TlsListener {
                 }
                 r = self.tcp.accept(), if self.handshakes.len() < MAX_HANDSHAKES => match r {
                     Ok((tcp, addr)) => {
+                        // Answers must not wait for the peer's delayed ACK (Nagle).
+                        let _ = tcp.set_nodelay(true);
                         let acceptor = self.acceptor.clone();
                         self.handshakes.spawn(async move {
                             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {

@@ -1,5 +1,11 @@
-//! One WebSocket connection: read frames in order, answer each, forward pushes, enforce idle
-//! timeout and UserSig expiry, unregister on exit.
+//! One WebSocket connection: read frames, answer each in request order, forward pushes, enforce
+//! the idle timeout and UserSig expiry, unregister on exit.
+//!
+//! Requests are pipelined: a send is checked and queued for the writer in the order it was read,
+//! and the next frame is read while it waits for its commit, so a connection's queued sends
+//! share group commits. Answers still go out in request order (and a send's only after its
+//! durable commit). A ping is answered at once, never behind queued sends. At most
+//! [`MAX_IN_FLIGHT`] requests wait at a time; past that the connection is not read.
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -8,14 +14,21 @@ use axum::extract::State as AxState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use confab_protocol::codes;
-use confab_protocol::wire::{ClientFrame, ServerFrame, MAX_FRAME_BYTES};
+use confab_protocol::wire::{ClientFrame, Request, ServerFrame, MAX_FRAME_BYTES};
+use futures_util::stream::FuturesOrdered;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
-use tokio::sync::mpsc;
+use serde_json::{json, Value};
 
-use super::dispatch::{self, Session};
-use crate::bus::Outbound;
+use super::dispatch::{self, Reply, Session};
+use crate::bus::{self, Inlet, Outbound, Outlet};
+use crate::config::now_secs;
 use crate::context::State;
+use crate::store::BoxFuture;
+
+/// Requests of one connection waiting for their answer at most.
+const MAX_IN_FLIGHT: usize = 256;
+/// Bytes read from the socket at a time (and the read buffer kept while idle).
+const READ_BUFFER: usize = 4096;
 
 pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocketUpgrade) -> Response {
     if !state.accepting.load(Ordering::SeqCst) || *state.shutdown.borrow() {
@@ -23,49 +36,80 @@ pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocke
     }
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| handle_socket(state, socket))
+}
+
+/// Write queued frames to the socket until the queue closes or the connection is cut; frames
+/// queued together go out with one flush.
+async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, WsMessage>, mut inlet: Inlet) {
+    'outer: while let Some(first) = inlet.next().await {
+        let mut item = Some(first);
+        while let Some(o) = item.take() {
+            match o {
+                Outbound::Text(t) => {
+                    let n = t.len();
+                    let fed = tokio::select! {
+                        r = sink.feed(WsMessage::Text(t)) => r.is_ok(),
+                        _ = inlet.cut() => false,
+                    };
+                    inlet.written(n);
+                    if !fed {
+                        break 'outer;
+                    }
+                }
+                Outbound::Close => {
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sink.send(WsMessage::Close(None)))
+                        .await;
+                    return;
+                }
+            }
+            item = inlet.try_next();
+        }
+        let flushed = tokio::select! {
+            r = sink.flush() => r.is_ok(),
+            _ = inlet.cut() => false,
+        };
+        if !flushed {
+            break;
+        }
+    }
+    // Cut (a reader that stopped reading) or closed: drop the socket without waiting on it.
+}
+
+fn response(id: u64, r: crate::error::Result<Value>) -> ServerFrame {
+    match r {
+        Ok(data) => ServerFrame::Response { id, code: 0, desc: String::new(), data },
+        Err(err) => {
+            let (code, desc) = err.wire();
+            ServerFrame::Response { id, code, desc, data: Value::Null }
+        }
+    }
 }
 
 async fn handle_socket(state: Arc<State>, socket: WebSocket) {
     let conn_id = state.next_conn.fetch_add(1, Ordering::SeqCst);
-    let (mut sink, mut stream) = socket.split();
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outbound>();
-    let mut writer = tokio::spawn(async move {
-        while let Some(o) = out_rx.recv().await {
-            match o {
-                Outbound::Frame(f) => {
-                    let text = match serde_json::to_string(&f) {
-                        Ok(t) => t,
-                        Err(_) => continue,
-                    };
-                    if sink.send(WsMessage::Text(text.into())).await.is_err() {
-                        break;
-                    }
-                }
-                Outbound::Close => {
-                    let _ = sink.send(WsMessage::Close(None)).await;
-                    break;
-                }
-            }
-        }
-        let _ = sink.close().await;
-    });
+    let (sink, mut stream) = socket.split();
+    let (out, inlet) = bus::outlet(state.cfg.outbound_limit);
+    let mut writer = tokio::spawn(write_loop(sink, inlet));
     let mut session: Option<Session> = None;
     let mut shutdown = state.shutdown.clone();
     let idle = state.cfg.idle_timeout;
+    let mut inflight: FuturesOrdered<BoxFuture<'static, ServerFrame>> = FuturesOrdered::new();
     loop {
         let expiry = session.as_ref().map(|s| s.expires_at);
         let sig_expired = async {
             match expiry {
                 Some(at) => {
-                    let secs = at.saturating_sub(crate::config::now_secs() as i64).max(0) as u64;
+                    let secs = at.saturating_sub(now_secs() as i64).max(0) as u64;
                     tokio::time::sleep(std::time::Duration::from_secs(secs)).await
                 }
                 None => std::future::pending::<()>().await,
             }
         };
         tokio::select! {
-            next = tokio::time::timeout(idle, stream.next()) => {
+            next = tokio::time::timeout(idle, stream.next()), if inflight.len() < MAX_IN_FLIGHT => {
                 let msg = match next {
                     Err(_) => { tracing::debug!(conn_id, "idle timeout; dropping connection"); break; }
                     Ok(None) | Ok(Some(Err(_))) => break,
@@ -73,28 +117,39 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
                 };
                 match msg {
                     WsMessage::Text(t) => {
-                        let reply = handle_text(&state, &mut session, conn_id, &out_tx, t.as_str()).await;
-                        if out_tx.send(Outbound::Frame(reply)).is_err() { break; }
+                        match read_request(&state, &mut session, conn_id, &out, t.as_str()).await {
+                            Answer::Now(frame) if inflight.is_empty() => {
+                                if !out.send_frame(&frame) { break; }
+                            }
+                            Answer::Now(frame) => inflight.push_back(Box::pin(std::future::ready(frame))),
+                            Answer::OutOfOrder(frame) => {
+                                if !out.send_frame(&frame) { break; }
+                            }
+                            Answer::Later(fut) => inflight.push_back(fut),
+                        }
                     }
                     WsMessage::Binary(_) => {
                         let reply = ServerFrame::Response { id: 0, code: codes::ERR_SVR_COMM_REQ_JSON_PARSE_FAILED, desc: "binary frames are not supported".into(), data: Value::Null };
-                        let _ = out_tx.send(Outbound::Frame(reply));
+                        out.send_frame(&reply);
                     }
                     WsMessage::Ping(_) | WsMessage::Pong(_) => {}
                     WsMessage::Close(_) => break,
                 }
             }
+            Some(frame) = inflight.next(), if !inflight.is_empty() => {
+                if !out.send_frame(&frame) { break; }
+            }
             _ = sig_expired => {
-                let _ = out_tx.send(Outbound::Frame(ServerFrame::SigExpired));
-                let _ = out_tx.send(Outbound::Close);
+                out.send_frame(&ServerFrame::SigExpired);
+                out.close();
                 break;
             }
             _ = async { let _ = shutdown.wait_for(|v| *v).await; } => {
-                let _ = out_tx.send(Outbound::Close);
+                out.close();
                 break;
             }
             _ = &mut writer => {
-                // Kicked or closed by the hub: the writer has already said goodbye.
+                // Kicked, closed by the hub, or cut for not reading.
                 break;
             }
         }
@@ -102,39 +157,59 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
     if let Some(s) = session.take() {
         state.hub.unregister(&s.user_id, conn_id);
     }
-    drop(out_tx);
+    drop(inflight);
+    close_writer(out, writer).await;
+}
+
+async fn close_writer(out: Outlet, mut writer: tokio::task::JoinHandle<()>) {
     if !writer.is_finished() {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut writer).await;
+        out.close();
+        drop(out);
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut writer).await.is_err() {
+            writer.abort();
+        }
     }
 }
 
-async fn handle_text(
+/// How a request is answered.
+enum Answer {
+    /// Now, in request order.
+    Now(ServerFrame),
+    /// Now, ahead of answers still waiting (a ping).
+    OutOfOrder(ServerFrame),
+    /// When the future ends, in request order.
+    Later(BoxFuture<'static, ServerFrame>),
+}
+
+async fn read_request(
     state: &Arc<State>,
     session: &mut Option<Session>,
     conn_id: u64,
-    out_tx: &mpsc::UnboundedSender<Outbound>,
+    out: &Outlet,
     text: &str,
-) -> ServerFrame {
+) -> Answer {
     let frame: ClientFrame = match serde_json::from_str(text) {
         Ok(f) => f,
         Err(e) => {
             // Answer with the id if there is one, so the client's request does not hang.
             let id =
                 serde_json::from_str::<Value>(text).ok().and_then(|v| v.get("id").and_then(Value::as_u64)).unwrap_or(0);
-            return ServerFrame::Response {
+            return Answer::Now(ServerFrame::Response {
                 id,
                 code: codes::ERR_SVR_COMM_REQ_JSON_PARSE_FAILED,
                 desc: format!("invalid request: {e}"),
                 data: Value::Null,
-            };
+            });
         }
     };
     let id = frame.id;
-    match dispatch::handle(state, session, conn_id, out_tx, frame.req).await {
-        Ok(data) => ServerFrame::Response { id, code: 0, desc: String::new(), data },
-        Err(err) => {
-            let (code, desc) = err.wire();
-            ServerFrame::Response { id, code, desc, data: Value::Null }
-        }
+    if matches!(frame.req, Request::Ping) {
+        return Answer::OutOfOrder(response(id, Ok(json!({"server_time": now_secs()}))));
+    }
+    // Boxed: the handlers' state lives on the heap only while a request runs, so an idle
+    // connection's task stays small.
+    match Box::pin(dispatch::handle(state, session, conn_id, out, frame.req)).await {
+        Reply::Now(r) => Answer::Now(response(id, r)),
+        Reply::Later(fut) => Answer::Later(Box::pin(async move { response(id, fut.await) })),
     }
 }

@@ -4,17 +4,15 @@
 //!
 //! Passwords are hashed with Argon2id (PHC strings, random salt) on a blocking thread; they are
 //! never stored or logged in clear. Failed sign-ins are throttled per user id (70050).
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use confab_protocol::codes;
-use confab_protocol::wire::{is_valid_user_id, AccountResult, LoginResult};
-use tokio::sync::mpsc;
-
-use crate::bus::{Outbound, SessionEntry};
+use crate::bus::{Outlet, SessionEntry};
 use crate::config::now_secs;
 use crate::context::State;
 use crate::error::{refused, Result};
 use crate::usersig;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use confab_protocol::codes;
+use confab_protocol::wire::{is_valid_user_id, AccountResult, LoginResult};
 
 /// UserSigs handed out for password sign-ins are valid for 7 days.
 pub const PASSWORD_SIG_TTL: i64 = 7 * 24 * 3600;
@@ -34,11 +32,7 @@ pub struct LoginRequest<'a> {
 /// A UserSig login on a connection: check the UserSig, take the (user, platform) device slot
 /// (displacing another instance unless this is a resume), register the connection for pushes.
 /// Returns what the client is told and when the UserSig expires.
-pub async fn login(
-    state: &State,
-    r: LoginRequest<'_>,
-    out_tx: &mpsc::UnboundedSender<Outbound>,
-) -> Result<(LoginResult, i64)> {
+pub async fn login(state: &State, r: LoginRequest<'_>, out: &Outlet) -> Result<(LoginResult, i64)> {
     if !is_valid_user_id(r.user_id) {
         return Err(refused(codes::ERR_SDK_COMM_INVALID_IDENTIFIER, "invalid user id"));
     }
@@ -56,6 +50,7 @@ pub async fn login(
         .map_err(|err| refused(err.code(), err.to_string()))?;
     let (user, inst, hub) = (r.user_id.to_string(), r.instance_id.to_string(), state.hub.clone());
     let (platform, resume, conn_id) = (r.platform, r.resume, r.conn_id);
+    let entry = SessionEntry { conn_id, platform, instance_id: r.instance_id.to_string(), out: out.clone() };
     let outcome = state
         .store
         .write(move |tx| {
@@ -79,16 +74,23 @@ pub async fn login(
                     }
                 }
                 tx.set_device_slot(&user, platform, &inst).await?;
-                Ok(Ok(tx.latest_inbox_seq(&user).await?))
+                // The connection goes online, subscribed to the groups whose messages it
+                // receives, in commit order with every membership change (read in this same
+                // serialised job), so no change can slip between the two.
+                let groups = tx.receiving_groups(&user).await?;
+                let latest = tx.latest_inbox_seq(&user).await?;
+                tx.after_commit(move || {
+                    hub.register(&user, entry);
+                    for g in groups {
+                        hub.subscribe(&user, &g);
+                    }
+                });
+                Ok(Ok(latest))
             })
         })
         .await?;
     let latest_seq = outcome
         .map_err(|code| refused(code, "this account was signed in on another device; log in again to take over"))?;
-    state.hub.register(
-        r.user_id,
-        SessionEntry { conn_id, platform, instance_id: r.instance_id.to_string(), tx: out_tx.clone() },
-    );
     tracing::info!(conn_id, "session logged in");
     let result = LoginResult { server_time: now_secs(), latest_seq, revoke_window: state.cfg.revoke_window.as_secs() };
     Ok((result, verified.expires_at))

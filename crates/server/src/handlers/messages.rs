@@ -1,35 +1,45 @@
 //! Messages: send, sync (inbox replay), roaming history, read reports, revoke, roaming deletes.
-use confab_protocol::enums::{conv_type, member_role, msg_status, recv_msg_opt};
-use confab_protocol::wire::{Event, Push, SyncResult};
+use confab_protocol::enums::{conv_type, group_type, member_role, msg_status, recv_msg_opt};
+use confab_protocol::wire::{Event, GroupCursor, Push, ServerFrame, SyncResult};
 use confab_protocol::{codes, Message, MessageReceipt, MsgLocator};
 use rand::Rng;
 
-use crate::access::{check_media_elems, conversation, send_gate};
+use crate::access::{check_media_elems, conversation, conversation_key, send_gate};
 use crate::config::now_secs;
 use crate::context::State;
 use crate::error::{corrupt, refused, Result};
-use crate::rules::messages::{check_client_message, filter_words, new_unique_id, HISTORY_MAX, SYNC_PAGE};
-use crate::store::{render_for, HistoryQuery, NewMessage, Revoker, StoredEvent};
+use crate::rules::messages::{check_client_message, cut_page, filter_words, new_unique_id, HISTORY_MAX, SYNC_PAGE};
+use crate::store::{render_for, Append, HistoryQuery, Revoker, StoredEvent};
 
-/// A message sent by `me` into a conversation. Answers the stored message as `me` sees it.
-pub async fn send(state: &State, me: &str, ct: u32, conv_id: &str, msg: Message) -> Result<Message> {
+/// What happens to a message being sent.
+pub enum Sending {
+    /// Delivered to whoever is online, not stored (online-only messages, AVChatRoom): the
+    /// answer is ready.
+    Done(Message),
+    /// To be stored: queue it with `Store::submit_append`; the answer comes after the commit.
+    Store(Append),
+}
+
+/// Check a message `me` sends into a conversation and make it what the server stores: every
+/// rule of sending is applied here (nothing the client says about itself is trusted). Reads
+/// only cached rows in the common case.
+pub async fn prepare(state: &State, me: &str, ct: u32, conv_id: &str, msg: Message) -> Result<Sending> {
     check_client_message(&msg)?;
-    let (conv_key, mut recipients) = conversation(state, me, ct, conv_id).await?;
-    let media_ids = check_media_elems(state, me, &msg.message_elem_array).await?;
-    if ct == conv_type::C2C && conv_id != me {
+    let conv_key = conversation_key(state, me, ct, conv_id).await?;
+    let media = check_media_elems(state, me, &msg.message_elem_array).await?;
+    let mut inbox = Vec::new();
+    if ct == conv_type::C2C {
+        inbox.push(me.to_string());
         // A peer who chose "do not receive" from me is not delivered to (the message is still
         // stored for my own history).
-        let opt = state.store.read().await?.c2c_recv_opt(conv_id, me).await?;
-        if opt == Some(i64::from(recv_msg_opt::NOT_RECEIVE)) {
-            recipients.retain(|r| r != conv_id);
+        if conv_id != me && state.store.c2c_recv_opt(conv_id, me).await? != Some(i64::from(recv_msg_opt::NOT_RECEIVE)) {
+            inbox.push(conv_id.to_string());
         }
     }
-    // Group rules of sending: mutes, receive options, and AVChatRoom's online-only delivery.
+    // Group rules of sending: mutes, and AVChatRoom's online-only delivery.
     let mut online_only = false;
     if ct == conv_type::GROUP {
-        let gate = send_gate(state, conv_id, me).await?;
-        recipients = gate.recipients;
-        online_only = gate.online_only;
+        online_only = send_gate(state, conv_id, me).await?.online_only;
         // The group's rate: lower priorities are refused first. A retry of a message already
         // committed is answered with what was stored, whatever the rate.
         if !state.group_throttle.admit(conv_id, msg.message_priority)
@@ -41,7 +51,7 @@ pub async fn send(state: &State, me: &str, ct: u32, conv_id: &str, msg: Message)
             ));
         }
     }
-    let profile = state.store.read().await?.profile(me).await?;
+    let profile = state.store.profile(me).await?;
     let now = now_secs();
     let mut stored = Message {
         message_elem_array: msg.message_elem_array,
@@ -71,54 +81,60 @@ pub async fn send(state: &State, me: &str, ct: u32, conv_id: &str, msg: Message)
     if stored.message_is_online_msg || online_only {
         // Online-only: not stored, not sequenced, delivered to whoever is online now (its media
         // still becomes fetchable by the conversation's participants).
-        if !media_ids.is_empty() {
+        if !media.is_empty() {
             let key = conv_key.clone();
-            state.store.write(move |tx| Box::pin(async move { tx.add_media_refs(&media_ids, ct, &key).await })).await?;
+            state.store.write(move |tx| Box::pin(async move { tx.add_media_refs(&media, ct, &key).await })).await?;
         }
-        for r in &recipients {
+        let frame = |viewer: &str| {
             let mut m = stored.clone();
-            render_for(&mut m, r);
-            state.hub.push(r, Push { seq: 0, event: Event::NewMsg { msg: m } });
+            render_for(&mut m, viewer);
+            serde_json::to_string(&ServerFrame::Push(Push { seq: 0, event: Event::NewMsg { msg: m } }))
+                .map(axum::extract::ws::Utf8Bytes::from)
+                .map_err(corrupt)
+        };
+        if ct == conv_type::GROUP {
+            // Everyone but the sender sees the same bytes.
+            state.hub.push_group(conv_id, &frame("")?, me, &frame(me)?);
+        } else {
+            for r in &inbox {
+                state.hub.push_text(r, &frame(r)?);
+            }
         }
         render_for(&mut stored, me);
-        return Ok(stored);
+        return Ok(Sending::Done(stored));
     }
-    let me_s = me.to_string();
-    state
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                if let Some(row) = tx.message_by_msg_id(&stored.message_msg_id).await? {
-                    if row.sender != me_s {
-                        return Err(refused(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "message id already in use"));
-                    }
-                    // A retry of a message already committed: answer with what was stored.
-                    return row.render(&me_s);
-                }
-                let id = tx.insert_message(NewMessage { conv_type: ct, conv_key: &conv_key, msg: &mut stored }).await?;
-                tx.add_media_refs(&media_ids, ct, &conv_key).await?;
-                for r in &recipients {
-                    let mut m = stored.clone();
-                    render_for(&mut m, r);
-                    tx.append_inbox(r, &StoredEvent::Msg { id }, Event::NewMsg { msg: m }).await?;
-                }
-                let mut mine = stored.clone();
-                render_for(&mut mine, &me_s);
-                if changed {
-                    tx.append_inbox(&me_s, &StoredEvent::Updated { id }, Event::MsgUpdated { msg: mine.clone() })
-                        .await?;
-                }
-                Ok(mine)
-            })
-        })
-        .await
+    Ok(Sending::Store(Append {
+        conv_type: ct,
+        conv_key,
+        msg: stored,
+        inbox,
+        group_fanout: ct == conv_type::GROUP,
+        media,
+        updated_for_sender: changed,
+    }))
 }
 
-/// The inbox of `me` after `after`, one page.
+/// Where each of my groups' history stands (for catching up after being away).
+pub async fn group_cursors(state: &State, me: &str) -> Result<Vec<GroupCursor>> {
+    let rows = state.store.read().await?.group_cursors(me).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| GroupCursor {
+            // A ChatRoom member may read what was said before they came.
+            visible_after: if r.group_type as u32 == group_type::CHAT_ROOM { 0 } else { r.join_seq as u64 },
+            group_id: r.group_id,
+            group_type: r.group_type as u32,
+            msg_flag: r.msg_flag as u32,
+            latest_seq: r.latest.unwrap_or(0) as u64,
+        })
+        .collect())
+}
+
+/// The inbox of `me` after `after`, one page (cut by count and by bytes).
 pub async fn sync(state: &State, me: &str, after: u64) -> Result<SyncResult> {
     let mut db = state.store.read().await?;
     let entries = db.inbox_page(me, after, SYNC_PAGE + 1).await?;
-    let more = entries.len() as i64 > SYNC_PAGE;
+    let mut more = entries.len() as i64 > SYNC_PAGE;
     let mut events = Vec::with_capacity(entries.len());
     for (seq, stored) in entries.into_iter().take(SYNC_PAGE as usize) {
         let event = match stored {
@@ -129,6 +145,7 @@ pub async fn sync(state: &State, me: &str, after: u64) -> Result<SyncResult> {
         };
         events.push(Push { seq, event });
     }
+    more |= cut_page(&mut events);
     Ok(SyncResult { events, more })
 }
 
@@ -143,7 +160,7 @@ pub struct HistoryPage<'a> {
 }
 
 pub async fn history(state: &State, me: &str, p: HistoryPage<'_>) -> Result<Vec<Message>> {
-    let (conv_key, _) = conversation(state, me, p.conv_type, p.conv_id).await?;
+    let conv_key = conversation_key(state, me, p.conv_type, p.conv_id).await?;
     let q = HistoryQuery {
         viewer: me,
         conv_type: p.conv_type,
@@ -154,12 +171,16 @@ pub async fn history(state: &State, me: &str, p: HistoryPage<'_>) -> Result<Vec<
         count: p.count.clamp(1, HISTORY_MAX) as i64,
     };
     let rows = state.store.read().await?.history(&q).await?;
-    rows.iter().map(|r| r.render(me)).collect()
+    let mut msgs = rows.iter().map(|r| r.render(me)).collect::<Result<Vec<_>>>()?;
+    // A page never outgrows a frame: fewer messages come back, the client asks again from the
+    // last one it got.
+    cut_page(&mut msgs);
+    Ok(msgs)
 }
 
 /// `me` read a conversation up to `time`; a C2C peer gets a receipt.
 pub async fn report_read(state: &State, me: &str, ct: u32, conv_id: &str, time: u64) -> Result<()> {
-    let _ = conversation(state, me, ct, conv_id).await?;
+    conversation_key(state, me, ct, conv_id).await?;
     let time = time.min(now_secs() + 60);
     let (me_s, peer) = (me.to_string(), conv_id.to_string());
     state
@@ -266,7 +287,7 @@ pub async fn delete(state: &State, me: &str, ct: u32, conv_id: &str, msg_ids: Ve
     if msg_ids.is_empty() || msg_ids.len() > 30 {
         return Err(refused(codes::ERR_INVALID_PARAMETERS, "delete 1 to 30 messages at a time"));
     }
-    let (conv_key, _) = conversation(state, me, ct, conv_id).await?;
+    let conv_key = conversation_key(state, me, ct, conv_id).await?;
     let me = me.to_string();
     state
         .store
@@ -283,7 +304,7 @@ pub async fn delete(state: &State, me: &str, ct: u32, conv_id: &str, msg_ids: Ve
 
 /// Clear a conversation's roaming history for `me`.
 pub async fn clear_history(state: &State, me: &str, ct: u32, conv_id: &str) -> Result<()> {
-    let (conv_key, _) = conversation(state, me, ct, conv_id).await?;
+    let conv_key = conversation_key(state, me, ct, conv_id).await?;
     let me = me.to_string();
     state.store.write(move |tx| Box::pin(async move { tx.clear_history(&me, ct, &conv_key).await })).await
 }

@@ -6,7 +6,8 @@ use rand::Rng;
 
 use crate::error::{refused, Result};
 
-/// Largest serialized element array the server stores (the SDK enforces 8 KB of content, 8001).
+/// TIM's limit on a message's content, cloud custom data included (the SDK enforces 8 KB of
+/// content itself, 8001).
 pub const MAX_BODY_BYTES: usize = 12 * 1024;
 /// Largest stored element array, merged records included.
 pub const MAX_STORED_BYTES: usize = 512 * 1024;
@@ -14,6 +15,24 @@ pub const MAX_STORED_BYTES: usize = 512 * 1024;
 pub const HISTORY_MAX: u32 = 100;
 /// Inbox events per sync page.
 pub const SYNC_PAGE: i64 = 200;
+/// Bytes of events or messages one page may carry: a page is cut before it passes this (but
+/// holds at least one item), so every answer stays under the frame limit (1 MiB) whatever the
+/// messages weigh. The largest single message (merged records included) is well below it.
+pub const PAGE_BYTES: usize = 768 * 1024;
+
+/// Keep items from the front while their serialized sizes stay within [`PAGE_BYTES`] (at least
+/// one); whether any were cut.
+pub fn cut_page<T: serde::Serialize>(items: &mut Vec<T>) -> bool {
+    let mut total = 0usize;
+    for (i, it) in items.iter().enumerate() {
+        total += serde_json::to_vec(it).map(|v| v.len() + 1).unwrap_or(usize::MAX / 2);
+        if total > PAGE_BYTES && i > 0 {
+            items.truncate(i);
+            return true;
+        }
+    }
+    false
+}
 
 /// Refuse what a client may not send: no elements, element types only the server creates,
 /// unknown types, a malformed message id, a body over the limits.
@@ -38,11 +57,12 @@ pub fn check_client_message(msg: &Message) -> Result<()> {
     if !is_valid_msg_id(&msg.message_msg_id) {
         return Err(refused(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "invalid message id"));
     }
-    // The TIM body limit counts content; merged records ride outside it but the whole stored
-    // message is capped too.
+    // TIM's 12 KB counts the message's content, its cloud custom data included; merged records
+    // ride outside it, but the whole stored message is capped too.
     let body_len = serde_json::to_vec(&msg.message_elem_array).map(|v| v.len()).unwrap_or(usize::MAX);
-    if confab_protocol::message::content_bytes(&msg.message_elem_array) > MAX_BODY_BYTES || body_len > MAX_STORED_BYTES
-    {
+    let content = confab_protocol::message::content_bytes(&msg.message_elem_array)
+        .saturating_add(msg.message_cloud_custom_str.len());
+    if content > MAX_BODY_BYTES || body_len > MAX_STORED_BYTES {
         return Err(refused(codes::ERR_SVR_COMM_BODY_SIZE_LIMIT, "message body is too large"));
     }
     Ok(())

@@ -1,4 +1,5 @@
 //! Per-user conversation state: read marks, C2C receive options, pinned conversations.
+use super::cache::Invalidate;
 use super::{sql, Conn, Tx};
 use crate::error::Result;
 
@@ -39,6 +40,7 @@ impl Tx {
     }
 
     pub async fn set_c2c_recv_opt(&mut self, user: &str, peer: &str, opt: u32) -> Result<()> {
+        self.invalidations.push(Invalidate::C2cOpt(user.to_string(), peer.to_string()));
         sql!(exec self,
             "INSERT INTO c2c_recv_opts (user_id, peer, opt) VALUES ($1, $2, $3)
              ON CONFLICT (user_id, peer) DO UPDATE SET opt = excluded.opt",

@@ -1,8 +1,8 @@
 //! Groups and their members.
-use confab_protocol::enums::group_member_info_flag as info_flag;
+use confab_protocol::enums::{group_member_info_flag as info_flag, recv_msg_opt};
 use confab_protocol::group::{GroupInfoCustomString, GroupMemberInfo, GroupMemberInfoCustomString};
 
-use super::{sql, Conn, Tx};
+use super::{sql, Conn, Effect, Tx};
 use crate::config::now_secs;
 use crate::error::{corrupt, Result};
 
@@ -166,6 +166,16 @@ pub struct JoinedGroupRow {
     pub read_time: i64,
 }
 
+/// Where one of my groups' history stands (`Request::GroupCursors`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GroupCursorRow {
+    pub group_id: String,
+    pub group_type: i64,
+    pub msg_flag: i64,
+    pub join_seq: i64,
+    pub latest: Option<i64>,
+}
+
 /// A group being created.
 pub struct NewGroup<'a> {
     pub id: &'a str,
@@ -217,13 +227,6 @@ impl Conn {
             gid, role as i64)?)
     }
 
-    /// Members whose receive option is not `skip_flag`, plus `always`.
-    pub async fn members_receiving(&mut self, gid: &str, skip_flag: u32, always: &str) -> Result<Vec<String>> {
-        Ok(sql!(scalar_all String; self,
-            "SELECT user_id FROM group_members WHERE group_id = $1 AND (msg_flag != $2 OR user_id = $3)",
-            gid, skip_flag as i64, always)?)
-    }
-
     /// A page of members with the given roles: highest role first, then by join time.
     pub async fn members_page(&mut self, gid: &str, roles: &[u32], limit: i64, offset: i64) -> Result<Vec<MemberRow>> {
         // Three role slots, padded with the first role (a role list holds 1 to 3 roles).
@@ -234,6 +237,23 @@ impl Conn {
         );
         let rows = sql!(all RawMember; self, &q, gid, r(0), r(1), r(2), limit, offset)?;
         rows.into_iter().map(RawMember::into_row).collect()
+    }
+
+    /// Every group `me` is in: its type, my receive option, where my view starts, its newest seq.
+    pub async fn group_cursors(&mut self, me: &str) -> Result<Vec<GroupCursorRow>> {
+        Ok(sql!(all GroupCursorRow; self,
+            "SELECT m.group_id, g.group_type, m.msg_flag, m.join_seq,
+                    (SELECT MAX(seq) FROM messages WHERE conv_type = 2 AND conv_key = m.group_id) AS latest
+             FROM group_members m JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = $1
+             ORDER BY m.group_id",
+            me)?)
+    }
+
+    /// The groups whose messages `me` receives (for subscriptions at login).
+    pub async fn receiving_groups(&mut self, me: &str) -> Result<Vec<String>> {
+        Ok(sql!(scalar_all String; self,
+            "SELECT group_id FROM group_members WHERE user_id = $1 AND msg_flag != $2",
+            me, recv_msg_opt::NOT_RECEIVE as i64)?)
     }
 
     /// The groups `me` is in, with each group's newest seq and my read mark.
@@ -279,15 +299,19 @@ impl Tx {
         Ok(())
     }
 
+    /// Add a member; their view of the group's history starts after its newest seq now.
     pub async fn insert_member(&mut self, gid: &str, user: &str, role: u32, now: u64) -> Result<()> {
+        let join_seq = self.current_conv_seq(2, gid).await?;
         sql!(exec self,
-            "INSERT INTO group_members (group_id, user_id, role, join_time) VALUES ($1, $2, $3, $4)",
-            gid, user, role as i64, now as i64)?;
+            "INSERT INTO group_members (group_id, user_id, role, join_time, join_seq) VALUES ($1, $2, $3, $4, $5)",
+            gid, user, role as i64, now as i64, join_seq as i64)?;
+        self.effects.push(Effect::Membership { gid: gid.to_string(), user: user.to_string(), receiving: true });
         Ok(())
     }
 
     pub async fn remove_member(&mut self, gid: &str, user: &str) -> Result<()> {
         sql!(exec self, "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", gid, user)?;
+        self.effects.push(Effect::Membership { gid: gid.to_string(), user: user.to_string(), receiving: false });
         Ok(())
     }
 
@@ -296,6 +320,7 @@ impl Tx {
         sql!(exec self, "DELETE FROM group_members WHERE group_id = $1", gid)?;
         sql!(exec self, "DELETE FROM group_pendency WHERE group_id = $1", gid)?;
         sql!(exec self, "DELETE FROM groups WHERE group_id = $1", gid)?;
+        self.effects.push(Effect::GroupGone { gid: gid.to_string() });
         Ok(())
     }
 
@@ -335,6 +360,8 @@ impl Tx {
     pub async fn set_member_msg_flag(&mut self, gid: &str, user: &str, flag: u32) -> Result<()> {
         sql!(exec self, "UPDATE group_members SET msg_flag = $1 WHERE group_id = $2 AND user_id = $3",
             flag as i64, gid, user)?;
+        let receiving = flag != recv_msg_opt::NOT_RECEIVE;
+        self.effects.push(Effect::Membership { gid: gid.to_string(), user: user.to_string(), receiving });
         Ok(())
     }
 
@@ -345,6 +372,8 @@ impl Tx {
             "UPDATE group_members SET msg_flag = $1, role = $2, shutup_until = $3, name_card = $4, custom_info = $5
              WHERE group_id = $6 AND user_id = $7",
             m.msg_flag as i64, m.role as i64, m.shutup_until as i64, &m.name_card, custom, gid, &m.user_id)?;
+        let receiving = m.msg_flag != recv_msg_opt::NOT_RECEIVE;
+        self.effects.push(Effect::Membership { gid: gid.to_string(), user: m.user_id.clone(), receiving });
         Ok(())
     }
 }

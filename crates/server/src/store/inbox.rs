@@ -5,7 +5,7 @@ use confab_protocol::wire::{Event, Push};
 use confab_protocol::{MessageReceipt, MsgLocator};
 use serde::{Deserialize, Serialize};
 
-use super::{sql, Conn, Tx};
+use super::{sql, Conn, Effect, Tx};
 use crate::error::{corrupt, Result};
 
 /// What is kept in the inbox for one user.
@@ -41,18 +41,24 @@ impl Conn {
 }
 
 impl Tx {
-    /// Append an event to a user's inbox with the next seq of that inbox, and queue its live
-    /// push (sent after commit). The seq is allocated under the inbox's lock (see the module
-    /// doc of `store`).
-    pub async fn append_inbox(&mut self, user: &str, stored: &StoredEvent, live: Event) -> Result<u64> {
+    /// The next seq of `user`'s inbox, under the inbox's lock (see the module doc of `store`).
+    pub(super) async fn next_inbox_seq(&mut self, user: &str) -> Result<u64> {
         let next = match self.seqs.inbox.get(user) {
             Some(s) => s + 1,
             None => self.conn.latest_inbox_seq(user).await? + 1,
         };
+        self.seqs.inbox.insert(user.to_string(), next);
+        Ok(next)
+    }
+
+    /// Append an event to a user's inbox with the next seq of that inbox, and queue its live
+    /// push (sent after commit). The seq is allocated under the inbox's lock (see the module
+    /// doc of `store`).
+    pub async fn append_inbox(&mut self, user: &str, stored: &StoredEvent, live: Event) -> Result<u64> {
+        let next = self.next_inbox_seq(user).await?;
         let json = serde_json::to_string(stored).map_err(corrupt)?;
         sql!(exec self, "INSERT INTO inbox (user_id, seq, event) VALUES ($1, $2, $3)", user, next as i64, json)?;
-        self.seqs.inbox.insert(user.to_string(), next);
-        self.pushes.push((user.to_string(), Push { seq: next, event: live }));
+        self.effects.push(Effect::Push { user: user.to_string(), push: Push { seq: next, event: live } });
         Ok(next)
     }
 }

@@ -40,6 +40,32 @@ impl From<RawMsg> for MsgRow {
 }
 
 const MSG_COLUMNS: &str = "sender, body, revoked, revoker, revoker_nick, revoker_face";
+pub(super) const MSG_COLUMNS_WITH_ID: &str = "msg_id, sender, body, revoked, revoker, revoker_nick, revoker_face";
+
+/// A message row with its message id (finding retries of a batch).
+#[derive(sqlx::FromRow)]
+pub(super) struct RawMsgWithId {
+    pub msg_id: String,
+    sender: String,
+    body: String,
+    revoked: i64,
+    revoker: String,
+    revoker_nick: String,
+    revoker_face: String,
+}
+
+impl RawMsgWithId {
+    pub fn into_row(self) -> MsgRow {
+        MsgRow::from(RawMsg {
+            sender: self.sender,
+            body: self.body,
+            revoked: self.revoked,
+            revoker: self.revoker,
+            revoker_nick: self.revoker_nick,
+            revoker_face: self.revoker_face,
+        })
+    }
+}
 
 /// Who revoked a message: `messages.revoker` / `revoker_nick` / `revoker_face` (0009).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -119,11 +145,6 @@ pub struct RevokeTarget {
 }
 
 impl Conn {
-    pub async fn message_by_msg_id(&mut self, msg_id: &str) -> Result<Option<MsgRow>> {
-        let q = format!("SELECT {MSG_COLUMNS} FROM messages WHERE msg_id = $1");
-        Ok(sql!(opt RawMsg; self, &q, msg_id)?.map(MsgRow::from))
-    }
-
     pub async fn message_exists(&mut self, msg_id: &str) -> Result<bool> {
         Ok(sql!(scalar_opt i64; self, "SELECT 1 FROM messages WHERE msg_id = $1", msg_id)?.is_some())
     }
@@ -141,7 +162,8 @@ impl Conn {
     }
 
     /// Roaming history: what this user deleted or cleared never comes back, nor what came
-    /// before a re-used group id's fresh start.
+    /// before a re-used group id's fresh start, nor (in every group type but ChatRoom, whose
+    /// members may read what was said before they came) what came before the user joined.
     pub async fn history(&mut self, h: &HistoryQuery<'_>) -> Result<Vec<MsgRow>> {
         let (cmp, order) = match (h.forward, h.include_anchor) {
             (true, false) => (">", "ASC"),
@@ -156,6 +178,8 @@ impl Conn {
                AND seq > COALESCE((SELECT up_to_seq FROM cleared_history
                                    WHERE user_id = $4 AND conv_type = $1 AND conv_key = $2), 0)
                AND seq > COALESCE((SELECT history_floor FROM groups WHERE $1 = 2 AND group_id = $2), 0)
+               AND seq > COALESCE((SELECT m.join_seq FROM group_members m JOIN groups g ON g.group_id = m.group_id
+                                   WHERE $1 = 2 AND m.group_id = $2 AND m.user_id = $4 AND g.group_type != 2), 0)
              ORDER BY seq {order} LIMIT $5"
         );
         let rows = sql!(all RawMsg; self, &q, h.conv_type as i64, h.conv_key, anchor, h.viewer, h.count)?;
@@ -194,6 +218,14 @@ impl Conn {
 }
 
 impl Tx {
+    /// The newest seq of a conversation now (0 when it has none), as this transaction sees it.
+    pub async fn current_conv_seq(&mut self, ct: u32, conv_key: &str) -> Result<u64> {
+        match self.seqs.conv.get(&(ct, conv_key.to_string())) {
+            Some(s) => Ok(*s),
+            None => self.conn.latest_conv_seq(ct, conv_key).await,
+        }
+    }
+
     /// Next message seq of a conversation (consecutive from 1), under the conversation's lock.
     pub async fn next_conv_seq(&mut self, ct: u32, conv_key: &str) -> Result<u64> {
         let key = (ct, conv_key.to_string());
@@ -215,6 +247,14 @@ impl Tx {
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             &m.msg.message_msg_id, m.conv_type as i64, m.conv_key, m.msg.message_seq as i64,
             &m.msg.message_sender, m.msg.message_server_time as i64, body)?;
+        Ok(id)
+    }
+
+    /// Store a group message (tips included) once, with the group's next seq, and fan it out to
+    /// the group's subscribed members after commit (read diffusion: no inbox rows).
+    pub async fn insert_group_msg(&mut self, gid: &str, msg: &mut Message) -> Result<i64> {
+        let id = self.insert_message(NewMessage { conv_type: conv_type::GROUP, conv_key: gid, msg }).await?;
+        self.effects.push(super::Effect::GroupMsg { gid: gid.to_string(), msg: msg.clone() });
         Ok(id)
     }
 

@@ -11,7 +11,7 @@
 //!   concern (`users`, `devices`, `messages`, `inbox`, `conversations`, `groups`, `pendency`,
 //!   `media`).
 //! - [`Tx`]: a [`Conn`] inside a write transaction plus the write operations, the sequence
-//!   allocators and the pushes to send after commit.
+//!   allocators and the [`Effect`]s to carry out after commit.
 //!
 //! ## Serialisation contract
 //! Rules that must see current data ("is this user still a member", "has this join request
@@ -26,6 +26,8 @@
 //! SQL is written once in a portable subset: `$n` placeholders (SQLite accepts them too),
 //! `ON CONFLICT … DO NOTHING / DO UPDATE` instead of `INSERT OR IGNORE`, `RETURNING` instead
 //! of `last_insert_rowid()`, no `rowid`, integers as `BIGINT`-compatible `i64`.
+mod append;
+mod cache;
 mod conversations;
 mod devices;
 mod groups;
@@ -46,6 +48,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 
+pub use append::Append;
 pub use groups::{GroupRow, NewGroup};
 pub use inbox::StoredEvent;
 pub use messages::{render_for, HistoryQuery, NewMessage, Revoker};
@@ -56,8 +59,23 @@ use crate::error::{Result, StoreError};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Where pushes queued by committed jobs go (the connection registry), in commit order.
-pub type Deliver = Arc<dyn Fn(Vec<(String, Push)>) + Send + Sync>;
+/// What a committed job asks to happen next, carried out in commit order by the [`Deliver`]
+/// callback (wired to the bus in `app.rs`): the store reports what changed, it never delivers.
+pub enum Effect {
+    /// A push for one user (an inbox event with its seq, or an online-only event with seq 0).
+    Push { user: String, push: Push },
+    /// A group message stored once (read diffusion): to every subscribed member, serialized once.
+    GroupMsg { gid: String, msg: confab_protocol::Message },
+    /// `user`'s membership of `gid` changed: whether they now receive its messages.
+    Membership { gid: String, user: String, receiving: bool },
+    /// A group ended.
+    GroupGone { gid: String },
+    /// Anything else that must happen after this commit and before the next one's effects.
+    Run(Box<dyn FnOnce() + Send>),
+}
+
+/// Where the effects of committed jobs go, in commit order.
+pub type Deliver = Arc<dyn Fn(Vec<Effect>) + Send + Sync>;
 
 /// A connection to the database: a read connection from the pool, or the writer's own.
 pub struct Conn {
@@ -113,7 +131,9 @@ pub(crate) use sql;
 pub struct Tx {
     conn: Conn,
     seqs: writer::SeqCache,
-    pushes: Vec<(String, Push)>,
+    effects: Vec<Effect>,
+    caches: Arc<cache::Caches>,
+    invalidations: Vec<cache::Invalidate>,
 }
 
 impl std::ops::Deref for Tx {
@@ -132,7 +152,12 @@ impl std::ops::DerefMut for Tx {
 impl Tx {
     /// Queue a push that is not stored (online-only delivery), sent after commit.
     pub fn push_unstored(&mut self, user: &str, event: Event) {
-        self.pushes.push((user.to_string(), Push { seq: 0, event }));
+        self.effects.push(Effect::Push { user: user.to_string(), push: Push { seq: 0, event } });
+    }
+
+    /// Run `f` after this job's commit (in commit order); dropped if the job fails.
+    pub fn after_commit(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.effects.push(Effect::Run(Box::new(f)));
     }
 }
 
@@ -140,7 +165,8 @@ impl Tx {
 #[derive(Clone)]
 pub struct Store {
     read: SqlitePool,
-    jobs: tokio::sync::mpsc::Sender<Box<dyn writer::Job>>,
+    caches: Arc<cache::Caches>,
+    jobs: tokio::sync::mpsc::Sender<writer::Work>,
 }
 
 impl Store {
@@ -157,9 +183,55 @@ impl Store {
         let mut conn = SqliteConnection::connect_with(&opts).await?;
         sqlx::migrate!("./migrations").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
-        let tx = Tx { conn: Conn { inner: ConnInner::Writer(conn) }, seqs: Default::default(), pushes: Vec::new() };
+        let caches = Arc::new(cache::Caches::default());
+        let tx = Tx {
+            conn: Conn { inner: ConnInner::Writer(conn) },
+            seqs: Default::default(),
+            effects: Vec::new(),
+            caches: caches.clone(),
+            invalidations: Vec::new(),
+        };
         let (jobs, handle) = writer::spawn(tx, deliver);
-        Ok((Store { read, jobs }, handle))
+        Ok((Store { read, caches, jobs }, handle))
+    }
+
+    /// Whether a user exists (a cached yes; a no is asked again).
+    pub async fn user_exists(&self, user: &str) -> Result<bool> {
+        let c = &self.caches.users;
+        if c.get(&user.to_string()).is_some() {
+            return Ok(true);
+        }
+        let g = c.generation();
+        let yes = self.read().await?.user_exists(user).await?;
+        if yes {
+            c.put(g, user.to_string(), ());
+        }
+        Ok(yes)
+    }
+
+    /// A user's profile, cached until it changes.
+    pub async fn profile(&self, user: &str) -> Result<confab_protocol::UserProfile> {
+        let c = &self.caches.profiles;
+        if let Some(p) = c.get(&user.to_string()) {
+            return Ok(p);
+        }
+        let g = c.generation();
+        let p = self.read().await?.profile(user).await?;
+        c.put(g, user.to_string(), p.clone());
+        Ok(p)
+    }
+
+    /// How `user` receives C2C messages from `peer`, cached until it changes.
+    pub async fn c2c_recv_opt(&self, user: &str, peer: &str) -> Result<Option<i64>> {
+        let key = (user.to_string(), peer.to_string());
+        let c = &self.caches.c2c_opts;
+        if let Some(o) = c.get(&key) {
+            return Ok(o);
+        }
+        let g = c.generation();
+        let o = self.read().await?.c2c_recv_opt(user, peer).await?;
+        c.put(g, key, o);
+        Ok(o)
     }
 
     /// A read connection (WAL readers never block the writer).
@@ -176,7 +248,18 @@ impl Store {
     {
         let (reply, rx) = tokio::sync::oneshot::channel();
         let job = writer::TypedJob::new(f, reply);
-        self.jobs.send(Box::new(job)).await.map_err(|_| StoreError::Closed)?;
+        self.jobs.send(writer::Work::Job(Box::new(job))).await.map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Queue a message to store (see [`Append`]); the returned future answers after the
+    /// durable commit. Sends queued by one caller are stored in the order they were queued.
+    pub async fn submit_append(
+        &self,
+        a: Append,
+    ) -> Result<impl std::future::Future<Output = Result<confab_protocol::Message>> + Send + 'static, StoreError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.jobs.send(writer::Work::Append(Box::new(a), reply)).await.map_err(|_| StoreError::Closed)?;
+        Ok(async move { rx.await.map_err(|_| StoreError::Closed)? })
     }
 }

@@ -1,6 +1,7 @@
 //! Users: accounts, profiles.
 use confab_protocol::UserProfile;
 
+use super::cache::Invalidate;
 use super::{sql, Conn, Tx};
 use crate::error::Result;
 
@@ -50,6 +51,7 @@ impl Conn {
 impl Tx {
     /// Create the user row on first login (UserSig accounts have no password).
     pub async fn ensure_user(&mut self, user: &str, now: u64) -> Result<()> {
+        self.invalidations.push(Invalidate::Profile(user.to_string()));
         sql!(exec self,
             "INSERT INTO users (user_id, created_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING",
             user, now as i64)?;
@@ -58,6 +60,7 @@ impl Tx {
 
     /// Register a password account; false when the user id is taken.
     pub async fn create_account(&mut self, user: &str, hash: &str, nick: &str, now: u64) -> Result<bool> {
+        self.invalidations.push(Invalidate::Profile(user.to_string()));
         let n = sql!(exec self,
             "INSERT INTO users (user_id, password_hash, nick_name, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id) DO NOTHING",
@@ -66,6 +69,7 @@ impl Tx {
     }
 
     pub async fn modify_profile(&mut self, user: &str, c: ProfileChange) -> Result<()> {
+        self.invalidations.push(Invalidate::Profile(user.to_string()));
         sql!(exec self,
             "UPDATE users SET nick_name = COALESCE($1, nick_name), face_url = COALESCE($2, face_url),
              self_signature = COALESCE($3, self_signature), gender = COALESCE($4, gender) WHERE user_id = $5",

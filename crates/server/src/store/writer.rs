@@ -1,18 +1,21 @@
 //! The SQLite writer: one task owns the write connection and group-commits.
 //!
-//! Jobs that arrive together share one transaction (each in its own savepoint) and one fsync
-//! (`synchronous=FULL`); each caller is answered only after COMMIT, so an acknowledged write is
-//! on disk and many concurrent senders share one fsync. Pushes a job queued go out after the
-//! commit, in commit order, so a user's live events arrive in inbox order.
+//! Work that arrives together shares one transaction and one fsync (`synchronous=FULL`); each
+//! caller is answered only after COMMIT, so an acknowledged write is on disk and many concurrent
+//! senders share one fsync. A generic job runs in its own savepoint (a failure rolls back that
+//! job alone); consecutive sends are stored together by [`Tx::append_batch`]. Effects of the
+//! batch (pushes, fan-outs, subscription changes) are handed on after the commit, in commit
+//! order, so a user's live events arrive in inbox order.
 //!
-//! Because this task runs every write job one after another, the per-conversation and
-//! per-inbox sequence counters can live in its memory ([`SeqCache`]): they are read from the
-//! table once and advanced here. A rolled-back job may have advanced them, so they are
-//! forgotten after any rollback.
+//! Because this task runs every write one after another, the per-conversation and per-inbox
+//! sequence counters live in its memory ([`SeqCache`]): read from the table once and advanced
+//! here. A rollback may have advanced them, so they are forgotten after any rollback.
 use std::collections::HashMap;
 
+use confab_protocol::Message;
 use tokio::sync::{mpsc, oneshot};
 
+use super::append::Append;
 use super::{BoxFuture, Deliver, Tx};
 use crate::error::{Error, Result, StoreError};
 
@@ -24,7 +27,7 @@ pub(super) struct SeqCache {
 }
 
 impl SeqCache {
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.conv.clear();
         self.inbox.clear();
     }
@@ -49,6 +52,10 @@ impl<T, F> TypedJob<T, F> {
     }
 }
 
+fn commit_failed() -> Error {
+    Error::Store(StoreError::Db(sqlx::Error::Protocol("commit failed".into())))
+}
+
 impl<T, F> Job for TypedJob<T, F>
 where
     T: Send + 'static,
@@ -68,17 +75,23 @@ where
         let r = match (commit, self.out) {
             (Ok(()), Some(r)) => r,
             (Ok(()), None) => Err(StoreError::Closed.into()),
-            (Err(()), _) => Err(Error::Store(StoreError::Db(sqlx::Error::Protocol("commit failed".into())))),
+            (Err(()), _) => Err(commit_failed()),
         };
         let _ = self.reply.send(r);
     }
 }
 
-const MAX_BATCH: usize = 256;
-const QUEUE: usize = 4096;
+/// What the writer's queue carries.
+pub(super) enum Work {
+    Job(Box<dyn Job>),
+    Append(Box<Append>, oneshot::Sender<Result<Message>>),
+}
 
-pub(super) fn spawn(tx: Tx, deliver: Deliver) -> (mpsc::Sender<Box<dyn Job>>, tokio::task::JoinHandle<()>) {
-    let (jobs, rx) = mpsc::channel::<Box<dyn Job>>(QUEUE);
+const MAX_BATCH: usize = 512;
+const QUEUE: usize = 8192;
+
+pub(super) fn spawn(tx: Tx, deliver: Deliver) -> (mpsc::Sender<Work>, tokio::task::JoinHandle<()>) {
+    let (jobs, rx) = mpsc::channel::<Work>(QUEUE);
     (jobs, tokio::spawn(writer_loop(tx, rx, deliver)))
 }
 
@@ -86,7 +99,28 @@ async fn exec(tx: &mut Tx, sql: &str) -> std::result::Result<(), sqlx::Error> {
     sqlx::query(sql).execute(tx.conn.db()).await.map(|_| ())
 }
 
-async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Box<dyn Job>>, deliver: Deliver) {
+pub(super) async fn savepoint(tx: &mut Tx, name: &str) -> std::result::Result<(), sqlx::Error> {
+    exec(tx, &format!("SAVEPOINT {name}")).await
+}
+
+pub(super) async fn release(tx: &mut Tx, name: &str) -> std::result::Result<(), sqlx::Error> {
+    exec(tx, &format!("RELEASE {name}")).await
+}
+
+/// Undo a savepoint's work and end it.
+pub(super) async fn rollback_to(tx: &mut Tx, name: &str) -> std::result::Result<(), sqlx::Error> {
+    let r = exec(tx, &format!("ROLLBACK TO {name}")).await;
+    let _ = release(tx, name).await;
+    r
+}
+
+/// A finished piece of work waiting for the commit.
+enum Done {
+    Job(Box<dyn Job>),
+    Append(oneshot::Sender<Result<Message>>, Box<Result<Message>>),
+}
+
+async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -97,58 +131,99 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Box<dyn Job>>, deliver: 
         }
         if let Err(e) = exec(&mut tx, "BEGIN IMMEDIATE").await {
             tracing::error!(error = %e, "writer could not begin a transaction");
-            for job in batch {
-                job.finish(Err(()));
+            for w in batch {
+                match w {
+                    Work::Job(j) => j.finish(Err(())),
+                    Work::Append(_, reply) => {
+                        let _ = reply.send(Err(commit_failed()));
+                    }
+                }
             }
             continue;
         }
-        let mut dirty = false;
-        let mut done: Vec<Box<dyn Job>> = Vec::with_capacity(batch.len());
-        for mut job in batch {
-            let pushes_before = tx.pushes.len();
-            let ok = match exec(&mut tx, "SAVEPOINT job").await {
-                Ok(()) => job.run(&mut tx).await,
-                Err(e) => {
-                    tracing::error!(error = %e, "savepoint failed");
-                    false
+        let mut done: Vec<Done> = Vec::with_capacity(batch.len());
+        let mut appends: Vec<(Append, oneshot::Sender<Result<Message>>)> = Vec::new();
+        for w in batch {
+            match w {
+                Work::Append(a, reply) => appends.push((*a, reply)),
+                Work::Job(mut job) => {
+                    // Sends queued before this job are stored before it.
+                    store_appends(&mut tx, &mut appends, &mut done).await;
+                    let effects_before = tx.effects.len();
+                    let ok = match savepoint(&mut tx, "job").await {
+                        Ok(()) => job.run(&mut tx).await,
+                        Err(e) => {
+                            tracing::error!(error = %e, "savepoint failed");
+                            false
+                        }
+                    };
+                    if ok {
+                        if let Err(e) = release(&mut tx, "job").await {
+                            tracing::error!(error = %e, "savepoint release failed");
+                        }
+                    } else {
+                        tx.effects.truncate(effects_before);
+                        if let Err(e) = rollback_to(&mut tx, "job").await {
+                            tracing::error!(error = %e, "savepoint rollback failed");
+                        }
+                        // The rolled-back job may have advanced the cached counters.
+                        tx.seqs.clear();
+                    }
+                    done.push(Done::Job(job));
                 }
-            };
-            if !ok {
-                tx.pushes.truncate(pushes_before);
-                dirty = true;
             }
-            if let Err(e) = exec(&mut tx, if ok { "RELEASE job" } else { "ROLLBACK TO job" }).await {
-                tracing::error!(error = %e, "savepoint end failed");
-                dirty = true;
-            }
-            if !ok {
-                let _ = exec(&mut tx, "RELEASE job").await;
-            }
-            done.push(job);
         }
-        if dirty {
-            // A rolled-back job may have advanced the cached counters.
-            tx.seqs.clear();
+        store_appends(&mut tx, &mut appends, &mut done).await;
+        let committed = exec(&mut tx, "COMMIT").await;
+        // Cached rows the batch changed are dropped whatever happened (a dropped entry is only
+        // read again).
+        for inv in std::mem::take(&mut tx.invalidations) {
+            tx.caches.apply(&inv);
         }
-        match exec(&mut tx, "COMMIT").await {
+        match committed {
             Ok(()) => {
-                let pushes = std::mem::take(&mut tx.pushes);
-                if !pushes.is_empty() {
-                    deliver(pushes);
+                let effects = std::mem::take(&mut tx.effects);
+                if !effects.is_empty() {
+                    deliver(effects);
                 }
-                for job in done {
-                    job.finish(Ok(()));
+                for d in done {
+                    match d {
+                        Done::Job(j) => j.finish(Ok(())),
+                        Done::Append(reply, r) => {
+                            let _ = reply.send(*r);
+                        }
+                    }
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit failed; the batch is rolled back");
                 let _ = exec(&mut tx, "ROLLBACK").await;
-                tx.pushes.clear();
+                tx.effects.clear();
                 tx.seqs.clear();
-                for job in done {
-                    job.finish(Err(()));
+                for d in done {
+                    match d {
+                        Done::Job(j) => j.finish(Err(())),
+                        Done::Append(reply, _) => {
+                            let _ = reply.send(Err(commit_failed()));
+                        }
+                    }
                 }
             }
         }
+    }
+}
+
+async fn store_appends(
+    tx: &mut Tx,
+    appends: &mut Vec<(Append, oneshot::Sender<Result<Message>>)>,
+    done: &mut Vec<Done>,
+) {
+    if appends.is_empty() {
+        return;
+    }
+    let (batch, replies): (Vec<Append>, Vec<_>) = std::mem::take(appends).into_iter().unzip();
+    let results = tx.append_batch(batch).await;
+    for (reply, r) in replies.into_iter().zip(results) {
+        done.push(Done::Append(reply, Box::new(r)));
     }
 }

@@ -1,0 +1,226 @@
+//! Appending messages: the send path's one store operation.
+//!
+//! Sends that reach the writer together are stored together: one statement finds retries
+//! (message ids already stored), one inserts every new message, one inserts every inbox row,
+//! all inside one savepoint of the batch's transaction. Each message gets the next seq of its
+//! conversation in queue order (one connection's sends reach the queue in send order). A group
+//! message is stored once and gets no inbox rows (read diffusion); its fan-out to the online
+//! members is one [`Effect::GroupMsg`]. If the grouped statements fail, every send of the group
+//! is retried alone, so one bad send cannot fail the others.
+use std::collections::HashMap;
+
+use confab_protocol::codes;
+use confab_protocol::wire::{Event, Push};
+use confab_protocol::Message;
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::inbox::StoredEvent;
+use super::messages::{render_for, MsgRow, MSG_COLUMNS_WITH_ID};
+use super::{Effect, Tx};
+use crate::error::{corrupt, refused, Error, Result};
+
+/// A message to store.
+pub struct Append {
+    pub conv_type: u32,
+    pub conv_key: String,
+    /// The message as its sender sees it, every server field set but `message_seq`.
+    pub msg: Message,
+    /// Users whose inbox gets the message (C2C: both parties); empty for a group message.
+    pub inbox: Vec<String>,
+    /// A group message: delivered to the group's subscribed members after commit.
+    pub group_fanout: bool,
+    /// Media the message references (the conversation may then read it).
+    pub media: Vec<String>,
+    /// The content hook changed the message: the sender's inbox is told (`MsgUpdated`).
+    pub updated_for_sender: bool,
+}
+
+/// Rows per multi-row statement (7 parameters each, well under SQLite's limit).
+const CHUNK: usize = 128;
+
+impl Tx {
+    /// Store `batch` (in order); each result is the message as its sender sees it, or the
+    /// stored one for a retry, or why it was refused.
+    pub(super) async fn append_batch(&mut self, batch: Vec<Append>) -> Vec<Result<Message>> {
+        let n = batch.len();
+        if n > 1 {
+            let effects_before = self.effects.len();
+            if let Ok(()) = super::writer::savepoint(self, "appends").await {
+                match self.append_grouped(&batch).await {
+                    Ok(out) => {
+                        if super::writer::release(self, "appends").await.is_ok() {
+                            return out;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "grouped append failed; storing one by one"),
+                }
+                self.effects.truncate(effects_before);
+                let _ = super::writer::rollback_to(self, "appends").await;
+                self.seqs.clear();
+            }
+        }
+        // One by one, each in its own savepoint.
+        let mut out = Vec::with_capacity(n);
+        for a in batch {
+            let effects_before = self.effects.len();
+            if super::writer::savepoint(self, "append").await.is_err() {
+                out.push(Err(Error::Store(crate::error::StoreError::Closed)));
+                continue;
+            }
+            match self.append_grouped(std::slice::from_ref(&a)).await {
+                Ok(mut r) if super::writer::release(self, "append").await.is_ok() => out.push(r.remove(0)),
+                r => {
+                    self.effects.truncate(effects_before);
+                    let _ = super::writer::rollback_to(self, "append").await;
+                    self.seqs.clear();
+                    out.push(Err(match r {
+                        Err(e) => e,
+                        Ok(_) => Error::Store(crate::error::StoreError::Closed),
+                    }));
+                }
+            }
+        }
+        out
+    }
+
+    async fn append_grouped(&mut self, batch: &[Append]) -> Result<Vec<Result<Message>>> {
+        // Retries: message ids already stored.
+        let mut existing: HashMap<String, MsgRow> = HashMap::new();
+        for chunk in batch.chunks(CHUNK) {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new(format!("SELECT {MSG_COLUMNS_WITH_ID} FROM messages WHERE msg_id IN ("));
+            let mut sep = q.separated(", ");
+            for a in chunk {
+                sep.push_bind(a.msg.message_msg_id.as_str());
+            }
+            q.push(")");
+            for row in q.build_query_as::<super::messages::RawMsgWithId>().fetch_all(self.conn.db()).await? {
+                existing.insert(row.msg_id.clone(), row.into_row());
+            }
+        }
+        // Number the new ones, in order; a second send of the same id in this batch is a retry
+        // of the first.
+        enum Plan {
+            Refused(Error),
+            Existing(Box<MsgRow>),
+            New(Box<Message>),
+            SameAs(usize),
+        }
+        let mut plans: Vec<Plan> = Vec::with_capacity(batch.len());
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        for (i, a) in batch.iter().enumerate() {
+            let id = a.msg.message_msg_id.as_str();
+            let plan = if let Some(row) = existing.get(id) {
+                if row.sender != a.msg.message_sender {
+                    Plan::Refused(refused(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "message id already in use"))
+                } else {
+                    Plan::Existing(Box::new(row.clone()))
+                }
+            } else if let Some(&j) = first_of.get(id) {
+                if batch[j].msg.message_sender != a.msg.message_sender {
+                    Plan::Refused(refused(codes::ERR_SVR_MSG_PKG_PARSE_FAILED, "message id already in use"))
+                } else {
+                    Plan::SameAs(j)
+                }
+            } else {
+                first_of.insert(id, i);
+                let mut m = a.msg.clone();
+                m.message_seq = self.next_conv_seq(a.conv_type, &a.conv_key).await?;
+                Plan::New(Box::new(m))
+            };
+            plans.push(plan);
+        }
+        // Insert the new messages.
+        let new: Vec<(usize, &Message)> = plans
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match p {
+                Plan::New(m) => Some((i, &**m)),
+                _ => None,
+            })
+            .collect();
+        let mut row_id: HashMap<String, i64> = HashMap::new();
+        for chunk in new.chunks(CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (i, m) in chunk {
+                let a = &batch[*i];
+                rows.push((a, *m, serde_json::to_string(m).map_err(corrupt)?));
+            }
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO messages (msg_id, conv_type, conv_key, seq, sender, server_time, body) ",
+            );
+            q.push_values(&rows, |mut b, (a, m, body)| {
+                b.push_bind(m.message_msg_id.as_str())
+                    .push_bind(a.conv_type as i64)
+                    .push_bind(a.conv_key.as_str())
+                    .push_bind(m.message_seq as i64)
+                    .push_bind(m.message_sender.as_str())
+                    .push_bind(m.message_server_time as i64)
+                    .push_bind(body.as_str());
+            });
+            q.push(" RETURNING id, msg_id");
+            for (id, msg_id) in q.build_query_as::<(i64, String)>().fetch_all(self.conn.db()).await? {
+                row_id.insert(msg_id, id);
+            }
+        }
+        // Media references, inbox rows and effects, in order.
+        let mut inbox_rows: Vec<(String, u64, String)> = Vec::new();
+        for (i, p) in plans.iter().enumerate() {
+            let Plan::New(m) = p else { continue };
+            let a = &batch[i];
+            let id = *row_id.get(&m.message_msg_id).ok_or_else(|| corrupt("an inserted message has no row id"))?;
+            self.add_media_refs(&a.media, a.conv_type, &a.conv_key).await?;
+            let stored = serde_json::to_string(&StoredEvent::Msg { id }).map_err(corrupt)?;
+            for user in &a.inbox {
+                let seq = self.next_inbox_seq(user).await?;
+                inbox_rows.push((user.clone(), seq, stored.clone()));
+                let mut mine = (**m).clone();
+                render_for(&mut mine, user);
+                self.effects
+                    .push(Effect::Push { user: user.clone(), push: Push { seq, event: Event::NewMsg { msg: mine } } });
+            }
+            if a.updated_for_sender {
+                let user = &a.msg.message_sender;
+                let seq = self.next_inbox_seq(user).await?;
+                let ev = serde_json::to_string(&StoredEvent::Updated { id }).map_err(corrupt)?;
+                inbox_rows.push((user.clone(), seq, ev));
+                let mut mine = (**m).clone();
+                render_for(&mut mine, user);
+                self.effects.push(Effect::Push {
+                    user: user.clone(),
+                    push: Push { seq, event: Event::MsgUpdated { msg: mine } },
+                });
+            }
+            if a.group_fanout {
+                self.effects.push(Effect::GroupMsg { gid: a.conv_key.clone(), msg: (**m).clone() });
+            }
+        }
+        for chunk in inbox_rows.chunks(CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO inbox (user_id, seq, event) ");
+            q.push_values(chunk, |mut b, (user, seq, ev)| {
+                b.push_bind(user.as_str()).push_bind(*seq as i64).push_bind(ev.as_str());
+            });
+            q.build().execute(self.conn.db()).await?;
+        }
+        // Results as each sender sees them.
+        let mut out: Vec<Result<Message>> = Vec::with_capacity(plans.len());
+        for (i, p) in plans.iter().enumerate() {
+            let sender = &batch[i].msg.message_sender;
+            let r = match p {
+                Plan::Refused(e) => Err(refused(e.code(), e.wire().1)),
+                Plan::Existing(row) => row.render(sender),
+                Plan::New(m) => {
+                    let mut mine = (**m).clone();
+                    render_for(&mut mine, sender);
+                    Ok(mine)
+                }
+                Plan::SameAs(j) => match &out[*j] {
+                    Ok(m) => Ok(m.clone()),
+                    Err(e) => Err(refused(e.code(), e.wire().1)),
+                },
+            };
+            out.push(r);
+        }
+        Ok(out)
+    }
+}
