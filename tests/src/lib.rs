@@ -318,3 +318,94 @@ pub async fn media_upload_offset(srv: &TestServer, user: &str, cid: &str, total:
     .await
     .unwrap()
 }
+
+/// A raw protocol client whose frames are read in the background: answers are matched to
+/// requests by id, pushes are kept for the test to look at. For tests with many users, where a
+/// whole SDK instance per user would be too heavy.
+pub struct RawClient {
+    pub user: String,
+    out: mpsc::UnboundedSender<tokio_tungstenite::tungstenite::Message>,
+    pending: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u64, tokio::sync::oneshot::Sender<Value>>>>,
+    pub pushes: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    next_id: std::sync::atomic::AtomicU64,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for RawClient {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl RawClient {
+    /// Connect and log in as `user` (platform 2, its own instance id).
+    pub async fn login(srv: &TestServer, user: &str) -> RawClient {
+        use futures_util::{SinkExt, StreamExt};
+        let (ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
+        let (mut sink, mut stream) = ws.split();
+        let (out, mut rx) = mpsc::unbounded_channel::<tokio_tungstenite::tungstenite::Message>();
+        let writer = tokio::spawn(async move {
+            while let Some(m) = rx.recv().await {
+                if sink.send(m).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let pending: std::sync::Arc<
+            std::sync::Mutex<std::collections::HashMap<u64, tokio::sync::oneshot::Sender<Value>>>,
+        > = Default::default();
+        let pushes: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
+        let (pend, push) = (pending.clone(), pushes.clone());
+        let reader = tokio::spawn(async move {
+            while let Some(Ok(m)) = stream.next().await {
+                let Ok(t) = m.to_text() else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(t) else { continue };
+                if v["type"] == "response" {
+                    let tx = pend.lock().unwrap().remove(&v["id"].as_u64().unwrap_or(0));
+                    if let Some(tx) = tx {
+                        let _ = tx.send(v);
+                    }
+                } else if v["type"] == "push" {
+                    push.lock().unwrap().push(v);
+                }
+            }
+        });
+        let c = RawClient {
+            user: user.to_string(),
+            out,
+            pending,
+            pushes,
+            next_id: std::sync::atomic::AtomicU64::new(1),
+            tasks: vec![reader, writer],
+        };
+        let r = c
+            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
+                         "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")}))
+            .await;
+        assert_eq!(r["code"], 0, "login of {user}: {r}");
+        c
+    }
+
+    /// Send a request; its answer.
+    pub async fn call(&self, mut req: Value) -> Value {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        req["id"] = json!(id);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pending.lock().unwrap().insert(id, tx);
+        self.out.send(tokio_tungstenite::tungstenite::Message::Text(req.to_string().into())).unwrap();
+        tokio::time::timeout(WAIT, rx).await.expect("answer in time").expect("connection open")
+    }
+
+    /// The messages pushed so far (new and group messages), in arrival order.
+    pub fn pushed_msgs(&self) -> Vec<Value> {
+        self.pushes
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p["event"]["kind"] == "new_msg" || p["event"]["kind"] == "group_msg")
+            .map(|p| p["event"]["msg"].clone())
+            .collect()
+    }
+}
