@@ -122,7 +122,7 @@ impl Client {
                     }
                     "push" => {
                         if let (Some(cb), Some(ev)) = (&on_push, f.event) {
-                            if ev.kind == "new_msg" {
+                            if ev.kind == "new_msg" || ev.kind == "group_msg" {
                                 if let Some(msg) = ev.msg {
                                     cb(index, f.seq, &msg);
                                 }

@@ -213,6 +213,11 @@ pub fn merge_server_fields(local: Message, mut server: Message) -> Message {
     server.message_custom_int = local.message_custom_int;
     server.message_custom_str = local.message_custom_str;
     server.message_is_read = local.message_is_read || server.message_is_from_self;
+    // What this device deleted stays deleted, whatever copy of it arrives later (the echo of
+    // an own send can land after a quick local delete).
+    if local.message_status == msg_status::DELETED {
+        server.message_status = msg_status::DELETED;
+    }
     if local.message_status == msg_status::REVOKED {
         server.message_status = msg_status::REVOKED;
         if server.message_revoker_user_id.is_empty() {

@@ -16,10 +16,10 @@ pub(crate) struct Session {
     pub expires_at: i64,
 }
 
-/// A request's answer: ready, or (a send) after its commit.
+/// A request's answer: ready, or (a send) after its commit, as JSON text.
 pub(crate) enum Reply {
     Now(Result<Value>),
-    Later(BoxFuture<'static, Result<Value>>),
+    Later(BoxFuture<'static, Result<String>>),
 }
 
 /// Handle one request. A send is checked and queued here, in the order the connection read
@@ -39,7 +39,10 @@ pub(crate) async fn handle(
             Err(e) => Reply::Now(Err(e)),
             Ok(Sending::Done(m)) => Reply::Now(Ok(json!(m))),
             Ok(Sending::Store(a)) => match state.store.submit_append(a).await {
-                Ok(commit) => Reply::Later(Box::pin(async move { commit.await.map(|m| json!(m)) })),
+                Ok(commit) => Reply::Later(Box::pin(async move {
+                    let m = commit.await?;
+                    serde_json::to_string(&m).map_err(crate::error::corrupt)
+                })),
                 Err(e) => Reply::Now(Err(e.into())),
             },
         };

@@ -9,7 +9,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State as AxState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -78,6 +78,14 @@ async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, WsMessa
     // Cut (a reader that stopped reading) or closed: drop the socket without waiting on it.
 }
 
+/// A response frame whose data is JSON text already (no detour through `Value`).
+fn raw_response(id: u64, r: crate::error::Result<String>) -> Utf8Bytes {
+    match r {
+        Ok(data) => format!(r#"{{"type":"response","id":{id},"code":0,"desc":"","data":{data}}}"#).into(),
+        Err(err) => serde_json::to_string(&response(id, Err(err))).unwrap_or_default().into(),
+    }
+}
+
 fn response(id: u64, r: crate::error::Result<Value>) -> ServerFrame {
     match r {
         Ok(data) => ServerFrame::Response { id, code: 0, desc: String::new(), data },
@@ -96,7 +104,7 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
     let mut session: Option<Session> = None;
     let mut shutdown = state.shutdown.clone();
     let idle = state.cfg.idle_timeout;
-    let mut inflight: FuturesOrdered<BoxFuture<'static, ServerFrame>> = FuturesOrdered::new();
+    let mut inflight: FuturesOrdered<BoxFuture<'static, Utf8Bytes>> = FuturesOrdered::new();
     loop {
         let expiry = session.as_ref().map(|s| s.expires_at);
         let sig_expired = async {
@@ -121,7 +129,10 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
                             Answer::Now(frame) if inflight.is_empty() => {
                                 if !out.send_frame(&frame) { break; }
                             }
-                            Answer::Now(frame) => inflight.push_back(Box::pin(std::future::ready(frame))),
+                            Answer::Now(frame) => {
+                                let text: Utf8Bytes = serde_json::to_string(&frame).unwrap_or_default().into();
+                                inflight.push_back(Box::pin(std::future::ready(text)));
+                            }
                             Answer::OutOfOrder(frame) => {
                                 if !out.send_frame(&frame) { break; }
                             }
@@ -136,8 +147,8 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
                     WsMessage::Close(_) => break,
                 }
             }
-            Some(frame) = inflight.next(), if !inflight.is_empty() => {
-                if !out.send_frame(&frame) { break; }
+            Some(text) = inflight.next(), if !inflight.is_empty() => {
+                if !out.send_text(text) { break; }
             }
             _ = sig_expired => {
                 out.send_frame(&ServerFrame::SigExpired);
@@ -177,8 +188,8 @@ enum Answer {
     Now(ServerFrame),
     /// Now, ahead of answers still waiting (a ping).
     OutOfOrder(ServerFrame),
-    /// When the future ends, in request order.
-    Later(BoxFuture<'static, ServerFrame>),
+    /// When the future ends, in request order (the frame's text).
+    Later(BoxFuture<'static, Utf8Bytes>),
 }
 
 async fn read_request(
@@ -210,6 +221,6 @@ async fn read_request(
     // connection's task stays small.
     match Box::pin(dispatch::handle(state, session, conn_id, out, frame.req)).await {
         Reply::Now(r) => Answer::Now(response(id, r)),
-        Reply::Later(fut) => Answer::Later(Box::pin(async move { response(id, fut.await) })),
+        Reply::Later(fut) => Answer::Later(Box::pin(async move { raw_response(id, fut.await) })),
     }
 }

@@ -5,8 +5,8 @@
 //! all inside one savepoint of the batch's transaction. Each message gets the next seq of its
 //! conversation in queue order (one connection's sends reach the queue in send order). A group
 //! message is stored once and gets no inbox rows (read diffusion); its fan-out to the online
-//! members is one [`Effect::GroupMsg`]. If the grouped statements fail, every send of the group
-//! is retried alone, so one bad send cannot fail the others.
+//! members is one [`Effect::GroupMsg`]. A refused send writes nothing; a failed statement fails
+//! the batch's transaction (see [`Tx::append_batch`]).
 use std::collections::HashMap;
 
 use confab_protocol::codes;
@@ -40,47 +40,14 @@ const CHUNK: usize = 128;
 
 impl Tx {
     /// Store `batch` (in order); each result is the message as its sender sees it, or the
-    /// stored one for a retry, or why it was refused.
-    pub(super) async fn append_batch(&mut self, batch: Vec<Append>) -> Vec<Result<Message>> {
-        let n = batch.len();
-        if n > 1 {
-            let effects_before = self.effects.len();
-            if let Ok(()) = super::writer::savepoint(self, "appends").await {
-                match self.append_grouped(&batch).await {
-                    Ok(out) => {
-                        if super::writer::release(self, "appends").await.is_ok() {
-                            return out;
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "grouped append failed; storing one by one"),
-                }
-                self.effects.truncate(effects_before);
-                let _ = super::writer::rollback_to(self, "appends").await;
-                self.seqs.clear();
-            }
-        }
-        // One by one, each in its own savepoint.
-        let mut out = Vec::with_capacity(n);
-        for a in batch {
-            let effects_before = self.effects.len();
-            if super::writer::savepoint(self, "append").await.is_err() {
-                out.push(Err(Error::Store(crate::error::StoreError::Closed)));
-                continue;
-            }
-            match self.append_grouped(std::slice::from_ref(&a)).await {
-                Ok(mut r) if super::writer::release(self, "append").await.is_ok() => out.push(r.remove(0)),
-                r => {
-                    self.effects.truncate(effects_before);
-                    let _ = super::writer::rollback_to(self, "append").await;
-                    self.seqs.clear();
-                    out.push(Err(match r {
-                        Err(e) => e,
-                        Ok(_) => Error::Store(crate::error::StoreError::Closed),
-                    }));
-                }
-            }
-        }
-        out
+    /// stored one for a retry, or why it was refused. `Err` is a storage failure: the batch's
+    /// transaction can no longer commit.
+    ///
+    /// No savepoint: a refused send writes nothing, so there is nothing to undo but a failed
+    /// statement, and that fails the whole transaction (a savepoint would make SQLite copy every
+    /// page the sends touch into its sub-journal first, which cost more than the inserts).
+    pub(super) async fn append_batch(&mut self, batch: Vec<Append>) -> Result<Vec<Result<Message>>> {
+        self.append_grouped(&batch).await
     }
 
     async fn append_grouped(&mut self, batch: &[Append]) -> Result<Vec<Result<Message>>> {

@@ -179,6 +179,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(std::time::Duration::from_secs(10))
+            // Savepoint sub-journals and temporary tables in memory, not in temporary files.
+            .pragma("temp_store", "memory")
             .foreign_keys(true);
         let mut conn = SqliteConnection::connect_with(&opts).await?;
         sqlx::migrate!("./migrations").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;

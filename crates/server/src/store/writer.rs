@@ -142,13 +142,14 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
             continue;
         }
         let mut done: Vec<Done> = Vec::with_capacity(batch.len());
+        let mut healthy = true;
         let mut appends: Vec<(Append, oneshot::Sender<Result<Message>>)> = Vec::new();
         for w in batch {
             match w {
                 Work::Append(a, reply) => appends.push((*a, reply)),
                 Work::Job(mut job) => {
                     // Sends queued before this job are stored before it.
-                    store_appends(&mut tx, &mut appends, &mut done).await;
+                    healthy &= store_appends(&mut tx, &mut appends, &mut done).await;
                     let effects_before = tx.effects.len();
                     let ok = match savepoint(&mut tx, "job").await {
                         Ok(()) => job.run(&mut tx).await,
@@ -173,8 +174,12 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
                 }
             }
         }
-        store_appends(&mut tx, &mut appends, &mut done).await;
-        let committed = exec(&mut tx, "COMMIT").await;
+        healthy &= store_appends(&mut tx, &mut appends, &mut done).await;
+        let committed = if healthy {
+            exec(&mut tx, "COMMIT").await
+        } else {
+            Err(sqlx::Error::Protocol("a statement of the batch failed".into()))
+        };
         // Cached rows the batch changed are dropped whatever happened (a dropped entry is only
         // read again).
         for inv in std::mem::take(&mut tx.invalidations) {
@@ -213,17 +218,30 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
     }
 }
 
+/// Store the sends queued so far; false when a statement failed and the transaction must be
+/// rolled back.
 async fn store_appends(
     tx: &mut Tx,
     appends: &mut Vec<(Append, oneshot::Sender<Result<Message>>)>,
     done: &mut Vec<Done>,
-) {
+) -> bool {
     if appends.is_empty() {
-        return;
+        return true;
     }
     let (batch, replies): (Vec<Append>, Vec<_>) = std::mem::take(appends).into_iter().unzip();
-    let results = tx.append_batch(batch).await;
-    for (reply, r) in replies.into_iter().zip(results) {
-        done.push(Done::Append(reply, Box::new(r)));
+    match tx.append_batch(batch).await {
+        Ok(results) => {
+            for (reply, r) in replies.into_iter().zip(results) {
+                done.push(Done::Append(reply, Box::new(r)));
+            }
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "storing messages failed; the batch is rolled back");
+            for reply in replies {
+                done.push(Done::Append(reply, Box::new(Err(commit_failed()))));
+            }
+            false
+        }
     }
 }
