@@ -342,6 +342,18 @@ impl Drop for RawClient {
 impl RawClient {
     /// Connect and log in as `user` (platform 2, its own instance id).
     pub async fn login(srv: &TestServer, user: &str) -> RawClient {
+        let mut c = Self::connect(srv).await;
+        c.user = user.to_string();
+        let r = c
+            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
+                         "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")}))
+            .await;
+        assert_eq!(r["code"], 0, "login of {user}: {r}");
+        c
+    }
+
+    /// Connect without logging in.
+    pub async fn connect(srv: &TestServer) -> RawClient {
         use futures_util::{SinkExt, StreamExt};
         let (ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
         let (mut sink, mut stream) = ws.split();
@@ -372,20 +384,14 @@ impl RawClient {
                 }
             }
         });
-        let c = RawClient {
-            user: user.to_string(),
+        RawClient {
+            user: String::new(),
             out,
             pending,
             pushes,
             next_id: std::sync::atomic::AtomicU64::new(1),
             tasks: vec![reader, writer],
-        };
-        let r = c
-            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
-                         "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")}))
-            .await;
-        assert_eq!(r["code"], 0, "login of {user}: {r}");
-        c
+        }
     }
 
     /// Send a request; its answer.

@@ -245,3 +245,36 @@ async fn test_a_member_who_joined_later_reads_what_the_group_type_allows() {
         assert_eq!(cur["visible_after"].as_u64().unwrap() > 0, !sees_before, "{cur}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_the_sending_connection_gets_its_ack_not_an_echo_other_devices_get_the_message() {
+    let srv = TestServer::start().await;
+    let sender = RawClient::login(&srv, "alice").await;
+    // Alice's other device (another platform) and bob.
+    let other = {
+        let c = RawClient::connect(&srv).await;
+        let r = c
+            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": "alice",
+                         "user_sig": srv.usersig("alice"), "platform": 3, "instance_id": "raw-alice-2"}))
+            .await;
+        assert_eq!(r["code"], 0, "{r}");
+        c
+    };
+    let bob = RawClient::login(&srv, "bob").await;
+    create_group(&sender, 0, "echo", &["bob".to_string()]).await;
+    let r = sender.call(send_frame(1, "bob", "e-1-1", "c2c")).await;
+    assert_eq!(r["data"]["confab_echo_skipped"], true, "{r}");
+    let own_seq = r["data"]["confab_inbox_seq"].as_u64().expect("the ack names the sender's inbox seq");
+    let r = sender.call(send_frame(2, "echo", "e-2-1", "group")).await;
+    assert_eq!(r["data"]["confab_echo_skipped"], true, "{r}");
+    eventually("the other device has both", || async { other.pushed_msgs().len() >= 2 }).await;
+    eventually("bob has both", || async { bob.pushed_msgs().len() >= 2 }).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sender.pushed_msgs().is_empty(), "no echo to the sending connection");
+    let p = other.pushes.lock().unwrap().clone();
+    assert!(p.iter().any(|f| f["seq"] == own_seq && text_of(&f["event"]["msg"]) == "c2c"), "{p:?}");
+    assert!(other.pushed_msgs().iter().all(|m| m["message_is_from_self"] == true));
+    // The sender's inbox still holds it for a device that was away.
+    let r = sender.call(json!({"type": "sync", "after": own_seq - 1})).await;
+    assert_eq!(r["data"]["events"][0]["seq"], own_seq);
+}

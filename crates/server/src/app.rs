@@ -98,8 +98,8 @@ fn deliver_effects(hub: Arc<Hub>) -> store::Deliver {
     Arc::new(move |effects| {
         for e in effects {
             match e {
-                Effect::Push { user, push } => hub.push(&user, push),
-                Effect::GroupMsg { gid, msg } => {
+                Effect::Push { user, push, except_conn } => hub.push(&user, push, except_conn),
+                Effect::GroupMsg { gid, msg, except_conn } => {
                     // Serialized once for every member, once more for the sender's own sessions.
                     let sender = msg.message_sender.clone();
                     let frame = |from_self: bool| {
@@ -109,7 +109,7 @@ fn deliver_effects(hub: Arc<Hub>) -> store::Deliver {
                         serde_json::to_string(&f).map(Utf8Bytes::from)
                     };
                     if let (Ok(others), Ok(own)) = (frame(false), frame(true)) {
-                        hub.push_group(&gid, &others, &sender, &own);
+                        hub.push_group(&gid, &others, &sender, &own, except_conn);
                     }
                 }
                 Effect::Membership { gid, user, receiving: true } => hub.subscribe(&user, &gid),

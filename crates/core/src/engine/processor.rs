@@ -23,6 +23,8 @@ const CURSOR_KEY: &str = "inbox_seq";
 /// groups' cursors.
 pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedReceiver<ProcCmd>) {
     let mut groups = GroupCursors::default();
+    // Own sends acked ahead of the inbox pushes before them: seqs already applied.
+    let mut own: std::collections::BTreeSet<u64> = Default::default();
     let mut cursor: u64 = match shared.store.kv_get(CURSOR_KEY).await {
         Ok(v) => v.and_then(|s| s.parse().ok()).unwrap_or(0),
         Err(e) => {
@@ -44,7 +46,19 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
             }
             ProcCmd::Resync(done) => {
                 let r = resync(&shared, &mut cursor, &mut groups).await;
+                own.retain(|s| *s > cursor);
                 let _ = done.send(r);
+            }
+            ProcCmd::OwnInbox(seq) => {
+                if seq > cursor {
+                    own.insert(seq);
+                }
+                skip_own(&shared, &mut cursor, &mut own).await;
+            }
+            ProcCmd::OwnGroup(gid, seq) => {
+                if let Err(e) = groups.own(&shared, &gid, seq).await {
+                    tracing::warn!(error = %e, "could not note an own group message");
+                }
             }
             ProcCmd::Push(p) if matches!(p.event, Event::GroupMsg { .. }) => {
                 let Event::GroupMsg { msg } = p.event else { continue };
@@ -59,13 +73,37 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                     }
                 } else if p.seq <= cursor {
                     // Already applied (from a sync or an earlier push).
-                } else if p.seq == cursor + 1 {
-                    if let Err(e) = apply(&shared, *p, &mut cursor).await {
-                        tracing::error!(error = %e, "could not apply an event");
+                } else {
+                    skip_own(&shared, &mut cursor, &mut own).await;
+                    if p.seq <= cursor {
+                        // An own send this device already holds.
+                    } else if p.seq == cursor + 1 {
+                        if let Err(e) = apply(&shared, *p, &mut cursor).await {
+                            tracing::error!(error = %e, "could not apply an event");
+                        }
+                        skip_own(&shared, &mut cursor, &mut own).await;
+                    } else {
+                        if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
+                            tracing::warn!(error = %e, "resync after a gap failed");
+                        }
+                        own.retain(|s| *s > cursor);
                     }
-                } else if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
-                    tracing::warn!(error = %e, "resync after a gap failed");
                 }
+            }
+        }
+    }
+}
+
+/// Move the cursor over own sends already applied (their acks came first).
+async fn skip_own(shared: &SessionCtx, cursor: &mut u64, own: &mut std::collections::BTreeSet<u64>) {
+    let start = *cursor;
+    while own.remove(&(*cursor + 1)) {
+        *cursor += 1;
+    }
+    if *cursor != start {
+        if let Ok(mut c) = shared.store.conn().await {
+            if let Err(e) = store::kv_set(&mut c, CURSOR_KEY, &cursor.to_string()).await {
+                tracing::warn!(error = %e, "could not save the inbox cursor");
             }
         }
     }
@@ -262,6 +300,8 @@ const GROUP_FRESH_PAGE: u32 = 20;
 #[derive(Default)]
 struct GroupCursors {
     map: std::collections::HashMap<String, u64>,
+    /// Own messages acked ahead of earlier ones: seqs already applied, per group.
+    own: std::collections::HashMap<String, std::collections::BTreeSet<u64>>,
 }
 
 fn group_key(gid: &str) -> String {
@@ -278,6 +318,37 @@ impl GroupCursors {
             self.map.insert(gid.to_string(), c);
         }
         Ok(c)
+    }
+
+    /// An own message of `gid` with `seq` is held already.
+    async fn own(&mut self, shared: &SessionCtx, gid: &str, seq: u64) -> Result<()> {
+        match self.get(shared, gid).await? {
+            Some(c) if seq > c => {
+                self.own.entry(gid.to_string()).or_default().insert(seq);
+                self.skip_own(shared, gid).await
+            }
+            // A group this device has no cursor for starts here.
+            None => self.set(shared, gid, seq).await,
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Move a group's cursor over own messages already held.
+    async fn skip_own(&mut self, shared: &SessionCtx, gid: &str) -> Result<()> {
+        let Some(c) = self.get(shared, gid).await? else { return Ok(()) };
+        let Some(set) = self.own.get_mut(gid) else { return Ok(()) };
+        let mut to = c;
+        while set.remove(&(to + 1)) {
+            to += 1;
+        }
+        set.retain(|s| *s > to);
+        if set.is_empty() {
+            self.own.remove(gid);
+        }
+        if to > c {
+            self.set(shared, gid, to).await?;
+        }
+        Ok(())
     }
 
     async fn set(&mut self, shared: &SessionCtx, gid: &str, seq: u64) -> Result<()> {
@@ -297,13 +368,15 @@ async fn on_group_msg(shared: &Arc<SessionCtx>, groups: &mut GroupCursors, msg: 
     if seq == 0 {
         return apply_event(shared, Event::NewMsg { msg }, Source::Inbox(0)).await;
     }
+    groups.skip_own(shared, &gid).await?;
     if let Some(c) = groups.get(shared, &gid).await? {
         if seq > c + 1 {
             pull_forward(shared, groups, &gid, c, seq - 1).await?;
         }
     }
     apply_event(shared, Event::GroupMsg { msg }, Source::Group).await?;
-    groups.set(shared, &gid, seq).await
+    groups.set(shared, &gid, seq).await?;
+    groups.skip_own(shared, &gid).await
 }
 
 /// Roaming history of a group: `count` messages after (forward) or up to (backward) `anchor`.

@@ -142,10 +142,12 @@ async fn supervisor(shared: Arc<SessionCtx>, mut socket: Socket) {
             }
         }
         let t = shared.link.timeouts;
-        let mut delay = t.backoff_min;
+        let mut ceiling = t.backoff_min;
         loop {
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(t.backoff_max);
+            // Full jitter: a random wait up to a ceiling that doubles, so thousands of clients
+            // cut off at once (a server restart) do not come back in waves.
+            tokio::time::sleep(jitter(ceiling)).await;
+            ceiling = (ceiling * 2).min(t.backoff_max);
             shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTING, code: 0, desc: String::new() });
             match connect_and_login(&shared, true).await {
                 Ok(s) => {
@@ -177,6 +179,12 @@ async fn supervisor(shared: Arc<SessionCtx>, mut socket: Socket) {
     }
 }
 
+/// A random duration between zero and `ceiling`.
+fn jitter(ceiling: std::time::Duration) -> std::time::Duration {
+    use rand::Rng;
+    ceiling.mul_f64(rand::thread_rng().gen_range(0.0..=1.0))
+}
+
 fn end(shared: &Arc<SessionCtx>, event: SdkEvent) {
     shared.ended.store(true, Ordering::SeqCst);
     shared.link.detach();
@@ -198,5 +206,20 @@ async fn heartbeat(shared: Arc<SessionCtx>) {
             }
             Err(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn reconnect_waits_are_spread_over_the_whole_ceiling() {
+        let ceiling = Duration::from_millis(1000);
+        let waits: Vec<Duration> = (0..1000).map(|_| super::jitter(ceiling)).collect();
+        assert!(waits.iter().all(|w| *w <= ceiling));
+        let low = waits.iter().filter(|w| **w < ceiling / 4).count();
+        let high = waits.iter().filter(|w| **w > ceiling * 3 / 4).count();
+        assert!(low > 150 && high > 150, "full jitter uses the whole range: {low} low, {high} high");
     }
 }

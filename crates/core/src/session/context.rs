@@ -45,6 +45,10 @@ pub(crate) enum ProcCmd {
     Latest(u64),
     Push(Box<Push>),
     Resync(oneshot::Sender<Result<()>>),
+    /// An own send was acked without an echo to this connection: this inbox seq is applied.
+    OwnInbox(u64),
+    /// An own group message was acked without an echo: this seq of the group is applied.
+    OwnGroup(String, u64),
 }
 
 /// One queued send: the prepared message and where its outcome goes.

@@ -12,7 +12,7 @@ use confab_protocol::Message;
 use rand::Rng;
 use serde_json::Value;
 
-use super::context::{merge_server_fields, CancelFlag, SendJob, SessionCtx};
+use super::context::{merge_server_fields, CancelFlag, ProcCmd, SendJob, SessionCtx};
 use crate::error::{Error, Result};
 use crate::events::SdkEvent;
 use crate::media::elems::{needs_upload, wire_copy};
@@ -177,6 +177,17 @@ async fn finish_send(shared: &Arc<SessionCtx>, m: Message, r: Result<Value>) -> 
     let (ct, id) = (m.message_conv_type, m.message_conv_id.clone());
     match r {
         Ok(v) => {
+            // A server that left this connection out of the message's echo says which seq the
+            // message took, so the processor counts it as applied (no gap, no resync).
+            if v.get("confab_echo_skipped").and_then(Value::as_bool) == Some(true) {
+                if let Some(seq) = v.get("confab_inbox_seq").and_then(Value::as_u64) {
+                    let _ = shared.proc_tx.send(ProcCmd::OwnInbox(seq));
+                }
+                let seq = v.get("message_seq").and_then(Value::as_u64).unwrap_or(0);
+                if ct == conv_type::GROUP && seq > 0 {
+                    let _ = shared.proc_tx.send(ProcCmd::OwnGroup(id.clone(), seq));
+                }
+            }
             let mut server: Message = serde_json::from_value(v)
                 .map_err(|e| Error::Server(confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
             server.message_is_from_self = true;

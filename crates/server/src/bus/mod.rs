@@ -249,27 +249,42 @@ impl Hub {
 
     /// Queue serialized frame bytes on every session of `user`.
     pub fn push_text(&self, user: &str, text: &Utf8Bytes) {
+        self.push_text_except(user, text, None);
+    }
+
+    /// Queue serialized frame bytes on every session of `user` but the connection `except`.
+    pub fn push_text_except(&self, user: &str, text: &Utf8Bytes, except: Option<u64>) {
         if let Some(u) = self.user_shard(user).get(user) {
-            for s in &u.sessions {
+            for s in u.sessions.iter().filter(|s| Some(s.conn_id) != except) {
                 s.out.send_text(text.clone());
             }
         }
     }
 
-    /// Deliver a push to every live session of `user`.
-    pub fn push(&self, user: &str, push: Push) {
+    /// Deliver a push to every live session of `user` but the connection `except`.
+    pub fn push(&self, user: &str, push: Push, except: Option<u64>) {
+        let online =
+            self.user_shard(user).get(user).is_some_and(|u| u.sessions.iter().any(|s| Some(s.conn_id) != except));
+        if !online {
+            return;
+        }
         if let Ok(t) = serde_json::to_string(&ServerFrame::Push(push)) {
-            self.push_text(user, &t.into());
+            self.push_text_except(user, &t.into(), except);
         }
     }
 
     /// Queue a group's frame on every subscribed member's sessions: `text` for everyone but
     /// `sender`, whose sessions get `own` (the same message seen as their own).
-    pub fn push_group(&self, gid: &str, text: &Utf8Bytes, sender: &str, own: &Utf8Bytes) {
+    /// `except` is a connection that gets nothing (the sender's, which has its ack).
+    pub fn push_group(&self, gid: &str, text: &Utf8Bytes, sender: &str, own: &Utf8Bytes, except: Option<u64>) {
         let g = self.group_shard(gid).read().unwrap_or_else(|p| p.into_inner());
         let Some(set) = g.get(gid) else { return };
         for u in set {
-            self.push_text(u, if u == sender { own } else { text });
+            if u == sender {
+                self.push_text_except(u, own, except);
+            } else {
+                self.push_text(u, text);
+            }
         }
     }
 

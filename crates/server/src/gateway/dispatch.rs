@@ -38,16 +38,33 @@ pub(crate) async fn handle(
         return match messages::prepare(state, &s.user_id, conv_type, &conv_id, msg).await {
             Err(e) => Reply::Now(Err(e)),
             Ok(Sending::Done(m)) => Reply::Now(Ok(json!(m))),
-            Ok(Sending::Store(a)) => match state.store.submit_append(a).await {
-                Ok(commit) => Reply::Later(Box::pin(async move {
-                    let m = commit.await?;
-                    serde_json::to_string(&m).map_err(crate::error::corrupt)
-                })),
-                Err(e) => Reply::Now(Err(e.into())),
-            },
+            Ok(Sending::Store(mut a)) => {
+                a.origin = Some(conn_id);
+                match state.store.submit_append(a).await {
+                    Ok(commit) => Reply::Later(Box::pin(async move { ack_json(commit.await?) })),
+                    Err(e) => Reply::Now(Err(e.into())),
+                }
+            }
         };
     }
     Reply::Now(answer(state, session, conn_id, out, req).await)
+}
+
+/// A send's ack: the stored message as the sender sees it. When this connection got no echo of
+/// it, the ack says so (`confab_echo_skipped`) and, for a C2C message, which of the sender's
+/// inbox seqs it took (`confab_inbox_seq`), so the SDK counts that seq as applied. Clients that
+/// do not know these keys ignore them.
+fn ack_json(a: crate::store::Appended) -> Result<String> {
+    let mut text = serde_json::to_string(&a.msg).map_err(crate::error::corrupt)?;
+    if a.echo_skipped && text.len() > 2 && text.ends_with('}') {
+        text.pop();
+        text.push_str(r#","confab_echo_skipped":true"#);
+        if let Some(seq) = a.own_inbox_seq {
+            text.push_str(&format!(r#","confab_inbox_seq":{seq}"#));
+        }
+        text.push('}');
+    }
+    Ok(text)
 }
 
 async fn answer(

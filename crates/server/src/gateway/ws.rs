@@ -29,6 +29,9 @@ use crate::store::BoxFuture;
 const MAX_IN_FLIGHT: usize = 256;
 /// Bytes read from the socket at a time (and the read buffer kept while idle).
 const READ_BUFFER: usize = 4096;
+/// Frames queued together are gathered up to this many bytes per socket write (one system call
+/// for several frames when a connection's writer is behind).
+const WRITE_BUFFER: usize = 16 * 1024;
 
 pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocketUpgrade) -> Response {
     if !state.accepting.load(Ordering::SeqCst) || *state.shutdown.borrow() {
@@ -37,7 +40,7 @@ pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocke
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| handle_socket(state, socket))
 }
 

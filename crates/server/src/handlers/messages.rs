@@ -94,7 +94,7 @@ pub async fn prepare(state: &State, me: &str, ct: u32, conv_id: &str, msg: Messa
         };
         if ct == conv_type::GROUP {
             // Everyone but the sender sees the same bytes.
-            state.hub.push_group(conv_id, &frame("")?, me, &frame(me)?);
+            state.hub.push_group(conv_id, &frame("")?, me, &frame(me)?, None);
         } else {
             for r in &inbox {
                 state.hub.push_text(r, &frame(r)?);
@@ -111,6 +111,7 @@ pub async fn prepare(state: &State, me: &str, ct: u32, conv_id: &str, msg: Messa
         group_fanout: ct == conv_type::GROUP,
         media,
         updated_for_sender: changed,
+        origin: None,
     }))
 }
 

@@ -33,6 +33,17 @@ pub struct Append {
     pub media: Vec<String>,
     /// The content hook changed the message: the sender's inbox is told (`MsgUpdated`).
     pub updated_for_sender: bool,
+    /// The connection that sent it: it learns the outcome from its ack, so it gets no echo.
+    pub origin: Option<u64>,
+}
+
+/// A stored message as its sender sees it, and whether the sending connection's echo was left
+/// out (then the ack says which of the sender's inbox seqs the message took, if any).
+#[derive(Debug)]
+pub struct Appended {
+    pub msg: Message,
+    pub echo_skipped: bool,
+    pub own_inbox_seq: Option<u64>,
 }
 
 /// Rows per multi-row statement (7 parameters each, well under SQLite's limit).
@@ -46,11 +57,11 @@ impl Tx {
     /// No savepoint: a refused send writes nothing, so there is nothing to undo but a failed
     /// statement, and that fails the whole transaction (a savepoint would make SQLite copy every
     /// page the sends touch into its sub-journal first, which cost more than the inserts).
-    pub(super) async fn append_batch(&mut self, batch: Vec<Append>) -> Result<Vec<Result<Message>>> {
+    pub(super) async fn append_batch(&mut self, batch: Vec<Append>) -> Result<Vec<Result<Appended>>> {
         self.append_grouped(&batch).await
     }
 
-    async fn append_grouped(&mut self, batch: &[Append]) -> Result<Vec<Result<Message>>> {
+    async fn append_grouped(&mut self, batch: &[Append]) -> Result<Vec<Result<Appended>>> {
         // Retries: message ids already stored.
         let mut existing: HashMap<String, MsgRow> = HashMap::new();
         for chunk in batch.chunks(CHUNK) {
@@ -132,19 +143,28 @@ impl Tx {
         }
         // Media references, inbox rows and effects, in order.
         let mut inbox_rows: Vec<(String, u64, String)> = Vec::new();
+        let mut own_seq: HashMap<usize, u64> = HashMap::new();
         for (i, p) in plans.iter().enumerate() {
             let Plan::New(m) = p else { continue };
             let a = &batch[i];
             let id = *row_id.get(&m.message_msg_id).ok_or_else(|| corrupt("an inserted message has no row id"))?;
             self.add_media_refs(&a.media, a.conv_type, &a.conv_key).await?;
             let stored = serde_json::to_string(&StoredEvent::Msg { id }).map_err(corrupt)?;
+            // The sending connection learns the outcome from its ack, not from an echo (unless
+            // the content hook changed the message: then it hears of it like the others).
+            let skip_echo = a.origin.filter(|_| !a.updated_for_sender);
             for user in &a.inbox {
                 let seq = self.next_inbox_seq(user).await?;
                 inbox_rows.push((user.clone(), seq, stored.clone()));
                 let mut mine = (**m).clone();
                 render_for(&mut mine, user);
-                self.effects
-                    .push(Effect::Push { user: user.clone(), push: Push { seq, event: Event::NewMsg { msg: mine } } });
+                let own = *user == a.msg.message_sender;
+                if own && skip_echo.is_some() {
+                    own_seq.insert(i, seq);
+                }
+                let except_conn = if own { skip_echo } else { None };
+                let push = Push { seq, event: Event::NewMsg { msg: mine } };
+                self.effects.push(Effect::Push { user: user.clone(), push, except_conn });
             }
             if a.updated_for_sender {
                 let user = &a.msg.message_sender;
@@ -153,13 +173,12 @@ impl Tx {
                 inbox_rows.push((user.clone(), seq, ev));
                 let mut mine = (**m).clone();
                 render_for(&mut mine, user);
-                self.effects.push(Effect::Push {
-                    user: user.clone(),
-                    push: Push { seq, event: Event::MsgUpdated { msg: mine } },
-                });
+                let push = Push { seq, event: Event::MsgUpdated { msg: mine } };
+                self.effects.push(Effect::Push { user: user.clone(), push, except_conn: None });
             }
             if a.group_fanout {
-                self.effects.push(Effect::GroupMsg { gid: a.conv_key.clone(), msg: (**m).clone() });
+                let (gid, msg) = (a.conv_key.clone(), (**m).clone());
+                self.effects.push(Effect::GroupMsg { gid, msg, except_conn: skip_echo });
             }
         }
         for chunk in inbox_rows.chunks(CHUNK) {
@@ -170,19 +189,22 @@ impl Tx {
             q.build().execute(self.conn.db()).await?;
         }
         // Results as each sender sees them.
-        let mut out: Vec<Result<Message>> = Vec::with_capacity(plans.len());
+        let mut out: Vec<Result<Appended>> = Vec::with_capacity(plans.len());
         for (i, p) in plans.iter().enumerate() {
-            let sender = &batch[i].msg.message_sender;
+            let a = &batch[i];
+            let sender = &a.msg.message_sender;
+            let plain = |msg: Message| Appended { msg, echo_skipped: false, own_inbox_seq: None };
             let r = match p {
                 Plan::Refused(e) => Err(refused(e.code(), e.wire().1)),
-                Plan::Existing(row) => row.render(sender),
+                Plan::Existing(row) => row.render(sender).map(plain),
                 Plan::New(m) => {
                     let mut mine = (**m).clone();
                     render_for(&mut mine, sender);
-                    Ok(mine)
+                    let echo_skipped = a.origin.is_some() && !a.updated_for_sender;
+                    Ok(Appended { msg: mine, echo_skipped, own_inbox_seq: own_seq.get(&i).copied() })
                 }
                 Plan::SameAs(j) => match &out[*j] {
-                    Ok(m) => Ok(m.clone()),
+                    Ok(x) => Ok(plain(x.msg.clone())),
                     Err(e) => Err(refused(e.code(), e.wire().1)),
                 },
             };

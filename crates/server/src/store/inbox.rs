@@ -58,7 +58,11 @@ impl Tx {
         let next = self.next_inbox_seq(user).await?;
         let json = serde_json::to_string(stored).map_err(corrupt)?;
         sql!(exec self, "INSERT INTO inbox (user_id, seq, event) VALUES ($1, $2, $3)", user, next as i64, json)?;
-        self.effects.push(Effect::Push { user: user.to_string(), push: Push { seq: next, event: live } });
+        self.effects.push(Effect::Push {
+            user: user.to_string(),
+            push: Push { seq: next, event: live },
+            except_conn: None,
+        });
         Ok(next)
     }
 }

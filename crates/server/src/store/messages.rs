@@ -254,7 +254,7 @@ impl Tx {
     /// the group's subscribed members after commit (read diffusion: no inbox rows).
     pub async fn insert_group_msg(&mut self, gid: &str, msg: &mut Message) -> Result<i64> {
         let id = self.insert_message(NewMessage { conv_type: conv_type::GROUP, conv_key: gid, msg }).await?;
-        self.effects.push(super::Effect::GroupMsg { gid: gid.to_string(), msg: msg.clone() });
+        self.effects.push(super::Effect::GroupMsg { gid: gid.to_string(), msg: msg.clone(), except_conn: None });
         Ok(id)
     }
 

@@ -48,7 +48,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 
-pub use append::Append;
+pub use append::{Append, Appended};
 pub use groups::{GroupRow, NewGroup};
 pub use inbox::StoredEvent;
 pub use messages::{render_for, HistoryQuery, NewMessage, Revoker};
@@ -62,10 +62,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// What a committed job asks to happen next, carried out in commit order by the [`Deliver`]
 /// callback (wired to the bus in `app.rs`): the store reports what changed, it never delivers.
 pub enum Effect {
-    /// A push for one user (an inbox event with its seq, or an online-only event with seq 0).
-    Push { user: String, push: Push },
-    /// A group message stored once (read diffusion): to every subscribed member, serialized once.
-    GroupMsg { gid: String, msg: confab_protocol::Message },
+    /// A push for one user (an inbox event with its seq, or an online-only event with seq 0),
+    /// to every session but `except_conn` (the connection that sent it, told in its ack).
+    Push { user: String, push: Push, except_conn: Option<u64> },
+    /// A group message stored once (read diffusion): to every subscribed member, serialized once,
+    /// but the connection `except_conn` that sent it.
+    GroupMsg { gid: String, msg: confab_protocol::Message, except_conn: Option<u64> },
     /// `user`'s membership of `gid` changed: whether they now receive its messages.
     Membership { gid: String, user: String, receiving: bool },
     /// A group ended.
@@ -152,7 +154,7 @@ impl std::ops::DerefMut for Tx {
 impl Tx {
     /// Queue a push that is not stored (online-only delivery), sent after commit.
     pub fn push_unstored(&mut self, user: &str, event: Event) {
-        self.effects.push(Effect::Push { user: user.to_string(), push: Push { seq: 0, event } });
+        self.effects.push(Effect::Push { user: user.to_string(), push: Push { seq: 0, event }, except_conn: None });
     }
 
     /// Run `f` after this job's commit (in commit order); dropped if the job fails.
@@ -259,7 +261,7 @@ impl Store {
     pub async fn submit_append(
         &self,
         a: Append,
-    ) -> Result<impl std::future::Future<Output = Result<confab_protocol::Message>> + Send + 'static, StoreError> {
+    ) -> Result<impl std::future::Future<Output = Result<Appended>> + Send + 'static, StoreError> {
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.jobs.send(writer::Work::Append(Box::new(a), reply)).await.map_err(|_| StoreError::Closed)?;
         Ok(async move { rx.await.map_err(|_| StoreError::Closed)? })

@@ -12,10 +12,9 @@
 //! here. A rollback may have advanced them, so they are forgotten after any rollback.
 use std::collections::HashMap;
 
-use confab_protocol::Message;
 use tokio::sync::{mpsc, oneshot};
 
-use super::append::Append;
+use super::append::{Append, Appended};
 use super::{BoxFuture, Deliver, Tx};
 use crate::error::{Error, Result, StoreError};
 
@@ -84,7 +83,7 @@ where
 /// What the writer's queue carries.
 pub(super) enum Work {
     Job(Box<dyn Job>),
-    Append(Box<Append>, oneshot::Sender<Result<Message>>),
+    Append(Box<Append>, oneshot::Sender<Result<Appended>>),
 }
 
 const MAX_BATCH: usize = 512;
@@ -117,7 +116,7 @@ pub(super) async fn rollback_to(tx: &mut Tx, name: &str) -> std::result::Result<
 /// A finished piece of work waiting for the commit.
 enum Done {
     Job(Box<dyn Job>),
-    Append(oneshot::Sender<Result<Message>>, Box<Result<Message>>),
+    Append(oneshot::Sender<Result<Appended>>, Box<Result<Appended>>),
 }
 
 async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver) {
@@ -143,7 +142,7 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
         }
         let mut done: Vec<Done> = Vec::with_capacity(batch.len());
         let mut healthy = true;
-        let mut appends: Vec<(Append, oneshot::Sender<Result<Message>>)> = Vec::new();
+        let mut appends: Vec<(Append, oneshot::Sender<Result<Appended>>)> = Vec::new();
         for w in batch {
             match w {
                 Work::Append(a, reply) => appends.push((*a, reply)),
@@ -222,7 +221,7 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
 /// rolled back.
 async fn store_appends(
     tx: &mut Tx,
-    appends: &mut Vec<(Append, oneshot::Sender<Result<Message>>)>,
+    appends: &mut Vec<(Append, oneshot::Sender<Result<Appended>>)>,
     done: &mut Vec<Done>,
 ) -> bool {
     if appends.is_empty() {
