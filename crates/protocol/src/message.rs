@@ -229,6 +229,40 @@ impl Elem {
     }
 }
 
+/// Clear every local file path in `elems` (merged records included). A path names a file on the
+/// sender's disk: it means nothing on any other device, and a device that trusted it would read
+/// its own file of that name (and upload it, were the message forwarded). Paths never travel:
+/// the server clears them from what it receives, the SDK from what it receives.
+pub fn clear_local_paths(elems: &mut [Elem]) {
+    for el in elems.iter_mut() {
+        match el {
+            Elem::Image(i) => i.image_elem_orig_path.clear(),
+            Elem::Sound(x) => x.sound_elem_file_path.clear(),
+            Elem::File(x) => x.file_elem_file_path.clear(),
+            Elem::Video(v) => {
+                v.video_elem_video_path.clear();
+                v.video_elem_image_path.clear();
+            }
+            Elem::Merge(m) => {
+                for inner in m.merge_elem_message_array.iter_mut() {
+                    clear_local_paths(&mut inner.message_elem_array);
+                }
+            }
+            Elem::Unknown(map) | Elem::FriendChange(map) | Elem::ProfileChange(map) => {
+                map.retain(|k, _| !k.ends_with("_path"));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether any element (merged records included) names a local file.
+pub fn has_local_paths(elems: &[Elem]) -> bool {
+    let mut copy = elems.to_vec();
+    clear_local_paths(&mut copy);
+    copy.as_slice() != elems
+}
+
 /// The TIM body size of elements: the bytes of every string field, where a merge element
 /// counts its title, abstracts and compatible text but not the messages it carries (those
 /// travel as the merged record, outside the body limit).

@@ -10,6 +10,8 @@ use confab_protocol::wire::{Event, GroupCursor, Push, Request, SyncResult};
 use confab_protocol::{Message, MsgLocator};
 use tokio::sync::mpsc;
 
+use confab_protocol::message::clear_local_paths;
+
 use crate::error::{Error, Result};
 use crate::events::SdkEvent;
 use crate::features::{group, pins};
@@ -163,6 +165,9 @@ async fn apply_event(shared: &Arc<SessionCtx>, event: Event, src: Source) -> Res
     let mut tx = shared.store.begin().await?;
     match event {
         Event::NewMsg { mut msg } | Event::GroupMsg { mut msg } => {
+            // A path in a received element names a file on the sender's disk; here it would
+            // name one of ours (S-1). Our own sends keep theirs from the local copy (merge).
+            clear_local_paths(&mut msg.message_elem_array);
             msg.message_is_from_self = msg.message_sender == shared.me;
             // What the server did not store (online-only messages, AVChatRoom messages and
             // tips) is not stored here either.
@@ -235,7 +240,8 @@ async fn apply_event(shared: &Arc<SessionCtx>, event: Event, src: Source) -> Res
             }
             fx.revoked.push(locator);
         }
-        Event::MsgUpdated { msg } => {
+        Event::MsgUpdated { mut msg } => {
+            clear_local_paths(&mut msg.message_elem_array);
             let merged = match store::get_msg_in(&mut tx, &msg.message_msg_id).await? {
                 Some(local) => merge_server_fields(local, msg),
                 None => msg,

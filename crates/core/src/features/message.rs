@@ -78,6 +78,8 @@ pub async fn get_list(shared: &Arc<SessionCtx>, ct: u32, id: &str, p: MsgGetMsgL
         let mut tx = shared.store.begin().await?;
         store::ensure_conv(&mut tx, ct, id, now_secs()).await?;
         for mut m in msgs {
+            // Never a path from elsewhere (S-1); our own sends keep theirs through the merge.
+            confab_protocol::message::clear_local_paths(&mut m.message_elem_array);
             if let Some(local) = store::get_msg_in(&mut tx, &m.message_msg_id).await? {
                 // Keep what this device knows (read state, local data, deletions).
                 if local.message_status == msg_status::DELETED {

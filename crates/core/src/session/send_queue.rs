@@ -190,6 +190,7 @@ async fn finish_send(shared: &Arc<SessionCtx>, m: Message, r: Result<Value>) -> 
             }
             let mut server: Message = serde_json::from_value(v)
                 .map_err(|e| Error::Server(confab_protocol::codes::ERR_PARSE_RESPONSE_FAILED, e.to_string()))?;
+            confab_protocol::message::clear_local_paths(&mut server.message_elem_array);
             server.message_is_from_self = true;
             if server.message_is_online_msg || shared.store.not_stored(&m).await {
                 return Ok(server);

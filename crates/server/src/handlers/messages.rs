@@ -23,8 +23,10 @@ pub enum Sending {
 /// Check a message `me` sends into a conversation and make it what the server stores: every
 /// rule of sending is applied here (nothing the client says about itself is trusted). Reads
 /// only cached rows in the common case.
-pub async fn prepare(state: &State, me: &str, ct: u32, conv_id: &str, msg: Message) -> Result<Sending> {
+pub async fn prepare(state: &State, me: &str, ct: u32, conv_id: &str, mut msg: Message) -> Result<Sending> {
     check_client_message(&msg)?;
+    // Local paths of the sender's files never reach anyone (S-1).
+    confab_protocol::message::clear_local_paths(&mut msg.message_elem_array);
     let conv_key = conversation_key(state, me, ct, conv_id).await?;
     let media = check_media_elems(state, me, &msg.message_elem_array).await?;
     let mut inbox = Vec::new();

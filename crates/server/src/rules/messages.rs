@@ -54,6 +54,26 @@ pub fn check_client_message(msg: &Message) -> Result<()> {
             _ => {}
         }
     }
+    // A media element names its uploaded content by id; one that names a local file instead
+    // points at a file of some receiver's disk (S-1): refused. (Paths beside ids are cleared.)
+    for el in &msg.message_elem_array {
+        let path_for_id = match el {
+            Elem::Image(i) => i.image_elem_orig_id.is_empty() && !i.image_elem_orig_path.is_empty(),
+            Elem::Sound(x) => x.sound_elem_file_id.is_empty() && !x.sound_elem_file_path.is_empty(),
+            Elem::File(x) => x.file_elem_file_id.is_empty() && !x.file_elem_file_path.is_empty(),
+            Elem::Video(v) => {
+                (v.video_elem_video_id.is_empty() && !v.video_elem_video_path.is_empty())
+                    || (v.video_elem_image_id.is_empty() && !v.video_elem_image_path.is_empty())
+            }
+            _ => false,
+        };
+        if path_for_id {
+            return Err(refused(
+                codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT,
+                "a media element names a local file instead of uploaded content",
+            ));
+        }
+    }
     if !is_valid_msg_id(&msg.message_msg_id) {
         return Err(refused(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, "invalid message id"));
     }
