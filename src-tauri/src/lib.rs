@@ -23,6 +23,9 @@ pub struct AppState {
     pub data_dir: String,
     /// The conversation the user has open, for the notification rule.
     pub open_conv: Mutex<Option<dto::ConvKey>>,
+    /// Files the person gave the app this run (picked, dropped on the window, pasted or
+    /// recorded): the only local files a message may be sent from.
+    pub granted: commands::media::Grants,
 }
 
 /// WebKitGTK settings that must be in place before the toolkit starts. A chat window does not
@@ -136,6 +139,16 @@ pub fn run() {
                 let _ = webview.window().show();
             }
         })
+        // Files dropped on the window become files the person chose to send.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                if let Some(state) = window.try_state::<AppState>() {
+                    for p in paths {
+                        state.granted.grant(p);
+                    }
+                }
+            }
+        })
         .setup(|app| {
             commands::trace_mark("setup");
             let data_dir = match std::env::var_os("CONFAB_DESKTOP_DATA_DIR") {
@@ -164,6 +177,7 @@ pub fn run() {
                 sdk,
                 data_dir: data_dir.to_string_lossy().into_owned(),
                 open_conv: Mutex::new(None),
+                granted: Default::default(),
             });
             Ok(())
         })

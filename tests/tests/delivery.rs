@@ -278,3 +278,30 @@ async fn test_the_sending_connection_gets_its_ack_not_an_echo_other_devices_get_
     let r = sender.call(json!({"type": "sync", "after": own_seq - 1})).await;
     assert_eq!(r["data"]["events"][0]["seq"], own_seq);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_an_owner_recalls_a_members_message_and_the_member_hears_of_it() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    let g = bob
+        .ok("TIMGroupCreate", json!({"json_group_create_param": {"create_group_param_group_name": "Chess",
+            "create_group_param_group_type": 1, "create_group_param_group_member_array": [{"group_member_info_identifier": "alice"}]}}))
+        .await;
+    let gid = g["create_group_result_groupid"].as_str().unwrap().to_string();
+    bob.send_text(&gid, 2, "Your move, Alice").await;
+    alice.recv_texts(1).await;
+    let mv = alice.send_text(&gid, 2, "e4, my move").await;
+    eventually("bob has it", || async {
+        bob.ok("TIMMsgFindMessages", json!({"json_message_id_array": [mv["message_msg_id"]]}))
+            .await
+            .as_array()
+            .is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    bob.ok("TIMMsgRevoke", json!({"conv_id": gid, "conv_type": 2, "json_msg_param": mv})).await;
+    let e = alice.wait_for("the revoke", |e| matches!(e, confab_core::SdkEvent::MsgRevoke(_))).await;
+    let confab_core::SdkEvent::MsgRevoke(locs) = e else { unreachable!() };
+    assert!(locs[0].message_locator_is_self, "{locs:?}");
+    assert_eq!(locs[0].message_locator_seq, mv["message_seq"].as_u64().unwrap());
+}

@@ -330,6 +330,15 @@ pub async fn media_send(
     local_key: String,
     resend_msg_id: Option<String>,
 ) -> Result<TimReply, ()> {
+    if !state.granted.allows(Path::new(&path)) && !resending_own_file(&state, resend_msg_id.as_deref(), &path).await {
+        return Ok(TimReply {
+            result: 0,
+            desc: String::new(),
+            outputs: Default::default(),
+            code: Some(confab_protocol::codes::ERR_INVALID_PARAMETERS),
+            json: Value::String("only a file you picked, dropped or pasted can be sent".into()),
+        });
+    }
     let mut msg = json!({ "message_elem_array": [media_elem(kind, &path, duration.unwrap_or(0))] });
     if let Some(id) = resend_msg_id {
         msg["message_msg_id"] = json!(id);
@@ -402,10 +411,44 @@ pub async fn media_save_as(app: AppHandle, path: String, suggested_name: String)
     Ok(Some(dest.to_string_lossy().into_owned()))
 }
 
+/// Files the person gave the app (picked, dropped, pasted, recorded). `media_send` sends only
+/// these: the webview cannot name any other file of the disk to be uploaded (S-1).
+#[derive(Default)]
+pub struct Grants(std::sync::Mutex<std::collections::HashSet<PathBuf>>);
+
+impl Grants {
+    pub fn grant(&self, p: &Path) {
+        let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+    }
+
+    pub fn allows(&self, p: &Path) -> bool {
+        let Ok(key) = std::fs::canonicalize(p) else { return false };
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).contains(&key)
+    }
+}
+
+/// A resend of an own message from an earlier run: allowed for the file that message was sent
+/// from (the SDK kept its path on this device).
+async fn resending_own_file(state: &AppState, msg_id: Option<&str>, path: &str) -> bool {
+    let Some(id) = msg_id else { return false };
+    let r = crate::bridge::raw(&state.sdk, "TIMMsgFindMessages", &json!({"json_message_id_array": [id]})).await;
+    let Some(m) = r.json.as_array().and_then(|a| a.first()) else { return false };
+    m["message_is_from_self"] == true && m.to_string().contains(&serde_json::to_string(path).unwrap_or_default())
+}
+
 /// Native file picker; `kind` image limits it to pictures. Answers the chosen paths (empty when
 /// cancelled).
 #[tauri::command]
-pub async fn media_pick(app: AppHandle, kind: MediaKind) -> Result<Vec<String>, CmdError> {
+pub async fn media_pick(app: AppHandle, state: State<'_, AppState>, kind: MediaKind) -> Result<Vec<String>, CmdError> {
+    let picked = pick(app, kind).await?;
+    for p in &picked {
+        state.granted.grant(Path::new(p));
+    }
+    Ok(picked)
+}
+
+async fn pick(app: AppHandle, kind: MediaKind) -> Result<Vec<String>, CmdError> {
     if let Some(control) = std::env::var_os("CONFAB_E2E_PICK") {
         // End-to-end tests only: stands in for the native dialog (see the module comment).
         let text = tokio::fs::read_to_string(control).await.map_err(io_err)?;
@@ -440,6 +483,7 @@ pub async fn media_write_temp(
     let name = safe_name(&percent_decode(name));
     let path = temp_path(&outbox(&state), &name).await?;
     tokio::fs::write(&path, bytes).await.map_err(io_err)?;
+    state.granted.grant(&path);
     Ok(path.to_string_lossy().into_owned())
 }
 

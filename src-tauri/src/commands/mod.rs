@@ -13,10 +13,68 @@ use tauri::State;
 use crate::dto::TimReply;
 use crate::AppState;
 
-/// Any TIM call by name (see `confab_core::APIS`), answered whole.
+/// The TIM calls the webview may make by name (the rest have typed commands). `TIMInit`,
+/// `TIMSetConfig` and the like stay with the shell: they name folders and files.
+pub const TIM_CALL_ALLOWED: &[&str] = &[
+    "TIMMsgSendMessage",
+    "TIMMsgDownloadMergerMessage",
+    "TIMMsgListDelete",
+    "TIMMsgSetLocalCustomData",
+    "TIMProfileGetUserProfileList",
+    "TIMProfileModifySelfUserProfile",
+    "ConfabServerInfo",
+];
+
+/// Remove every `*_path` key: the webview never names a local file in a TIM call; files go
+/// through `media_send`, which checks that the person chose them.
+pub fn strip_paths(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, _| !k.ends_with("_path"));
+            m.values_mut().for_each(strip_paths);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_paths),
+        _ => {}
+    }
+}
+
+/// An allowed TIM call by name, answered whole (6017 for the others).
 #[tauri::command]
-pub async fn tim_call(state: State<'_, AppState>, api: String, params: Value) -> Result<TimReply, ()> {
+pub async fn tim_call(state: State<'_, AppState>, api: String, mut params: Value) -> Result<TimReply, ()> {
+    if !TIM_CALL_ALLOWED.contains(&api.as_str()) {
+        return Ok(TimReply {
+            result: confab_protocol::codes::ERR_INVALID_PARAMETERS,
+            desc: format!("{api} is not available to the window"),
+            outputs: Default::default(),
+            code: None,
+            json: Value::Null,
+        });
+    }
+    strip_paths(&mut params);
     Ok(crate::bridge::raw(&state.sdk, &api, &params).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_stripped_at_any_depth() {
+        let mut v = serde_json::json!({"json_msg_param": {"message_elem_array": [
+            {"elem_type": 4, "file_elem_file_id": "x", "file_elem_file_path": "/etc/passwd"},
+            {"elem_type": 12, "merge_elem_message_array": [{"message_elem_array": [{"image_elem_orig_path": "/a"}]}]}
+        ]}});
+        strip_paths(&mut v);
+        let s = v.to_string();
+        assert!(!s.contains("_path") && s.contains("file_elem_file_id"), "{s}");
+    }
+
+    #[test]
+    fn only_the_listed_calls_are_allowed() {
+        assert!(TIM_CALL_ALLOWED.contains(&"TIMMsgSendMessage"));
+        assert!(!TIM_CALL_ALLOWED.contains(&"TIMInit"));
+        assert!(!TIM_CALL_ALLOWED.contains(&"TIMMsgDownloadElemToPath"));
+    }
 }
 
 /// A start-up milestone reached by the window (e.g. the conversation list first shown), for

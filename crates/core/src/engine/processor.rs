@@ -55,7 +55,7 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                 if seq > cursor {
                     own.insert(seq);
                 }
-                skip_own(&shared, &mut cursor, &mut own).await;
+                skip_own(&mut cursor, &mut own);
             }
             ProcCmd::OwnGroup(gid, seq) => {
                 if let Err(e) = groups.own(&shared, &gid, seq).await {
@@ -76,14 +76,14 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                 } else if p.seq <= cursor {
                     // Already applied (from a sync or an earlier push).
                 } else {
-                    skip_own(&shared, &mut cursor, &mut own).await;
+                    skip_own(&mut cursor, &mut own);
                     if p.seq <= cursor {
                         // An own send this device already holds.
                     } else if p.seq == cursor + 1 {
                         if let Err(e) = apply(&shared, *p, &mut cursor).await {
                             tracing::error!(error = %e, "could not apply an event");
                         }
-                        skip_own(&shared, &mut cursor, &mut own).await;
+                        skip_own(&mut cursor, &mut own);
                     } else {
                         if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
                             tracing::warn!(error = %e, "resync after a gap failed");
@@ -96,18 +96,12 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
     }
 }
 
-/// Move the cursor over own sends already applied (their acks came first).
-async fn skip_own(shared: &SessionCtx, cursor: &mut u64, own: &mut std::collections::BTreeSet<u64>) {
-    let start = *cursor;
+/// Move the cursor over own sends already applied (their acks came first). In memory: the
+/// next applied event writes the cursor (a restart before that only resyncs a few own sends,
+/// which are merged, not repeated).
+fn skip_own(cursor: &mut u64, own: &mut std::collections::BTreeSet<u64>) {
     while own.remove(&(*cursor + 1)) {
         *cursor += 1;
-    }
-    if *cursor != start {
-        if let Ok(mut c) = shared.store.conn().await {
-            if let Err(e) = store::kv_set(&mut c, CURSOR_KEY, &cursor.to_string()).await {
-                tracing::warn!(error = %e, "could not save the inbox cursor");
-            }
-        }
     }
 }
 
@@ -146,10 +140,11 @@ struct Effects {
 
 /// Where an event came from: the inbox (with its seq, 0 for an online-only event), or a
 /// group's history (read diffusion).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Source {
     Inbox(u64),
-    Group,
+    /// A group message; the group's cursor to keep with it (group, seq) when it moves.
+    Group(Option<(String, u64)>),
 }
 
 async fn apply(shared: &Arc<SessionCtx>, p: Push, cursor: &mut u64) -> Result<()> {
@@ -173,7 +168,7 @@ async fn apply_event(shared: &Arc<SessionCtx>, event: Event, src: Source) -> Res
             // tips) is not stored here either.
             let unstored = match src {
                 Source::Inbox(seq) => msg.message_is_online_msg || seq == 0,
-                Source::Group => false,
+                Source::Group(_) => false,
             };
             if unstored {
                 group::on_new_msg(&mut tx, &msg, &mut fx.group).await?;
@@ -256,8 +251,10 @@ async fn apply_event(shared: &Arc<SessionCtx>, event: Event, src: Source) -> Res
             }
         }
     }
-    match src {
+    match src.clone() {
         Source::Inbox(seq) if seq > 0 => store::kv_set(&mut tx, CURSOR_KEY, &seq.to_string()).await?,
+        // The group's cursor is written in the same transaction as its message.
+        Source::Group(Some((gid, seq))) => store::kv_set(&mut tx, &group_key(&gid), &seq.to_string()).await?,
         _ => {}
     }
     tx.commit().await?;
@@ -334,7 +331,10 @@ impl GroupCursors {
                 self.skip_own(shared, gid).await
             }
             // A group this device has no cursor for starts here.
-            None => self.set(shared, gid, seq).await,
+            None => {
+                self.set(gid, seq);
+                Ok(())
+            }
             Some(_) => Ok(()),
         }
     }
@@ -352,19 +352,24 @@ impl GroupCursors {
             self.own.remove(gid);
         }
         if to > c {
-            self.set(shared, gid, to).await?;
+            self.set(gid, to);
         }
         Ok(())
     }
 
-    async fn set(&mut self, shared: &SessionCtx, gid: &str, seq: u64) -> Result<()> {
-        if self.map.get(gid).is_some_and(|c| *c >= seq) {
-            return Ok(());
+    /// Move a group's cursor forward in memory; it is written with the group's next message
+    /// (a cursor written late only makes a restart pull a few messages it already has).
+    fn set(&mut self, gid: &str, seq: u64) {
+        let c = self.map.entry(gid.to_string()).or_insert(0);
+        *c = (*c).max(seq);
+    }
+
+    /// The cursor to write with a group message of `seq` (None when it does not move it).
+    fn advance_with(&self, gid: &str, seq: u64) -> Option<(String, u64)> {
+        match self.map.get(gid) {
+            Some(c) if *c >= seq => None,
+            _ => Some((gid.to_string(), seq)),
         }
-        let mut c = shared.store.conn().await?;
-        store::kv_set(&mut c, &group_key(gid), &seq.to_string()).await?;
-        self.map.insert(gid.to_string(), seq);
-        Ok(())
     }
 }
 
@@ -380,8 +385,9 @@ async fn on_group_msg(shared: &Arc<SessionCtx>, groups: &mut GroupCursors, msg: 
             pull_forward(shared, groups, &gid, c, seq - 1).await?;
         }
     }
-    apply_event(shared, Event::GroupMsg { msg }, Source::Group).await?;
-    groups.set(shared, &gid, seq).await?;
+    let cursor = groups.advance_with(&gid, seq);
+    apply_event(shared, Event::GroupMsg { msg }, Source::Group(cursor)).await?;
+    groups.set(&gid, seq);
     groups.skip_own(shared, &gid).await
 }
 
@@ -420,15 +426,17 @@ async fn pull_forward(
                 break;
             }
             let seq = m.message_seq;
-            apply_event(shared, Event::GroupMsg { msg: m }, Source::Group).await?;
-            groups.set(shared, gid, seq).await?;
+            let cursor = groups.advance_with(gid, seq);
+            apply_event(shared, Event::GroupMsg { msg: m }, Source::Group(cursor)).await?;
+            groups.set(gid, seq);
         }
         if last <= at {
             break;
         }
         at = last;
     }
-    groups.set(shared, gid, to).await
+    groups.set(gid, to);
+    Ok(())
 }
 
 /// After being away: every group I receive is brought up to its newest seq. A group this device
@@ -460,9 +468,9 @@ async fn catch_up_groups(shared: &Arc<SessionCtx>, groups: &mut GroupCursors) ->
                 let mut page = group_page(shared, &g.group_id, 0, false, GROUP_FRESH_PAGE).await?;
                 page.sort_by_key(|m| m.message_seq);
                 for m in page {
-                    apply_event(shared, Event::GroupMsg { msg: m }, Source::Group).await?;
+                    apply_event(shared, Event::GroupMsg { msg: m }, Source::Group(None)).await?;
                 }
-                groups.set(shared, &g.group_id, g.latest_seq).await?;
+                groups.set(&g.group_id, g.latest_seq);
             }
         }
     }
