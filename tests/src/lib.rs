@@ -327,6 +327,8 @@ pub struct RawClient {
     out: mpsc::UnboundedSender<tokio_tungstenite::tungstenite::Message>,
     pending: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u64, tokio::sync::oneshot::Sender<Value>>>>,
     pub pushes: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    /// Set when the server closed the connection.
+    pub closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
     next_id: std::sync::atomic::AtomicU64,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -370,6 +372,8 @@ impl RawClient {
         > = Default::default();
         let pushes: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
         let (pend, push) = (pending.clone(), pushes.clone());
+        let closed: std::sync::Arc<std::sync::atomic::AtomicBool> = Default::default();
+        let closed2 = closed.clone();
         let reader = tokio::spawn(async move {
             while let Some(Ok(m)) = stream.next().await {
                 let Ok(t) = m.to_text() else { continue };
@@ -383,12 +387,15 @@ impl RawClient {
                     push.lock().unwrap().push(v);
                 }
             }
+            closed2.store(true, std::sync::atomic::Ordering::SeqCst);
+            pend.lock().unwrap().clear();
         });
         RawClient {
             user: String::new(),
             out,
             pending,
             pushes,
+            closed,
             next_id: std::sync::atomic::AtomicU64::new(1),
             tasks: vec![reader, writer],
         }
@@ -402,6 +409,20 @@ impl RawClient {
         self.pending.lock().unwrap().insert(id, tx);
         self.out.send(tokio_tungstenite::tungstenite::Message::Text(req.to_string().into())).unwrap();
         tokio::time::timeout(WAIT, rx).await.expect("answer in time").expect("connection open")
+    }
+
+    /// Send a request; its answer, or `None` when none comes within `wait` (the connection was
+    /// closed or stopped serving).
+    pub async fn try_call(&self, mut req: Value, wait: Duration) -> Option<Value> {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        req["id"] = json!(id);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pending.lock().unwrap().insert(id, tx);
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        self.out.send(tokio_tungstenite::tungstenite::Message::Text(req.to_string().into())).ok()?;
+        tokio::time::timeout(wait, rx).await.ok()?.ok()
     }
 
     /// The messages pushed so far (new and group messages), in arrival order.

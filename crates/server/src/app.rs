@@ -67,6 +67,12 @@ impl Running {
         }
     }
 
+    /// Test hook: run a write job that panics (a bug in a handler); true when it failed alone.
+    pub async fn panic_in_a_write_job(&self) -> bool {
+        let r: crate::error::Result<()> = self.state.store.write(|_tx| Box::pin(async { panic!("injected") })).await;
+        r.is_err()
+    }
+
     pub fn online_sessions(&self) -> usize {
         self.state.hub.online_count()
     }
@@ -115,7 +121,6 @@ fn deliver_effects(hub: Arc<Hub>) -> store::Deliver {
                 Effect::Membership { gid, user, receiving: true } => hub.subscribe(&user, &gid),
                 Effect::Membership { gid, user, receiving: false } => hub.unsubscribe(&user, &gid),
                 Effect::GroupGone { gid } => hub.group_gone(&gid),
-                Effect::Run(f) => f(),
             }
         }
     })

@@ -37,6 +37,9 @@ pub struct Outlet {
     limit: usize,
     killed: Arc<AtomicBool>,
     kill: Arc<Notify>,
+    /// The session was taken away (kicked): the connection stops serving requests at once,
+    /// whether or not its client reads what it is told.
+    ended: Arc<(AtomicBool, Notify)>,
 }
 
 /// The receiving side, owned by the connection's writer task.
@@ -54,7 +57,14 @@ pub fn outlet(limit: usize) -> (Outlet, Inlet) {
     let killed = Arc::new(AtomicBool::new(false));
     let kill = Arc::new(Notify::new());
     (
-        Outlet { tx, queued: queued.clone(), limit, killed: killed.clone(), kill: kill.clone() },
+        Outlet {
+            tx,
+            queued: queued.clone(),
+            limit,
+            killed: killed.clone(),
+            kill: kill.clone(),
+            ended: Default::default(),
+        },
         Inlet { rx, queued, kill, killed },
     )
 }
@@ -86,6 +96,20 @@ impl Outlet {
     /// Close after what is queued has been written.
     pub fn close(&self) {
         let _ = self.tx.send(Outbound::Close);
+    }
+
+    /// End the session this connection serves (it is told why, if it still reads).
+    pub fn end_session(&self) {
+        self.ended.0.store(true, Ordering::SeqCst);
+        self.ended.1.notify_one();
+    }
+
+    /// Resolves once [`Outlet::end_session`] was called.
+    pub async fn session_ended(&self) {
+        if self.ended.0.load(Ordering::SeqCst) {
+            return;
+        }
+        self.ended.1.notified().await;
     }
 
     /// Drop the connection now, whatever is queued.
@@ -310,6 +334,7 @@ impl Hub {
                 s.out.send_frame(&ServerFrame::Kicked);
             }
             s.out.close();
+            s.out.end_session();
             false
         });
         other_online

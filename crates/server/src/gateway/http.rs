@@ -16,12 +16,23 @@ pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/", get(ws::ws_handler))
         .route("/ws", get(ws::ws_handler))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/api/register", post(http_register))
         .route("/api/login", post(http_login))
         .route("/media/upload/{kind}/{content_id}", get(media::upload_status).put(media::upload_chunk))
         .route("/media/d/{content_id}", get(media::download))
         .with_state(state)
+}
+
+/// `/healthz`: "ok" only while the store commits writes (503 otherwise), so a supervisor sees
+/// a server whose writer died.
+async fn healthz(AxState(state): AxState<Arc<State>>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if state.store.check_writer().await {
+        "ok".into_response()
+    } else {
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the store does not commit").into_response()
+    }
 }
 
 #[derive(Deserialize)]

@@ -166,6 +166,11 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
                 // Kicked, closed by the hub, or cut for not reading.
                 break;
             }
+            _ = out.session_ended() => {
+                // Kicked: not another request is served, even if the client never reads.
+                session = None;
+                break;
+            }
         }
     }
     if let Some(s) = session.take() {

@@ -74,21 +74,28 @@ pub async fn login(state: &State, r: LoginRequest<'_>, out: &Outlet) -> Result<(
                     }
                 }
                 tx.set_device_slot(&user, platform, &inst).await?;
-                // The connection goes online, subscribed to the groups whose messages it
-                // receives, in commit order with every membership change (read in this same
-                // serialised job), so no change can slip between the two.
+                // Displacing the other instance and registering this connection are one step,
+                // inside this serialised job: two logins racing for one platform are judged one
+                // after the other, so exactly one stays online (S-7). Its group subscriptions
+                // are read in the same job, so no membership change slips between the two.
                 let groups = tx.receiving_groups(&user).await?;
                 let latest = tx.latest_inbox_seq(&user).await?;
-                tx.after_commit(move || {
-                    hub.register(&user, entry);
-                    for g in groups {
-                        hub.subscribe(&user, &g);
-                    }
-                });
+                hub.register(&user, entry);
+                for g in groups {
+                    hub.subscribe(&user, &g);
+                }
                 Ok(Ok(latest))
             })
         })
-        .await?;
+        .await;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            // Registered inside a job whose commit failed: not online after all.
+            state.hub.unregister(r.user_id, conn_id);
+            return Err(e);
+        }
+    };
     let latest_seq = outcome
         .map_err(|code| refused(code, "this account was signed in on another device; log in again to take over"))?;
     tracing::info!(conn_id, "session logged in");

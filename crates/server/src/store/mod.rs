@@ -72,8 +72,6 @@ pub enum Effect {
     Membership { gid: String, user: String, receiving: bool },
     /// A group ended.
     GroupGone { gid: String },
-    /// Anything else that must happen after this commit and before the next one's effects.
-    Run(Box<dyn FnOnce() + Send>),
 }
 
 /// Where the effects of committed jobs go, in commit order.
@@ -156,11 +154,6 @@ impl Tx {
     pub fn push_unstored(&mut self, user: &str, event: Event) {
         self.effects.push(Effect::Push { user: user.to_string(), push: Push { seq: 0, event }, except_conn: None });
     }
-
-    /// Run `f` after this job's commit (in commit order); dropped if the job fails.
-    pub fn after_commit(&mut self, f: impl FnOnce() + Send + 'static) {
-        self.effects.push(Effect::Run(Box::new(f)));
-    }
 }
 
 /// The handle on the database. Cloning is cheap; the writer stops when the last clone is gone.
@@ -236,6 +229,12 @@ impl Store {
         let o = self.read().await?.c2c_recv_opt(user, peer).await?;
         c.put(g, key, o);
         Ok(o)
+    }
+
+    /// Whether the writer commits: an empty write job, answered after a durable commit.
+    pub async fn check_writer(&self) -> bool {
+        let probe = self.write(|_tx| Box::pin(async { Ok(()) }));
+        matches!(tokio::time::timeout(std::time::Duration::from_secs(5), probe).await, Ok(Ok(())))
     }
 
     /// A read connection (WAL readers never block the writer).

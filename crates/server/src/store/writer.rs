@@ -12,6 +12,9 @@
 //! here. A rollback may have advanced them, so they are forgotten after any rollback.
 use std::collections::HashMap;
 
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::append::{Append, Appended};
@@ -151,7 +154,15 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
                     healthy &= store_appends(&mut tx, &mut appends, &mut done).await;
                     let effects_before = tx.effects.len();
                     let ok = match savepoint(&mut tx, "job").await {
-                        Ok(()) => job.run(&mut tx).await,
+                        // A job that panics is a failed job: rolled back alone, the writer
+                        // goes on (a dead writer would fail every write from then on).
+                        Ok(()) => match AssertUnwindSafe(job.run(&mut tx)).catch_unwind().await {
+                            Ok(ok) => ok,
+                            Err(_) => {
+                                tracing::error!("a write job panicked; it is rolled back");
+                                false
+                            }
+                        },
                         Err(e) => {
                             tracing::error!(error = %e, "savepoint failed");
                             false
@@ -228,7 +239,9 @@ async fn store_appends(
         return true;
     }
     let (batch, replies): (Vec<Append>, Vec<_>) = std::mem::take(appends).into_iter().unzip();
-    match tx.append_batch(batch).await {
+    let stored = AssertUnwindSafe(tx.append_batch(batch)).catch_unwind().await;
+    let stored = stored.unwrap_or_else(|_| Err(Error::Store(StoreError::Corrupt("storing messages panicked".into()))));
+    match stored {
         Ok(results) => {
             for (reply, r) in replies.into_iter().zip(results) {
                 done.push(Done::Append(reply, Box::new(r)));
