@@ -121,3 +121,146 @@ async fn test_a_panicking_write_job_does_not_kill_the_writer() {
     let health = confab_core::http::get(&srv.url(), "/healthz", &[]).await.unwrap();
     assert_eq!(health.status, 200);
 }
+
+/// S-4: sockets that never finish a request head, WebSockets that never log in and one
+/// connection over the cap are all dealt with, and a real client still gets in afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_exhaustion_is_bounded() {
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    // Short deadlines so the test is quick (10 s each by default).
+    let srv = TestServer::start_with(|c| {
+        c.max_connections = 16;
+        c.header_timeout = Duration::from_secs(4);
+        c.login_timeout = Duration::from_secs(4);
+    })
+    .await;
+    let addr = srv.running().addr;
+    // Every slot taken: 12 slowloris sockets (a request head begun, never finished) and four
+    // WebSockets that never log in.
+    let mut slow = Vec::new();
+    for _ in 0..12 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: confab\r\n").await.unwrap();
+        slow.push(s);
+    }
+    let idle_ws = futures_util::future::join_all((0..4).map(|_| RawClient::connect(&srv))).await;
+    // One more is refused at once with a clear answer, not left hanging.
+    let mut extra = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), extra.read_to_end(&mut buf))
+        .await
+        .expect("the refusal comes at once")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 503") && text.contains("too many connections"), "{text}");
+    // The deadlines close what was held.
+    let started = std::time::Instant::now();
+    for mut s in slow {
+        let mut b = Vec::new();
+        let r = tokio::time::timeout(Duration::from_secs(8), s.read_to_end(&mut b)).await;
+        assert!(r.is_ok(), "a socket without a full request head is open after {:?}", started.elapsed());
+    }
+    confab_tests::eventually("WebSockets without a login are closed", || async {
+        idle_ws.iter().all(|c| c.closed.load(SeqCst))
+    })
+    .await;
+    // The slots are free again: real clients log in and chat.
+    let alice = srv.client("alice").await;
+    let bob = srv.client("bob").await;
+    alice.send_text("bob", 1, "still here").await;
+    assert_eq!(bob.recv_texts(1).await, vec!["still here".to_string()]);
+}
+
+/// POST `/api/{path}` with `body`, as a proxy on this host would forward it for `from`.
+async fn http_post(srv: &TestServer, path: &str, from: &str, body: &serde_json::Value) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = body.to_string();
+    let mut s = tokio::net::TcpStream::connect(srv.running().addr).await.unwrap();
+    let head = format!(
+        "POST /api/{path} HTTP/1.1\r\nHost: confab\r\nContent-Type: application/json\r\n\
+         X-Forwarded-For: {from}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    let (status, json) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    serde_json::from_str(json).unwrap_or_else(|_| json!({"http": status.lines().next()}))
+}
+
+/// S-5 / S-9: password guessing is throttled per account and host (counted before the hash
+/// check, so parallel guesses cannot all pass) and per host; the owner on another host still
+/// gets in; ids that cannot exist are answered without being kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_password_guessing_is_throttled_and_bounded() {
+    use confab_protocol::codes::{ERR_SVR_ACCOUNT_FREQ_LIMIT, ERR_SVR_ACCOUNT_INVALID_PARAMETERS};
+    let srv = TestServer::start().await;
+    let creds = |user: &str, pw: &str| json!({"user_id": user, "password": pw, "nick_name": ""});
+    let r = http_post(&srv, "register", "192.0.2.50", &creds("bob", "correct horse")).await;
+    assert_eq!(r["code"], 0, "{r}");
+    // 20 guesses at once from one host: 5 are checked, the rest refused unchecked.
+    let bodies: Vec<_> = (0..20).map(|i| creds("bob", &format!("guess {i}"))).collect();
+    let guesses = futures_util::future::join_all(bodies.iter().map(|b| http_post(&srv, "login", "192.0.2.1", b))).await;
+    let checked = guesses.iter().filter(|r| r["code"] == ERR_SVR_ACCOUNT_INVALID_PARAMETERS).count();
+    let limited = guesses.iter().filter(|r| r["code"] == ERR_SVR_ACCOUNT_FREQ_LIMIT).count();
+    assert_eq!((checked, limited), (5, 15), "{guesses:?}");
+    // That host is refused even with the right password; the owner elsewhere gets in.
+    let r = http_post(&srv, "login", "192.0.2.1", &creds("bob", "correct horse")).await;
+    assert_eq!(r["code"], ERR_SVR_ACCOUNT_FREQ_LIMIT, "{r}");
+    let r = http_post(&srv, "login", "198.51.100.7", &creds("bob", "correct horse")).await;
+    assert_eq!(r["code"], 0, "{r}");
+    assert!(r["user_sig"].as_str().is_some_and(|s| !s.is_empty()), "{r}");
+    // A host trying many accounts is stopped too (unknown ids cost the same check).
+    let mut answers = Vec::new();
+    for i in 0..70 {
+        answers.push(
+            http_post(&srv, "login", "203.0.113.9", &creds(&format!("nobody{i}"), "123456")).await["code"].clone(),
+        );
+    }
+    assert!(answers[..60].iter().all(|c| *c == ERR_SVR_ACCOUNT_INVALID_PARAMETERS), "{answers:?}");
+    assert!(answers[60..].iter().all(|c| *c == ERR_SVR_ACCOUNT_FREQ_LIMIT), "{answers:?}");
+    // Ids that cannot exist (40 KB each) are answered and not kept.
+    let before = srv.running().sign_in_entries();
+    for i in 0..200 {
+        let huge = format!("{i}{}", "x".repeat(40 * 1024));
+        let r = http_post(&srv, "login", &format!("10.9.{}.{}", i / 200, i % 200), &creds(&huge, "pw")).await;
+        assert_eq!(r["code"], ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "{r}");
+    }
+    assert_eq!(srv.running().sign_in_entries(), before, "invalid ids leave nothing behind");
+    // A body over the credentials limit is refused before it is read whole.
+    let r = http_post(&srv, "login", "10.9.9.9", &creds(&"y".repeat(100 * 1024), "pw")).await;
+    assert!(r["http"].as_str().is_some_and(|s| s.contains("413")), "{r}");
+}
+
+/// S-11: the secret key (it signs every UserSig and media link) is readable by its owner
+/// only, in a folder only the owner may enter, also when an older version left them open; a
+/// weak key is refused.
+#[cfg(unix)]
+#[test]
+fn test_the_secret_key_is_private() {
+    use confab_server::AppIdentity;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let root = tempfile::tempdir().unwrap();
+    let fresh = root.path().join("fresh");
+    AppIdentity::load_or_create(&fresh, None, None).unwrap();
+    assert_eq!(mode(&fresh), 0o700);
+    assert_eq!(mode(&fresh.join("app.json")), 0o600);
+    // Left open by an older version: narrowed, and the identity kept.
+    let old = root.path().join("old");
+    std::fs::create_dir(&old).unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(old.join("app.json"), r#"{"sdk_app_id": 1400000777, "secret_key": "0123456789abcdef0123"}"#)
+        .unwrap();
+    std::fs::set_permissions(old.join("app.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let id = AppIdentity::load_or_create(&old, None, None).unwrap();
+    assert_eq!(id.sdk_app_id, 1_400_000_777);
+    assert_eq!((mode(&old), mode(&old.join("app.json"))), (0o700, 0o600));
+    // A short key given by flag or environment is refused.
+    let err = AppIdentity::load_or_create(&old, None, Some("secret".into())).unwrap_err();
+    assert!(err.to_string().contains("at least 16 bytes"), "{err}");
+}

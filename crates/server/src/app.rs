@@ -73,6 +73,11 @@ impl Running {
         r.is_err()
     }
 
+    /// Entries held by the password sign-in limits (test hook: memory stays bounded).
+    pub fn sign_in_entries(&self) -> usize {
+        self.state.sign_in.entries()
+    }
+
     pub fn online_sessions(&self) -> usize {
         self.state.hub.online_count()
     }
@@ -138,7 +143,7 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         ),
         None => None,
     };
-    std::fs::create_dir_all(&cfg.data_dir)?;
+    crate::config::create_private_dir(&cfg.data_dir)?;
     let hub = Arc::new(Hub::default());
     let deliver = deliver_effects(hub.clone());
     let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), deliver).await?;
@@ -154,6 +159,9 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         accepting: AtomicBool::new(true),
         shutdown: shutdown.clone(),
         sign_in: Default::default(),
+        hashing: tokio::sync::Semaphore::new(
+            2 * std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(2),
+        ),
         group_throttle,
         refused_users: Default::default(),
     });
@@ -162,20 +170,17 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     // The media sweeper (expired media, stale partial uploads) runs inside the server's task
     // and stops with it.
     let sweeper = handlers::media::sweeper(state.clone(), shutdown.clone());
-    let mut sd = shutdown;
+    let sd = shutdown;
+    let limits =
+        gateway::serve::Limits { max_connections: state.cfg.max_connections, header_timeout: state.cfg.header_timeout };
     let is_tls = tls.is_some();
     let task = tokio::spawn(async move {
-        let stopped = async move {
-            let _ = sd.wait_for(|v| *v).await;
-        };
-        // With TLS, axum is fed finished TLS streams by `tls::TlsListener`; the graceful
-        // shutdown is the same either way.
+        // With TLS, the accept loop is fed finished TLS streams by `tls::TlsListener`; the
+        // limits and the graceful shutdown are the same either way.
         let serve = async move {
             match tls {
                 Some(cfg) => {
-                    axum::serve(gateway::tls::TlsListener::new(listener, cfg), app)
-                        .with_graceful_shutdown(stopped)
-                        .await
+                    gateway::serve::serve(gateway::tls::TlsListener::new(listener, cfg), app, limits, sd).await
                 }
                 None => {
                     // TCP_NODELAY: a response that follows a push on the same connection must
@@ -183,14 +188,11 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
                     let listener = listener.tap_io(|tcp| {
                         let _ = tcp.set_nodelay(true);
                     });
-                    axum::serve(listener, app).with_graceful_shutdown(stopped).await
+                    gateway::serve::serve(listener, app, limits, sd).await
                 }
             }
         };
-        let (served, ()) = tokio::join!(serve, sweeper);
-        if let Err(e) = served {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
+        tokio::join!(serve, sweeper);
     });
     tracing::info!(%addr, tls = is_tls, "confab-server listening");
     Ok(Running { addr, state, stop, task, writer, tls: is_tls })

@@ -52,6 +52,10 @@ struct Cli {
     /// TLS private key (PEM: PKCS#8, PKCS#1 or SEC1) for --tls-cert.
     #[arg(long, env = "CONFAB_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Connections served at once; one more is answered 503 and closed. Lowered to what the
+    /// process's open-file limit allows.
+    #[arg(long, env = "CONFAB_MAX_CONNECTIONS", default_value_t = 20_000)]
+    max_connections: usize,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +124,7 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.media_retention = Duration::from_secs(cli.media_retention_days.max(1) * 24 * 3600);
         cfg.media_partial_ttl = Duration::from_secs(cli.media_partial_ttl_hours.max(1) * 3600);
         cfg.group_msg_rate = cli.group_msg_rate;
+        cfg.max_connections = connection_cap(cli.max_connections);
         if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
             cfg.tls = Some(config::TlsFiles { cert, key });
         }
@@ -134,6 +139,19 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         running.shutdown().await;
         Ok::<(), BoxError>(())
     })
+}
+
+/// Each connection is one file descriptor: raise the soft open-file limit to the hard one and
+/// keep the cap below it (with room for the database, media files and logs), so that the
+/// process refuses with a clear 503 instead of failing `accept` with EMFILE.
+fn connection_cap(wanted: usize) -> usize {
+    const RESERVE: u64 = 256;
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let room = usize::try_from(limit.saturating_sub(RESERVE)).unwrap_or(usize::MAX).max(16);
+    if room < wanted {
+        tracing::warn!(wanted, open_file_limit = limit, cap = room, "connection cap lowered to the open-file limit");
+    }
+    wanted.clamp(1, room)
 }
 
 async fn wait_for_signal() {

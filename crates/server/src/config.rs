@@ -19,7 +19,7 @@ impl AppIdentity {
         sdk_app_id: Option<u64>,
         secret_key: Option<String>,
     ) -> std::io::Result<Self> {
-        std::fs::create_dir_all(data_dir)?;
+        create_private_dir(data_dir)?;
         let path = data_dir.join("app.json");
         let stored: Option<AppIdentity> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
         let mut id = match stored {
@@ -29,19 +29,69 @@ impl AppIdentity {
                 let key: String = (0..32).map(|_| format!("{:02x}", rng.gen::<u8>())).collect();
                 let id = AppIdentity { sdk_app_id: 1_400_000_000 + rng.gen_range(0..99_999_999), secret_key: key };
                 let tmp = data_dir.join("app.json.tmp");
-                std::fs::write(&tmp, serde_json::to_vec_pretty(&id).map_err(std::io::Error::other)?)?;
+                let _ = std::fs::remove_file(&tmp);
+                write_private(&tmp, &serde_json::to_vec_pretty(&id).map_err(std::io::Error::other)?)?;
                 std::fs::rename(&tmp, &path)?;
                 id
             }
         };
+        // A file from an older version may be readable by others: the key signs every UserSig.
+        restrict(&path, 0o600)?;
         if let Some(a) = sdk_app_id {
             id.sdk_app_id = a;
         }
         if let Some(k) = secret_key {
+            if k.len() < MIN_KEY_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("the secret key must be at least {MIN_KEY_BYTES} bytes"),
+                ));
+            }
             id.secret_key = k;
         }
         Ok(id)
     }
+}
+
+/// A secret key shorter than this is refused: it signs every UserSig and media link.
+pub const MIN_KEY_BYTES: usize = 16;
+
+/// The data directory: created (or narrowed to) owner-only, since it holds the secret key, the
+/// database and the media.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    restrict(dir, 0o700)
+}
+
+/// Narrow `path`'s permissions to `mode` (Unix; elsewhere the per-user profile folders keep
+/// other users out).
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)?;
+        if meta.permissions().mode() & 0o777 & !mode != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// Write a new file readable by its owner only (created so, never widened in between).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +118,12 @@ pub struct Config {
     /// Bytes of frames a connection may have queued and not yet written; a client that stops
     /// reading is disconnected past it (it catches up when it returns).
     pub outbound_limit: usize,
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request head (and stay idle between requests).
+    pub header_timeout: Duration,
+    /// How long a WebSocket may stay open without logging in.
+    pub login_timeout: Duration,
     /// TLS on the listening port (`wss://` and `https://`); `None` serves plain TCP.
     pub tls: Option<TlsFiles>,
 }
@@ -95,6 +151,9 @@ impl Config {
             media_sweep_interval: Duration::from_secs(600),
             group_msg_rate: 40,
             outbound_limit: 4 * 1024 * 1024,
+            max_connections: 20_000,
+            header_timeout: Duration::from_secs(10),
+            login_timeout: Duration::from_secs(10),
             tls: None,
         }
     }

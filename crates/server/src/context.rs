@@ -23,6 +23,8 @@ pub(crate) struct State {
     pub accepting: AtomicBool,
     pub shutdown: watch::Receiver<bool>,
     pub sign_in: SignInThrottle,
+    /// Password hashes computed at once (Argon2id takes 19 MiB each).
+    pub hashing: tokio::sync::Semaphore,
     pub group_throttle: GroupThrottle,
     /// Test hook: users whose logins are refused (as if the network were down for them).
     pub refused_users: Mutex<HashSet<String>>,

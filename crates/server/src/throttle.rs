@@ -20,6 +20,7 @@
 //! reserve lets high-priority messages (gifts, likes, red packets) through while normal ones
 //! are being refused.
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -74,31 +75,129 @@ impl GroupThrottle {
     }
 }
 
-/// Failed password sign-ins per user id: after `MAX_FAILURES` within `FAILURE_WINDOW`, further
-/// attempts are refused (70050) until the window passes.
+/// Failed password sign-ins, counted in one-minute windows per (user id, address), per user
+/// id and per address. An attempt is counted when it starts, before the password hash is
+/// checked, so parallel guesses cannot all slip through; a successful sign-in gives its count
+/// back. Past any limit, attempts are refused (70050) until the window ends.
+///
+/// - Per (user, address) [`PER_PAIR`]: the guesses one host may make at one account. Another
+///   host (the owner at work) is not locked out by them.
+/// - Per user [`PER_USER`]: the guesses all hosts together may make at one account.
+/// - Per address [`PER_ADDR`]: the guesses one host may make at all accounts. IPv6 addresses
+///   count per /64, the block one host usually holds.
+///
+/// Memory is bounded whatever arrives: each map keeps at most [`MAX_KEYS`] entries (callers
+/// validate user ids first, so a key is at most 32 bytes). When one fills up, ended windows are
+/// dropped, then the older half.
 #[derive(Default)]
 pub(crate) struct SignInThrottle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    inner: Mutex<SignIns>,
 }
 
-const MAX_FAILURES: usize = 5;
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+#[derive(Default)]
+struct SignIns {
+    pair: Windows<(String, IpAddr)>,
+    user: Windows<String>,
+    addr: Windows<IpAddr>,
+}
 
-impl SignInThrottle {
-    pub fn blocked(&self, user: &str) -> bool {
-        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let v = m.entry(user.to_string()).or_default();
-        v.retain(|t| t.elapsed() < FAILURE_WINDOW);
-        v.len() >= MAX_FAILURES
+pub(crate) const PER_PAIR: u32 = 5;
+pub(crate) const PER_USER: u32 = 20;
+pub(crate) const PER_ADDR: u32 = 60;
+pub(crate) const MAX_KEYS: usize = 50_000;
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Counters in fixed windows: key → (window start, count).
+struct Windows<K> {
+    map: HashMap<K, (Instant, u32)>,
+}
+
+impl<K> Default for Windows<K> {
+    fn default() -> Self {
+        Windows { map: HashMap::new() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Windows<K> {
+    fn count(&self, k: &K, now: Instant) -> u32 {
+        match self.map.get(k) {
+            Some((start, n)) if now.duration_since(*start) < WINDOW => *n,
+            _ => 0,
+        }
     }
 
-    pub fn fail(&self, user: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(user.to_string())
-            .or_default()
-            .push(Instant::now());
+    fn add(&mut self, k: &K, now: Instant) {
+        if self.map.len() >= MAX_KEYS && !self.map.contains_key(k) {
+            self.map.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+            if self.map.len() >= MAX_KEYS {
+                let mut starts: Vec<Instant> = self.map.values().map(|(s, _)| *s).collect();
+                starts.sort_unstable();
+                let median = starts[starts.len() / 2];
+                self.map.retain(|_, (start, _)| *start > median);
+            }
+        }
+        let e = self.map.entry(k.clone()).or_insert((now, 0));
+        if now.duration_since(e.0) >= WINDOW {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+    }
+
+    fn give_back(&mut self, k: &K) {
+        if let Some(e) = self.map.get_mut(k) {
+            e.1 = e.1.saturating_sub(1);
+        }
+    }
+}
+
+/// The address a host is counted under: IPv4 as is, IPv6 by its /64.
+fn addr_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+    }
+}
+
+impl SignInThrottle {
+    /// Count a sign-in attempt of `user` from `ip`; false when a limit is reached (the attempt
+    /// is then refused without checking the password, and not counted).
+    pub fn begin(&self, user: &str, ip: IpAddr) -> bool {
+        self.begin_at(user, ip, Instant::now())
+    }
+
+    fn begin_at(&self, user: &str, ip: IpAddr, now: Instant) -> bool {
+        let ip = addr_key(ip);
+        let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let pair = (user.to_string(), ip);
+        let user = user.to_string();
+        if s.pair.count(&pair, now) >= PER_PAIR
+            || s.user.count(&user, now) >= PER_USER
+            || s.addr.count(&ip, now) >= PER_ADDR
+        {
+            return false;
+        }
+        s.pair.add(&pair, now);
+        s.user.add(&user, now);
+        s.addr.add(&ip, now);
+        true
+    }
+
+    /// The attempt begun by [`Self::begin`] succeeded: it does not count.
+    pub fn succeeded(&self, user: &str, ip: IpAddr) {
+        let ip = addr_key(ip);
+        let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        s.pair.give_back(&(user.to_string(), ip));
+        s.user.give_back(&user.to_string());
+        s.addr.give_back(&ip);
+    }
+
+    /// Entries held (for tests: memory stays bounded).
+    pub fn entries(&self) -> usize {
+        let s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        s.pair.map.len() + s.user.map.len() + s.addr.map.len()
     }
 }
 
@@ -137,5 +236,45 @@ mod tests {
         assert_eq!((0..20).filter(|_| t.admit_at("g", 1, later)).count(), 5, "half a second refills 5 tokens");
         let much_later = later + Duration::from_secs(60);
         assert_eq!((0..20).filter(|_| t.admit_at("g", 0, much_later)).count(), 10, "never more than one second");
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn guesses_are_limited_per_host_per_account_and_per_host() {
+        let t = SignInThrottle::default();
+        let now = Instant::now();
+        let a = ip("192.0.2.1");
+        assert_eq!((0..10).filter(|_| t.begin_at("bob", a, now)).count(), PER_PAIR as usize);
+        // The owner on another host is not locked out by them.
+        assert!(t.begin_at("bob", ip("198.51.100.7"), now));
+        // A successful attempt gives its count back.
+        t.succeeded("bob", ip("198.51.100.7"));
+        // The next window starts afresh.
+        assert!(t.begin_at("bob", a, now + WINDOW));
+        // One host, many accounts.
+        let b = ip("203.0.113.9");
+        let allowed = (0..200).filter(|i| t.begin_at(&format!("u{i}"), b, now)).count();
+        assert_eq!(allowed, PER_ADDR as usize);
+        // Many hosts, one account.
+        let allowed =
+            (0..200).filter(|i| t.begin_at("carol", ip(&format!("10.0.{}.{}", i / 250, i % 250)), now)).count();
+        assert_eq!(allowed, PER_USER as usize);
+        // IPv6 counts per /64.
+        let allowed = (0..20).filter(|i| t.begin_at("dave", ip(&format!("2001:db8::{i:x}")), now)).count();
+        assert_eq!(allowed, PER_PAIR as usize);
+    }
+
+    #[test]
+    fn memory_stays_bounded_whatever_arrives() {
+        let t = SignInThrottle::default();
+        let now = Instant::now();
+        for i in 0..(3 * MAX_KEYS as u32) {
+            let host = IpAddr::from(i.to_be_bytes());
+            t.begin_at(&format!("user{i}"), host, now + Duration::from_micros(u64::from(i)));
+        }
+        assert!(t.entries() <= 3 * MAX_KEYS, "{} entries", t.entries());
     }
 }

@@ -9,6 +9,7 @@ use crate::store::BoxFuture;
 use confab_protocol::codes;
 use confab_protocol::wire::Request;
 use serde_json::{json, Value};
+use std::net::IpAddr;
 
 /// The authenticated side of a connection.
 pub(crate) struct Session {
@@ -27,7 +28,7 @@ pub(crate) enum Reply {
 pub(crate) async fn handle(
     state: &State,
     session: &mut Option<Session>,
-    conn_id: u64,
+    (conn_id, ip): (u64, IpAddr),
     out: &Outlet,
     req: Request,
 ) -> Reply {
@@ -47,7 +48,7 @@ pub(crate) async fn handle(
             }
         };
     }
-    Reply::Now(answer(state, session, conn_id, out, req).await)
+    Reply::Now(answer(state, session, (conn_id, ip), out, req).await)
 }
 
 /// A send's ack: the stored message as the sender sees it. When this connection got no echo of
@@ -70,7 +71,7 @@ fn ack_json(a: crate::store::Appended) -> Result<String> {
 async fn answer(
     state: &State,
     session: &mut Option<Session>,
-    conn_id: u64,
+    (conn_id, ip): (u64, IpAddr),
     out: &Outlet,
     req: Request,
 ) -> Result<Value> {
@@ -80,7 +81,7 @@ async fn answer(
             auth::register(state, &user_id, &password, &nick_name).await.map(|a| json!(a))
         }
         Request::PasswordLogin { user_id, password } => {
-            auth::password_login(state, &user_id, &password).await.map(|a| json!(a))
+            auth::password_login(state, &user_id, &password, ip).await.map(|a| json!(a))
         }
         Request::Login { sdk_app_id, user_id, user_sig, platform, instance_id, resume } => {
             if session.is_some() {

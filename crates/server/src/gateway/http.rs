@@ -1,9 +1,12 @@
 //! The HTTP side of the port: the router (WebSocket upgrade, health, accounts, media).
 use std::sync::Arc;
 
-use axum::extract::State as AxState;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State as AxState};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,8 +20,9 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/", get(ws::ws_handler))
         .route("/ws", get(ws::ws_handler))
         .route("/healthz", get(healthz))
-        .route("/api/register", post(http_register))
-        .route("/api/login", post(http_login))
+        // Credentials are small: a body over 64 KiB is refused before it is read whole.
+        .route("/api/register", post(http_register).layer(DefaultBodyLimit::max(64 * 1024)))
+        .route("/api/login", post(http_login).layer(DefaultBodyLimit::max(64 * 1024)))
         .route("/media/upload/{kind}/{content_id}", get(media::upload_status).put(media::upload_chunk))
         .route("/media/d/{content_id}", get(media::download))
         .with_state(state)
@@ -61,6 +65,12 @@ async fn http_register(AxState(state): AxState<Arc<State>>, Json(c): Json<Creden
     to_json(auth::register(&state, &c.user_id, &c.password, &c.nick_name).await)
 }
 
-async fn http_login(AxState(state): AxState<Arc<State>>, Json(c): Json<Credentials>) -> Json<Value> {
-    to_json(auth::password_login(&state, &c.user_id, &c.password).await)
+async fn http_login(
+    AxState(state): AxState<Arc<State>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Json(c): Json<Credentials>,
+) -> Json<Value> {
+    let ip = super::client_ip(peer.map(|p| p.0 .0), &headers);
+    to_json(auth::password_login(&state, &c.user_id, &c.password, ip).await)
 }

@@ -1,10 +1,13 @@
 //! TLS on the listening port (`--tls-cert` / `--tls-key`): rustls with the ring provider
 //! through tokio-rustls, no OpenSSL. [`TlsListener`] is an `axum::serve::Listener`: it accepts
 //! TCP connections, runs their handshakes side by side (each bounded by a timeout, so a client
-//! that stalls mid-handshake holds neither the accept loop nor a slot for long) and hands axum
-//! finished TLS streams, so `axum::serve` keeps its graceful shutdown. Handshakes in progress
-//! belong to the listener and are aborted with it when the server stops.
-use std::net::SocketAddr;
+//! that stalls mid-handshake holds neither the accept loop nor a slot for long) and hands
+//! finished TLS streams to the accept loop (`gateway::serve`). One address may have at most
+//! [`MAX_HANDSHAKES_PER_ADDR`] handshakes in progress, so a host that stalls handshakes cannot
+//! lock out other clients. Handshakes in progress belong to the listener and are aborted with
+//! it when the server stops.
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +24,10 @@ use crate::config::TlsFiles;
 /// A handshake must finish within this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes in progress at once; further connections wait in the kernel's backlog.
-const MAX_HANDSHAKES: usize = 512;
+const MAX_HANDSHAKES: usize = 1024;
+/// Handshakes in progress at once from one IP address; one more from it is closed at once.
+/// One host stalling handshakes therefore cannot fill [`MAX_HANDSHAKES`] and lock out others.
+const MAX_HANDSHAKES_PER_ADDR: u32 = 64;
 
 /// Read the certificate chain and key (blocking file reads: call on a blocking thread).
 pub fn load(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
@@ -46,18 +52,20 @@ pub fn load(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
     Ok(Arc::new(cfg))
 }
 
-type Handshake = Option<(TlsStream<TcpStream>, SocketAddr)>;
+type Handshake = (SocketAddr, Option<TlsStream<TcpStream>>);
 
 /// TCP listener + TLS handshakes, as axum sees one listener.
 pub struct TlsListener {
     tcp: TcpListener,
     acceptor: TlsAcceptor,
     handshakes: JoinSet<Handshake>,
+    /// Handshakes in progress per peer address.
+    per_addr: HashMap<IpAddr, u32>,
 }
 
 impl TlsListener {
     pub fn new(tcp: TcpListener, cfg: Arc<ServerConfig>) -> Self {
-        TlsListener { tcp, acceptor: TlsAcceptor::from(cfg), handshakes: JoinSet::new() }
+        TlsListener { tcp, acceptor: TlsAcceptor::from(cfg), handshakes: JoinSet::new(), per_addr: HashMap::new() }
     }
 }
 
@@ -70,25 +78,40 @@ impl axum::serve::Listener for TlsListener {
             // Both branches are cancel-safe: a handshake still running stays in the set.
             tokio::select! {
                 Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
-                    if let Ok(Some(conn)) = done {
-                        return conn;
+                    // Handshake tasks never panic and are only aborted with the listener.
+                    let Ok((addr, tls)) = done else { continue };
+                    if let Some(n) = self.per_addr.get_mut(&addr.ip()) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.per_addr.remove(&addr.ip());
+                        }
+                    }
+                    if let Some(tls) = tls {
+                        return (tls, addr);
                     }
                 }
                 r = self.tcp.accept(), if self.handshakes.len() < MAX_HANDSHAKES => match r {
                     Ok((tcp, addr)) => {
+                        let busy = self.per_addr.entry(addr.ip()).or_insert(0);
+                        if *busy >= MAX_HANDSHAKES_PER_ADDR {
+                            tracing::debug!(%addr, "too many TLS handshakes from one address; closed");
+                            drop(tcp);
+                            continue;
+                        }
+                        *busy += 1;
                         // Answers must not wait for the peer's delayed ACK (Nagle).
                         let _ = tcp.set_nodelay(true);
                         let acceptor = self.acceptor.clone();
                         self.handshakes.spawn(async move {
                             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                                Ok(Ok(tls)) => Some((tls, addr)),
+                                Ok(Ok(tls)) => (addr, Some(tls)),
                                 Ok(Err(e)) => {
                                     tracing::debug!(%addr, error = %e, "TLS handshake failed");
-                                    None
+                                    (addr, None)
                                 }
                                 Err(_) => {
                                     tracing::debug!(%addr, "TLS handshake timed out");
-                                    None
+                                    (addr, None)
                                 }
                             }
                         });

@@ -6,13 +6,16 @@
 //! share group commits. Answers still go out in request order (and a send's only after its
 //! durable commit). A ping is answered at once, never behind queued sends. At most
 //! [`MAX_IN_FLIGHT`] requests wait at a time; past that the connection is not read.
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State as AxState;
+use axum::extract::{ConnectInfo, State as AxState};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use confab_protocol::codes;
 use confab_protocol::wire::{ClientFrame, Request, ServerFrame, MAX_FRAME_BYTES};
 use futures_util::stream::FuturesOrdered;
@@ -20,6 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 
 use super::dispatch::{self, Reply, Session};
+use super::serve::Slot;
 use crate::bus::{self, Inlet, Outbound, Outlet};
 use crate::config::now_secs;
 use crate::context::State;
@@ -33,7 +37,14 @@ const READ_BUFFER: usize = 4096;
 /// for several frames when a connection's writer is behind).
 const WRITE_BUFFER: usize = 16 * 1024;
 
-pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocketUpgrade) -> Response {
+pub(crate) async fn ws_handler(
+    AxState(state): AxState<Arc<State>>,
+    slot: Option<Extension<Slot>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let ip = super::client_ip(peer.map(|p| p.0 .0), &headers);
     if !state.accepting.load(Ordering::SeqCst) || *state.shutdown.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "not accepting connections").into_response();
     }
@@ -41,7 +52,11 @@ pub(crate) async fn ws_handler(AxState(state): AxState<Arc<State>>, ws: WebSocke
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .on_upgrade(move |socket| handle_socket(state, socket))
+        .on_upgrade(move |socket| async move {
+            // The connection's slot (the server's connection cap) lives as long as the socket.
+            let _slot = slot;
+            handle_socket(state, socket, ip).await
+        })
 }
 
 /// Write queued frames to the socket until the queue closes or the connection is cut; frames
@@ -99,7 +114,7 @@ fn response(id: u64, r: crate::error::Result<Value>) -> ServerFrame {
     }
 }
 
-async fn handle_socket(state: Arc<State>, socket: WebSocket) {
+async fn handle_socket(state: Arc<State>, socket: WebSocket, ip: IpAddr) {
     let conn_id = state.next_conn.fetch_add(1, Ordering::SeqCst);
     let (sink, mut stream) = socket.split();
     let (out, inlet) = bus::outlet(state.cfg.outbound_limit);
@@ -107,6 +122,8 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
     let mut session: Option<Session> = None;
     let mut shutdown = state.shutdown.clone();
     let idle = state.cfg.idle_timeout;
+    // A connection that does not log in soon is closed: unauthenticated sockets cannot be held.
+    let login_deadline = tokio::time::Instant::now() + state.cfg.login_timeout;
     let mut inflight: FuturesOrdered<BoxFuture<'static, Utf8Bytes>> = FuturesOrdered::new();
     loop {
         let expiry = session.as_ref().map(|s| s.expires_at);
@@ -128,7 +145,7 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
                 };
                 match msg {
                     WsMessage::Text(t) => {
-                        match read_request(&state, &mut session, conn_id, &out, t.as_str()).await {
+                        match read_request(&state, &mut session, (conn_id, ip), &out, t.as_str()).await {
                             Answer::Now(frame) if inflight.is_empty() => {
                                 if !out.send_frame(&frame) { break; }
                             }
@@ -152,6 +169,11 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket) {
             }
             Some(text) = inflight.next(), if !inflight.is_empty() => {
                 if !out.send_text(text) { break; }
+            }
+            _ = tokio::time::sleep_until(login_deadline), if session.is_none() => {
+                tracing::debug!(conn_id, "no login in time; dropping connection");
+                out.close();
+                break;
             }
             _ = sig_expired => {
                 out.send_frame(&ServerFrame::SigExpired);
@@ -203,7 +225,7 @@ enum Answer {
 async fn read_request(
     state: &Arc<State>,
     session: &mut Option<Session>,
-    conn_id: u64,
+    (conn_id, ip): (u64, IpAddr),
     out: &Outlet,
     text: &str,
 ) -> Answer {
@@ -227,7 +249,7 @@ async fn read_request(
     }
     // Boxed: the handlers' state lives on the heap only while a request runs, so an idle
     // connection's task stays small.
-    match Box::pin(dispatch::handle(state, session, conn_id, out, frame.req)).await {
+    match Box::pin(dispatch::handle(state, session, (conn_id, ip), out, frame.req)).await {
         Reply::Now(r) => Answer::Now(response(id, r)),
         Reply::Later(fut) => Answer::Later(Box::pin(async move { raw_response(id, fut.await) })),
     }

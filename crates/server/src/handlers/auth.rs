@@ -3,7 +3,11 @@
 //! knowing what a UserSig is.
 //!
 //! Passwords are hashed with Argon2id (PHC strings, random salt) on a blocking thread; they are
-//! never stored or logged in clear. Failed sign-ins are throttled per user id (70050).
+//! never stored or logged in clear. Hashing waits for one of a few permits
+//! (`State::hashing`), so a flood of sign-ups cannot take all memory (19 MiB per hash). Failed
+//! sign-ins are throttled per account, per host and per (account, host) (70050, see
+//! `throttle::SignInThrottle`); an unknown user id costs the same hash check as a known one, so
+//! timing does not tell which ids exist.
 use crate::bus::{Outlet, SessionEntry};
 use crate::config::now_secs;
 use crate::context::State;
@@ -13,6 +17,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use confab_protocol::codes;
 use confab_protocol::wire::{is_valid_user_id, AccountResult, LoginResult};
+use std::net::IpAddr;
 
 /// UserSigs handed out for password sign-ins are valid for 7 days.
 pub const PASSWORD_SIG_TTL: i64 = 7 * 24 * 3600;
@@ -131,6 +136,7 @@ pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> 
     }
     let pw = password.to_string();
     let hashing_failed = || refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed");
+    let _permit = state.hashing.acquire().await.map_err(|_| hashing_failed())?;
     let hash = tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
@@ -151,33 +157,58 @@ pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> 
     Ok(sig_for(state, user))
 }
 
-pub async fn password_login(state: &State, user: &str, password: &str) -> Result<AccountResult> {
+pub async fn password_login(state: &State, user: &str, password: &str, from: IpAddr) -> Result<AccountResult> {
     const WRONG: &str = "wrong user id or password";
-    if state.sign_in.blocked(user) {
+    // Nothing of an invalid id is kept or hashed.
+    if !is_valid_user_id(user) || password.len() > 256 {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
+    }
+    // Counted before the hash check, so parallel guesses cannot all pass.
+    if !state.sign_in.begin(user, from) {
         return Err(refused(codes::ERR_SVR_ACCOUNT_FREQ_LIMIT, "too many failed sign-ins; wait a minute"));
     }
-    let storage_failed = |_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed");
     let stored = state
         .store
         .read()
         .await
-        .map_err(storage_failed)?
+        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?
         .password_hash(user)
         .await
         .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
-    let Some(Some(hash)) = stored else {
-        state.sign_in.fail(user);
-        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
+    // An unknown user is checked against a stand-in hash: the same work, the same answer.
+    let (hash, known) = match stored {
+        Some(Some(h)) => (h, true),
+        _ => (dummy_hash().await, false),
     };
     let pw = password.to_string();
+    let Ok(_permit) = state.hashing.acquire().await else {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed"));
+    };
     let ok = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok()).unwrap_or(false)
     })
     .await
     .unwrap_or(false);
-    if !ok {
-        state.sign_in.fail(user);
+    if !(ok && known) {
         return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
     }
+    state.sign_in.succeeded(user, from);
     Ok(sig_for(state, user))
+}
+
+/// A hash of a random password, made once: what an unknown user id is checked against.
+async fn dummy_hash() -> String {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            tokio::task::spawn_blocking(|| {
+                let salt = SaltString::generate(&mut rand::rngs::OsRng);
+                let pw: [u8; 16] = rand::random();
+                Argon2::default().hash_password(&pw, &salt).map(|h| h.to_string()).unwrap_or_default()
+            })
+            .await
+            .unwrap_or_default()
+        })
+        .await
+        .clone()
 }
