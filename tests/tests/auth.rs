@@ -168,3 +168,92 @@ async fn test_usersig_from_tencents_generator_is_accepted() {
     let eve = TestClient::new(&srv, tempfile::tempdir().unwrap());
     assert_eq!(eve.try_login("eve", sigs[0]).await.code, 70013);
 }
+
+/// A raw login with `sig` on `platform`; the answer's code.
+async fn raw_login_code(srv: &TestServer, user: &str, sig: &str, platform: u32) -> serde_json::Value {
+    let c = confab_tests::RawClient::connect(srv).await;
+    let r = c
+        .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user, "user_sig": sig,
+                     "platform": platform, "instance_id": "probe"}))
+        .await;
+    r["code"].clone()
+}
+
+/// An upload attempt authenticated by `sig`: (HTTP status, TIM code).
+async fn upload_code(srv: &TestServer, user: &str, sig: &str) -> (u16, serde_json::Value) {
+    let data = b"revoked?";
+    let path = format!("/media/upload/file/{}?offset=0&total={}", confab_core::content_id(data), data.len());
+    let headers = [("x-confab-user", user), ("x-confab-usersig", sig)];
+    let r =
+        confab_core::http::request(&srv.url(), "PUT", &path, &headers, Some((&data[..], data.len() as u64)), |_| {})
+            .await
+            .unwrap();
+    (r.status, r.json().await.unwrap()["code"].clone())
+}
+
+/// S-10: changing the password or signing out everywhere revokes every older UserSig (70001 on
+/// login and upload) and ends the other sessions at once; the device that changed the password
+/// goes on, reconnects included, with its fresh UserSig. Platform numbers are TIM's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_password_change_and_sign_out_everywhere_revoke_old_usersigs() {
+    let srv = TestServer::start().await;
+    let desk = TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| o.platform = Some(1));
+    let r = desk.call("ConfabRegister", json!({"user_id": "erin", "password": "correct horse"})).await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let sig1 = r.json["user_sig"].as_str().unwrap().to_string();
+    desk.login("erin", &sig1).await;
+    let laptop = TestClient::with_options(&srv, tempfile::tempdir().unwrap(), |o| o.platform = Some(4));
+    laptop.login("erin", &sig1).await;
+    // The old password must be right.
+    let r = desk.call("ConfabChangePassword", json!({"old_password": "wrong", "new_password": "battery staple"})).await;
+    assert_eq!(r.code, 70402, "{}", r.desc);
+    let r = desk
+        .call("ConfabChangePassword", json!({"old_password": "correct horse", "new_password": "battery staple"}))
+        .await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let sig2 = r.json["user_sig"].as_str().unwrap().to_string();
+    assert_ne!(sig1, sig2);
+    // The other device is ended at once and told its UserSig is no good.
+    laptop.wait_for("the laptop's UserSig expires", |e| matches!(e, SdkEvent::UserSigExpired)).await;
+    assert_eq!(laptop.call("TIMConvGetConvList", json!({})).await.code, 6014);
+    // The old UserSig opens nothing; the new one does.
+    assert_eq!(raw_login_code(&srv, "erin", &sig1, 3).await, 70001);
+    assert_eq!(upload_code(&srv, "erin", &sig1).await, (401, json!(70001)));
+    assert_eq!(upload_code(&srv, "erin", &sig2).await.0, 200);
+    // The device that changed it goes on, also after its connection drops.
+    let bob = srv.client("bob").await;
+    desk.send_text("bob", 1, "before the drop").await;
+    srv.running().drop_all_connections();
+    confab_tests::eventually("the desk is back", || async {
+        desk.call(
+            "TIMMsgSendMessage",
+            json!({"conv_id": "bob", "conv_type": 1,
+            "json_msg_param": {"message_elem_array": [{"elem_type": 0, "text_elem_content": "after the drop"}]}}),
+        )
+        .await
+        .code
+            == 0
+    })
+    .await;
+    assert_eq!(bob.recv_texts(2).await, vec!["before the drop".to_string(), "after the drop".to_string()]);
+    // Passwords: the old one is gone, the new one signs in.
+    assert_eq!(desk.call("ConfabSignIn", json!({"user_id": "erin", "password": "correct horse"})).await.code, 70402);
+    let r = desk.call("ConfabSignIn", json!({"user_id": "erin", "password": "battery staple"})).await;
+    assert_eq!(r.code, 0, "{}", r.desc);
+    let sig3 = r.json["user_sig"].as_str().unwrap().to_string();
+    laptop.login("erin", &sig3).await;
+    // Sign out everywhere: every session ends, this one too, and no UserSig issued so far works.
+    desk.ok("ConfabSignOutEverywhere", json!({})).await;
+    assert_eq!(desk.ok("TIMGetLoginStatus", json!({})).await["json"], 3, "the caller is logged out");
+    laptop.wait_for("the laptop is ended again", |e| matches!(e, SdkEvent::UserSigExpired)).await;
+    for sig in [&sig2, &sig3] {
+        assert_eq!(raw_login_code(&srv, "erin", sig, 2).await, 70001);
+    }
+    // Signing in again gives a UserSig that works.
+    let r = desk.call("ConfabSignIn", json!({"user_id": "erin", "password": "battery staple"})).await;
+    desk.login("erin", r.json["user_sig"].as_str().unwrap()).await;
+    // A platform TIM does not define is refused (it would be a device slot no one displaces).
+    let sig = srv.usersig("frank");
+    assert_eq!(raw_login_code(&srv, "frank", &sig, 9).await, 70402);
+    assert_eq!(raw_login_code(&srv, "frank", &sig, 5).await, 0);
+}

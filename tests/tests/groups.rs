@@ -22,7 +22,7 @@ async fn ensure_users(srv: &TestServer, users: &[&str]) {
     for u in users {
         let (mut ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
         let login = json!({"id": 1, "type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": u,
-                           "user_sig": srv.usersig(u), "platform": 9, "instance_id": "raw"});
+                           "user_sig": srv.usersig(u), "platform": 5, "instance_id": "raw"});
         ws.send(tokio_tungstenite::tungstenite::Message::Text(login.to_string().into())).await.unwrap();
         let reply = ws.next().await.unwrap().unwrap();
         assert!(reply.to_text().unwrap().contains("\"code\":0"), "{reply:?}");

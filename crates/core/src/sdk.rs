@@ -326,6 +326,22 @@ impl Sdk {
         account::account(&self.opts(), register, user_id, password, nick_name).await
     }
 
+    /// ConfabChangePassword: a new password; every older UserSig of the user stops working and
+    /// the other sessions end (they get the UserSig-expired event). Answers the fresh UserSig.
+    pub async fn change_password(&self, old_password: &str, new_password: &str) -> Result<AccountResult> {
+        let shared = self.shared().await?;
+        account::change_password(&shared, old_password, new_password).await
+    }
+
+    /// ConfabSignOutEverywhere: every UserSig of the user issued so far stops working, every
+    /// other session ends, then this one logs out.
+    pub async fn sign_out_everywhere(&self) -> Result<()> {
+        let shared = self.shared().await?;
+        account::revoke_everywhere(&shared).await?;
+        self.end_session().await;
+        Ok(())
+    }
+
     // ---- conversations ----
 
     pub async fn conv_create(&self, ct: u32, id: &str) -> Result<ConvInfo> {

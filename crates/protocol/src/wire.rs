@@ -66,6 +66,16 @@ pub enum Request {
         user_id: String,
         password: String,
     },
+    /// Change the logged-in user's password. Every UserSig issued before stops working (70001)
+    /// and the user's other sessions end with `SigExpired`; this one goes on. Answers
+    /// `{user_id, user_sig, sdk_app_id}`: a fresh UserSig for this device.
+    ChangePassword {
+        old_password: String,
+        new_password: String,
+    },
+    /// "Sign out everywhere": every UserSig of the logged-in user issued so far stops working
+    /// (70001) and every other session ends with `SigExpired`. The caller logs out itself.
+    SignOutEverywhere,
     /// Send a message. `msg.message_msg_id` is the client key the server dedupes retries by.
     SendMsg {
         conv_type: u32,

@@ -110,6 +110,9 @@ pub fn generate(sdk_app_id: u64, key: &str, identifier: &str, expire: i64, now: 
 pub struct Verified {
     /// Unix seconds at which the ticket stops being valid.
     pub expires_at: i64,
+    /// Unix seconds at which it was issued (`TLS.time`): revocation compares it with the
+    /// user's epoch.
+    pub issued_at: i64,
 }
 
 /// Verify `sig` for `identifier` under this app's key at time `now`.
@@ -162,7 +165,7 @@ pub fn verify(sdk_app_id: u64, key: &str, identifier: &str, sig: &str, now: i64)
     if expires_at < now {
         return Err(SigError::Expired);
     }
-    Ok(Verified { expires_at })
+    Ok(Verified { expires_at, issued_at: time })
 }
 
 #[cfg(test)]

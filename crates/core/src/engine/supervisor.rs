@@ -102,7 +102,7 @@ async fn connect_and_login(shared: &Arc<SessionCtx>, resume: bool) -> Result<Soc
     let req = Request::Login {
         sdk_app_id: l.sdk_app_id,
         user_id: l.user_id.clone(),
-        user_sig: l.user_sig.clone(),
+        user_sig: shared.user_sig(),
         platform: l.platform,
         instance_id: l.instance_id.clone(),
         resume,

@@ -100,6 +100,8 @@ pub struct SessionCtx {
     pub last_list_delete: Mutex<Option<Instant>>,
     /// Recent C2C receive-option calls (at most 5 per second).
     recv_opt_calls: Mutex<VecDeque<Instant>>,
+    /// The UserSig reconnects and uploads use (a password change replaces it).
+    user_sig: Mutex<String>,
 }
 
 impl SessionCtx {
@@ -121,12 +123,13 @@ impl SessionCtx {
             ended: AtomicBool::new(false),
             server_time_offset: Mutex::new(0),
             revoke_window: AtomicU64::new(0),
-            login,
             proc_tx,
             send_tx,
             queued: Mutex::new(HashMap::new()),
             last_list_delete: Mutex::new(None),
             recv_opt_calls: Mutex::new(VecDeque::new()),
+            user_sig: Mutex::new(login.user_sig.clone()),
+            login,
         }
     }
 
@@ -137,9 +140,20 @@ impl SessionCtx {
         self.send_tx.send(SendJob { msg, reply, cancel }).map_err(|_| Error::NotLoggedIn)
     }
 
-    /// Who this session is logged in as (media requests carry the UserSig).
+    /// Who this session is logged in as. Its `user_sig` is the one of the login; use
+    /// [`Self::user_sig`] for the current one.
     pub fn login_info(&self) -> &LoginInfo {
         &self.login
+    }
+
+    /// The UserSig to authenticate with now (reconnects, uploads).
+    pub fn user_sig(&self) -> String {
+        self.user_sig.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A fresh UserSig replaces the current one (after a password change revoked the old).
+    pub fn set_user_sig(&self, sig: String) {
+        *self.user_sig.lock().unwrap_or_else(|p| p.into_inner()) = sig;
     }
 
     /// The send queue hands a message to the server: it can no longer be cancelled.

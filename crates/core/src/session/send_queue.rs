@@ -143,10 +143,11 @@ async fn start_send(
     if needs_upload(m) {
         // Media first: the message goes out only once every upload is committed.
         let info = shared.login_info();
+        let sig = shared.user_sig();
         let cx = UploadCtx {
             link: &shared.link,
             user_id: &info.user_id,
-            user_sig: &info.user_sig,
+            user_sig: &sig,
             media: &info.media,
             store: &shared.store,
         };

@@ -82,6 +82,11 @@ impl Sdk {
                 let register = api == "ConfabRegister";
                 self.later(async move { reply(sdk.account(register, &u, &pw, &nick).await) })
             }
+            "ConfabChangePassword" => {
+                let (old, new) = (str_param(p, "old_password")?, str_param(p, "new_password")?);
+                self.later(async move { reply(sdk.change_password(&old, &new).await) })
+            }
+            "ConfabSignOutEverywhere" => self.later(async move { reply_empty(sdk.sign_out_everywhere().await) }),
             "TIMConvCreate" => {
                 let (id, ct) = conv(p)?;
                 self.later(async move {

@@ -131,6 +131,8 @@ pub const APIS: &[&str] = &[
     "TIMProfileModifySelfUserProfile",
     "ConfabRegister",
     "ConfabSignIn",
+    "ConfabChangePassword",
+    "ConfabSignOutEverywhere",
     "ConfabMediaCachePath",
     "ConfabServerInfo",
 ];

@@ -340,6 +340,24 @@ impl Hub {
         other_online
     }
 
+    /// End every session of `user` but `except_conn` with `SigExpired` (its UserSigs were
+    /// revoked): they are told, closed and no longer served.
+    pub fn revoke(&self, user: &str, except_conn: Option<u64>) {
+        let mut map = self.user_shard(user);
+        let Some(u) = map.get_mut(user) else {
+            return;
+        };
+        u.sessions.retain(|s| {
+            if Some(s.conn_id) == except_conn {
+                return true;
+            }
+            s.out.send_frame(&ServerFrame::SigExpired);
+            s.out.close();
+            s.out.end_session();
+            false
+        });
+    }
+
     /// Close every connection (test hook for "the network dropped").
     pub fn close_all(&self) {
         for shard in &self.users {

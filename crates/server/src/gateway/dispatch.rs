@@ -107,6 +107,10 @@ async fn answer(
             let me = s.user_id.clone();
             let me = me.as_str();
             match other {
+                Request::SignOutEverywhere => auth::sign_out_everywhere(state, me, conn_id).await.map(|()| Value::Null),
+                Request::ChangePassword { old_password, new_password } => {
+                    auth::change_password(state, me, conn_id, &old_password, &new_password, ip).await.map(|a| json!(a))
+                }
                 Request::Logout => {
                     auth::logout(state, me, conn_id);
                     *session = None;

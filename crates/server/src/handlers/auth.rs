@@ -22,6 +22,14 @@ use std::net::IpAddr;
 /// UserSigs handed out for password sign-ins are valid for 7 days.
 pub const PASSWORD_SIG_TTL: i64 = 7 * 24 * 3600;
 
+/// The highest TIMPlatform number (`kTIMPlatform_Simulator`).
+pub const MAX_PLATFORM: u32 = 5;
+
+const KICKED: (i32, &str) =
+    (codes::ERR_LOGIN_KICKED_OFF_BY_OTHER, "this account was signed in on another device; log in again to take over");
+const REVOKED: (i32, &str) =
+    (codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED, "this UserSig was revoked (signed out everywhere or password changed)");
+
 /// Who logs in, from where.
 pub struct LoginRequest<'a> {
     pub conn_id: u64,
@@ -47,6 +55,11 @@ pub async fn login(state: &State, r: LoginRequest<'_>, out: &Outlet) -> Result<(
     if r.instance_id.is_empty() || r.instance_id.len() > 64 {
         return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "invalid instance id"));
     }
+    // TIMPlatform: one device slot per platform, so a made-up number would be a slot of its
+    // own that never displaces (nor is displaced by) the owner's devices.
+    if r.platform > MAX_PLATFORM {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "unknown platform (TIMPlatform 0-5)"));
+    }
     let ident = &state.cfg.identity;
     if r.sdk_app_id != ident.sdk_app_id {
         return Err(refused(codes::ERR_SVR_ACCOUNT_USERSIG_MISMATCH_SDKAPPID, "unknown SDKAppID"));
@@ -54,22 +67,27 @@ pub async fn login(state: &State, r: LoginRequest<'_>, out: &Outlet) -> Result<(
     let verified = usersig::verify(ident.sdk_app_id, &ident.secret_key, r.user_id, r.user_sig, now_secs() as i64)
         .map_err(|err| refused(err.code(), err.to_string()))?;
     let (user, inst, hub) = (r.user_id.to_string(), r.instance_id.to_string(), state.hub.clone());
-    let (platform, resume, conn_id) = (r.platform, r.resume, r.conn_id);
+    let (platform, resume, conn_id, issued_at) = (r.platform, r.resume, r.conn_id, verified.issued_at);
     let entry = SessionEntry { conn_id, platform, instance_id: r.instance_id.to_string(), out: out.clone() };
     let outcome = state
         .store
         .write(move |tx| {
             Box::pin(async move {
                 tx.ensure_user(&user, now_secs()).await?;
+                // Checked in the writer, so a revocation and a login are judged one after the
+                // other: a session never outlives the revocation of its UserSig.
+                if issued_at < tx.sig_epoch(&user).await? {
+                    return Ok(Err(REVOKED));
+                }
                 let slot = tx.device_slot(&user, platform).await?;
                 if resume {
                     // An automatic reconnect never displaces another device.
                     if slot.as_deref().is_some_and(|s| s != inst) {
-                        return Ok(Err(codes::ERR_LOGIN_KICKED_OFF_BY_OTHER));
+                        return Ok(Err(KICKED));
                     }
                 } else {
                     if tx.take_kicked_flag(&user, &inst).await? {
-                        return Ok(Err(codes::ERR_LOGIN_KICKED_OFF_BY_OTHER));
+                        return Ok(Err(KICKED));
                     }
                     let other_online = hub.displace(&user, platform, &inst, conn_id);
                     if let Some(holder) = slot.filter(|s| *s != inst) {
@@ -101,8 +119,7 @@ pub async fn login(state: &State, r: LoginRequest<'_>, out: &Outlet) -> Result<(
             return Err(e);
         }
     };
-    let latest_seq = outcome
-        .map_err(|code| refused(code, "this account was signed in on another device; log in again to take over"))?;
+    let latest_seq = outcome.map_err(|(code, desc)| refused(code, desc))?;
     tracing::info!(conn_id, "session logged in");
     let result = LoginResult { server_time: now_secs(), latest_seq, revoke_window: state.cfg.revoke_window.as_secs() };
     Ok((result, verified.expires_at))
@@ -112,11 +129,14 @@ pub fn logout(state: &State, me: &str, conn_id: u64) {
     state.hub.unregister(me, conn_id);
 }
 
-fn sig_for(state: &State, user: &str) -> AccountResult {
+/// A UserSig for `user`, issued no earlier than `epoch` (so that it survives a revocation made
+/// in this same second).
+fn sig_for(state: &State, user: &str, epoch: i64) -> AccountResult {
     let id = &state.cfg.identity;
+    let time = (now_secs() as i64).max(epoch);
     AccountResult {
         user_id: user.to_string(),
-        user_sig: usersig::generate(id.sdk_app_id, &id.secret_key, user, PASSWORD_SIG_TTL, now_secs() as i64),
+        user_sig: usersig::generate(id.sdk_app_id, &id.secret_key, user, PASSWORD_SIG_TTL, time),
         sdk_app_id: id.sdk_app_id,
     }
 }
@@ -154,7 +174,7 @@ pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> 
         return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "this user id is already taken"));
     }
     tracing::info!("account registered");
-    Ok(sig_for(state, user))
+    Ok(sig_for(state, user, 0))
 }
 
 pub async fn password_login(state: &State, user: &str, password: &str, from: IpAddr) -> Result<AccountResult> {
@@ -193,7 +213,76 @@ pub async fn password_login(state: &State, user: &str, password: &str, from: IpA
         return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
     }
     state.sign_in.succeeded(user, from);
-    Ok(sig_for(state, user))
+    let epoch = state
+        .store
+        .read()
+        .await
+        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?
+        .sig_epoch(user)
+        .await
+        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
+    Ok(sig_for(state, user, epoch))
+}
+
+/// Revoke every UserSig of `me` issued so far (see `Tx::revoke_sigs`) and end every session
+/// but `keep` with `SigExpired`. Returns the new epoch.
+async fn revoke_all(state: &State, me: &str, keep: Option<u64>, new_hash: Option<String>) -> Result<i64> {
+    let (user, hub) = (me.to_string(), state.hub.clone());
+    let epoch = state
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                if let Some(h) = new_hash {
+                    tx.set_password_hash(&user, &h).await?;
+                }
+                let epoch = tx.revoke_sigs(&user, now_secs() as i64).await?;
+                // In the writer: a login judged after this job sees the new epoch, one judged
+                // before it registered already and is ended here.
+                hub.revoke(&user, keep);
+                Ok(epoch)
+            })
+        })
+        .await?;
+    tracing::info!("user signatures revoked");
+    Ok(epoch)
+}
+
+/// "Sign out everywhere": every UserSig of `me` stops working; other sessions end now, the
+/// caller's when it logs out (its client does so on the answer).
+pub async fn sign_out_everywhere(state: &State, me: &str, conn_id: u64) -> Result<()> {
+    revoke_all(state, me, Some(conn_id), None).await.map(|_| ())
+}
+
+/// Change `me`'s password (the old one must be right): every older UserSig stops working and
+/// other sessions end; the caller goes on and gets a fresh UserSig.
+pub async fn change_password(
+    state: &State,
+    me: &str,
+    conn_id: u64,
+    old: &str,
+    new: &str,
+    from: IpAddr,
+) -> Result<AccountResult> {
+    if new.chars().count() < 6 || new.len() > 256 {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "password must be 6 to 256 characters"));
+    }
+    // The old password is checked like a sign-in (same limits), so a stolen session cannot
+    // guess it faster.
+    password_login(state, me, old, from).await?;
+    let pw = new.to_string();
+    let hashing_failed = || refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed");
+    let hash = {
+        let _permit = state.hashing.acquire().await.map_err(|_| hashing_failed())?;
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
+        })
+        .await
+        .map_err(|_| hashing_failed())?
+        .map_err(|_| hashing_failed())?
+    };
+    let epoch = revoke_all(state, me, Some(conn_id), Some(hash)).await?;
+    Ok(sig_for(state, me, epoch))
 }
 
 /// A hash of a random password, made once: what an unknown user id is checked against.

@@ -108,13 +108,22 @@ fn fail(status: StatusCode, code: i32, desc: &str) -> Response {
 
 // An early HTTP answer, built once per request: its size does not matter.
 #[allow(clippy::result_large_err)]
-fn auth(state: &State, headers: &HeaderMap) -> std::result::Result<String, Response> {
+async fn auth(state: &State, headers: &HeaderMap) -> std::result::Result<String, Response> {
     let get = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (user, sig) = (get("x-confab-user"), get("x-confab-usersig"));
     let id = &state.cfg.identity;
-    match usersig::verify(id.sdk_app_id, &id.secret_key, &user, &sig, now_secs() as i64) {
+    let verified = match usersig::verify(id.sdk_app_id, &id.secret_key, &user, &sig, now_secs() as i64) {
+        Ok(v) => v,
+        Err(err) => return Err(fail(StatusCode::UNAUTHORIZED, err.code(), "UserSig check failed")),
+    };
+    // A revoked UserSig (signed out everywhere, password changed) uploads nothing either.
+    let epoch = async { state.store.read().await?.sig_epoch(&user).await };
+    match epoch.await {
+        Ok(e) if verified.issued_at < e => {
+            Err(fail(StatusCode::UNAUTHORIZED, codes::ERR_SVR_ACCOUNT_USERSIG_EXPIRED, "UserSig revoked"))
+        }
         Ok(_) => Ok(user),
-        Err(err) => Err(fail(StatusCode::UNAUTHORIZED, err.code(), "UserSig check failed")),
+        Err(err) => Err(api_fail(err)),
     }
 }
 
@@ -164,7 +173,7 @@ async fn upload_caller(
     cid: &str,
     total: u64,
 ) -> std::result::Result<String, Response> {
-    let user = auth(state, headers)?;
+    let user = auth(state, headers).await?;
     check_upload(kind, cid, total)?;
     let owns = async { state.store.read().await?.owns_live_media(cid, &user).await };
     match owns.await {

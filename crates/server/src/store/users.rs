@@ -42,6 +42,11 @@ impl Conn {
         Ok(p)
     }
 
+    /// UserSigs of `user` issued before this time (Unix seconds) are revoked; 0 when none are.
+    pub async fn sig_epoch(&mut self, user: &str) -> Result<i64> {
+        Ok(sql!(scalar_opt i64; self, "SELECT sig_epoch FROM users WHERE user_id = $1", user)?.unwrap_or(0))
+    }
+
     /// The stored password hash: `None` for an unknown user, `Some(None)` for a UserSig-only one.
     pub async fn password_hash(&mut self, user: &str) -> Result<Option<Option<String>>> {
         Ok(sql!(scalar_opt Option<String>; self, "SELECT password_hash FROM users WHERE user_id = $1", user)?)
@@ -66,6 +71,20 @@ impl Tx {
              ON CONFLICT (user_id) DO NOTHING",
             user, hash, nick, now as i64)?;
         Ok(n == 1)
+    }
+
+    /// Revoke every UserSig of `user` issued so far, at `now` (Unix seconds): the epoch moves
+    /// past now and past the previous epoch (UserSigs carry whole seconds, and ones handed out
+    /// since the last revocation may carry that epoch). Returns the new epoch.
+    pub async fn revoke_sigs(&mut self, user: &str, now: i64) -> Result<i64> {
+        let epoch = self.sig_epoch(user).await?.max(now) + 1;
+        sql!(exec self, "UPDATE users SET sig_epoch = $1 WHERE user_id = $2", epoch, user)?;
+        Ok(epoch)
+    }
+
+    /// Replace the password hash of an existing user; false when there is no such user.
+    pub async fn set_password_hash(&mut self, user: &str, hash: &str) -> Result<bool> {
+        Ok(sql!(exec self, "UPDATE users SET password_hash = $1 WHERE user_id = $2", hash, user)? == 1)
     }
 
     pub async fn modify_profile(&mut self, user: &str, c: ProfileChange) -> Result<()> {
