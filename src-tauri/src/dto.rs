@@ -25,7 +25,9 @@ pub struct TimReply {
     pub json: Value,
 }
 
-/// A signed-in session, as kept by the UI to resume later.
+/// A session to sign in with: what the "sign in with a UserSig" form sends. The shell keeps it
+/// (`session.json`, owner-only, in the app's data dir) to resume later; the webview never
+/// stores a UserSig.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Session {
     pub server_url: String,
@@ -34,6 +36,21 @@ pub struct Session {
     /// SDKAppIDs fit in a JS number.
     #[ts(type = "number")]
     pub sdk_app_id: u64,
+}
+
+/// Who is signed in, as the webview sees it (no UserSig).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SignedIn {
+    pub server_url: String,
+    pub user_id: String,
+    #[ts(type = "number")]
+    pub sdk_app_id: u64,
+}
+
+impl From<&Session> for SignedIn {
+    fn from(s: &Session) -> Self {
+        SignedIn { server_url: s.server_url.clone(), user_id: s.user_id.clone(), sdk_app_id: s.sdk_app_id }
+    }
 }
 
 /// A conversation's identity.
@@ -107,6 +124,7 @@ pub fn typescript_bindings() -> String {
         CmdError::decl(&cfg),
         TimReply::decl(&cfg),
         Session::decl(&cfg),
+        SignedIn::decl(&cfg),
         ConvKey::decl(&cfg),
         MediaKind::decl(&cfg),
         MediaTier::decl(&cfg),

@@ -1,6 +1,8 @@
 // The real Confab desktop app against a real server, the other side played by confab-cli.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Keys } from "./webdriver.mjs";
 import { cleanup, Peer, shot, sleep, startApp, startServer, signedUpPeers } from "./harness.mjs";
 
@@ -29,8 +31,14 @@ test("sign up in the window", async () => {
   await shot(wd, "01-sign-up");
   await (await wd.find("[data-testid=signin-submit]")).click();
   await wd.find("[data-testid=me]", { text: "alice", timeout: 20000 });
-  const saved = await wd.exec("return localStorage.getItem('confab.session')");
-  assert.match(saved, /"user_id":"alice"/, "the session is remembered");
+  // The shell keeps the session (UserSig included) in an owner-only file; the webview's
+  // storage holds no UserSig.
+  const kept = join(app.home, "data", "org.confab.desktop", "session.json");
+  await wd.until("the session to be kept", async () => existsSync(kept));
+  assert.match(readFileSync(kept, "utf8"), /"user_id":"alice"/, "the session is remembered");
+  assert.equal(statSync(kept).mode & 0o777, 0o600);
+  const storage = await wd.exec("return JSON.stringify(Object.assign({}, localStorage))");
+  assert.doesNotMatch(storage, /user_sig|eJ[wy]/, "no UserSig in the webview's storage");
   await shot(wd, "02-signed-in");
 });
 
@@ -112,6 +120,43 @@ test("kicked offline when the account signs in elsewhere", async () => {
   await (await wd.find("[data-testid=sign-in-again]")).click();
   await wd.until("the dialog to close", async () => (await wd.count("[data-testid=kicked-dialog]")) === 0);
   await other.waitEvent((e) => e.event === "TIMKickedOfflineCallback");
+});
+
+test("change the password, then sign out everywhere, from settings", async () => {
+  // alice's laptop (another platform) is online beside the window.
+  const laptop = new Peer(url, { platform: 4 });
+  await laptop.signUp("alice", "alice-password-1", false);
+  await (await wd.find("[data-testid=settings]")).click();
+  await (await wd.find("[data-testid=change-password-open]")).click();
+  await (await wd.find("[data-testid=password-old]")).type("alice-password-1");
+  await (await wd.find("[data-testid=password-new]")).type("alice-password-2");
+  await (await wd.find("[data-testid=password-again]")).type("alice-password-2");
+  await shot(wd, "07b-change-password");
+  await (await wd.find("[data-testid=password-save]")).click();
+  await wd.find("[data-testid=password-changed]", { timeout: 15000 });
+  // The laptop is signed out at once; the window goes on.
+  await laptop.waitEvent((e) => e.event === "TIMUserSigExpiredCallback");
+  await (await wd.find(".dialog .primary")).click();
+  await (await wd.find("[data-testid=conv-bob]")).click();
+  const composer = await wd.find("[data-testid=composer]");
+  await composer.type("New password, same me" + Keys.Enter);
+  await bob.waitText("New password, same me");
+  // The old password no longer signs in; the new one does.
+  await assert.rejects(new Peer(url, { platform: 3 }).signUp("alice", "alice-password-1", false), /70402/);
+  const phone = new Peer(url, { platform: 3 });
+  await phone.signUp("alice", "alice-password-2", false);
+  // Sign out everywhere: the phone and the window are both signed out.
+  await (await wd.find("[data-testid=settings]")).click();
+  await (await wd.find("[data-testid=sign-out-everywhere]")).click();
+  await (await wd.find("[data-testid=sign-out-everywhere]")).click();
+  await wd.find("[data-testid=signin-submit]", { timeout: 15000 });
+  await phone.waitEvent((e) => e.event === "TIMUserSigExpiredCallback");
+  assert.equal(existsSync(join(app.home, "data", "org.confab.desktop", "session.json")), false, "the kept session is gone");
+  await shot(wd, "07c-signed-out-everywhere");
+  // Sign in again with the new password, as a person would.
+  await (await wd.find("input[name=password]")).type("alice-password-2");
+  await (await wd.find("[data-testid=signin-submit]")).click();
+  await wd.find("[data-testid=me]", { text: "alice", timeout: 20000 });
 });
 
 test("Chinese and dark theme from settings", async () => {

@@ -69,9 +69,11 @@ export async function startServer(opts = {}) {
 
 /** A peer: one confab-cli process speaking JSON lines. */
 export class Peer {
-  constructor(url) {
+  /** `opts.platform`: the TIMPlatform to log in as (another device of the same user). */
+  constructor(url, opts = {}) {
     this.dir = tempDir("peer");
-    this.p = spawn(join(BIN, "confab-cli"), ["--server", url, "--data-dir", this.dir], { stdio: ["pipe", "pipe", "inherit"] });
+    const extra = opts.platform === undefined ? [] : ["--platform", String(opts.platform)];
+    this.p = spawn(join(BIN, "confab-cli"), ["--server", url, "--data-dir", this.dir, ...extra], { stdio: ["pipe", "pipe", "inherit"] });
     children.push(this.p);
     this.url = url;
     this.nextId = 1;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { I18nContext, langFor, translator, type Lang } from "./i18n";
-import { isCmdError, shell, type Session } from "./api/shell";
-import { forgetSession, loadSession, saveSession } from "./lib/session";
+import { isCmdError, shell, type SignedIn } from "./api/shell";
+import { rememberLastLogin, takeLegacySession } from "./lib/session";
 import { startEvents, useCoreEvents } from "./lib/events";
 import { NetworkStatus } from "./tim/types";
 import { SignIn } from "./components/SignIn";
@@ -11,7 +11,8 @@ import { startupMark } from "./lib/startup";
 
 export type Theme = "light" | "dark" | "system";
 
-type Phase = { kind: "starting" } | { kind: "signin"; notice?: string } | { kind: "ready"; session: Session };
+// `generation` tells sign-ins apart (the main view starts afresh on each).
+type Phase = { kind: "starting" } | { kind: "signin"; notice?: string } | { kind: "ready"; session: SignedIn; generation: number };
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(() => (localStorage.getItem("confab.lang") as Lang) || langFor(navigator.language));
@@ -44,20 +45,20 @@ export function App() {
     return () => mq.removeEventListener("change", apply);
   }, [theme]);
 
-  // Resume the remembered session at start.
+  // Resume the session the shell kept (or hand over one an older version kept here) at start.
   useEffect(() => {
     let cancelled = false;
     (async () => {
       await startEvents();
-      const saved = loadSession();
-      if (!saved) {
-        if (!cancelled) setPhase({ kind: "signin" });
-        return;
-      }
       try {
-        const s = await shell.resumeSession(saved);
+        const legacy = takeLegacySession();
+        const s = legacy ? await shell.signInWithUserSig(legacy) : await shell.resumeSession();
+        if (!s) {
+          if (!cancelled) setPhase({ kind: "signin" });
+          return;
+        }
         startupMark("resumed");
-        if (!cancelled) setPhase({ kind: "ready", session: s });
+        if (!cancelled) setPhase({ kind: "ready", session: s, generation: Date.now() });
       } catch (e) {
         if (!cancelled) setPhase({ kind: "signin", notice: isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e) });
       }
@@ -78,21 +79,19 @@ export function App() {
         setKicked(true);
         break;
       case "TIMUserSigExpiredCallback":
-        forgetSession();
         void shell.signOut();
         setPhase({ kind: "signin", notice: t("sigExpired") });
         break;
     }
   });
 
-  const onSignedIn = (s: Session) => {
-    saveSession(s);
+  const onSignedIn = (s: SignedIn) => {
+    rememberLastLogin(s);
     setNetwork(NetworkStatus.Connected);
-    setPhase({ kind: "ready", session: s });
+    setPhase({ kind: "ready", session: s, generation: Date.now() });
   };
   const signOut = async () => {
     setKicked(false);
-    forgetSession();
     try {
       await shell.signOut();
     } finally {
@@ -103,10 +102,9 @@ export function App() {
     setKicked(false);
     if (phase.kind !== "ready") return;
     try {
-      const s = await shell.resumeSession(phase.session);
-      setPhase({ kind: "ready", session: { ...s } });
+      const s = await shell.resumeSession();
+      setPhase(s ? { kind: "ready", session: s, generation: Date.now() } : { kind: "signin" });
     } catch (e) {
-      forgetSession();
       setPhase({ kind: "signin", notice: isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e) });
     }
   };
@@ -117,12 +115,13 @@ export function App() {
       {phase.kind === "signin" && <SignIn notice={phase.notice} onSignedIn={onSignedIn} />}
       {phase.kind === "ready" && (
         <Main
-          key={phase.session.user_id + phase.session.user_sig}
+          key={`${phase.session.user_id}/${phase.generation}`}
           session={phase.session}
           network={network}
           theme={theme}
           setTheme={setTheme}
           onSignOut={signOut}
+          onSignedOutEverywhere={() => setPhase({ kind: "signin", notice: t("signedOutEverywhere") })}
         />
       )}
       {kicked && (

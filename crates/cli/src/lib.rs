@@ -25,6 +25,10 @@ pub struct Args {
     /// with a self-signed or private-CA certificate).
     #[arg(long, env = "CONFAB_CA_FILE")]
     pub ca_file: Option<PathBuf>,
+    /// The TIMPlatform to log in as (0 Other, 1 Windows, 2 Android, 3 iOS, 4 Mac, 5 Simulator);
+    /// default: this machine's. One session per user and platform stays online.
+    #[arg(long)]
+    pub platform: Option<u32>,
 }
 
 /// The binary's whole `main`: parse arguments, run, report errors on stderr.
@@ -55,6 +59,7 @@ pub async fn run(args: Args) -> std::io::Result<()> {
         server_url: args.server,
         data_dir: args.data_dir,
         extra_ca_pem: args.ca_file,
+        platform: args.platform,
         ..Default::default()
     });
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Value>();

@@ -2,7 +2,7 @@
 // from the generated bindings; TIM payloads are TIM JSON.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import { EVENT_NAME, type CmdError, type ConvKey, type Session, type TimReply } from "../bindings/shell";
+import { EVENT_NAME, type CmdError, type ConvKey, type Session, type SignedIn, type TimReply } from "../bindings/shell";
 import type { ConvInfo, CoreEvent, Message } from "../tim/types";
 import type { MessageSearchResult } from "../lib/convs";
 import type { GroupDetailInfo, GroupMemberListResult, GroupPendency, GroupPendencyResult } from "../tim/group";
@@ -12,17 +12,22 @@ export interface GroupInfoChange {
   name?: string; notification?: string; introduction?: string; faceUrl?: string; addOption?: number; shutupAll?: boolean;
 }
 
-export type { CmdError, ConvKey, Session, TimReply };
+export type { CmdError, ConvKey, Session, SignedIn, TimReply };
 
 export function isCmdError(e: unknown): e is CmdError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
 export const shell = {
+  // The shell keeps the UserSig (never the webview): these answer who is signed in.
   signIn: (a: { serverUrl: string; userId: string; password: string; nickName?: string; register: boolean }) =>
-    invoke<Session>("sign_in", a),
-  resumeSession: (session: Session) => invoke<Session>("resume_session", { session }),
+    invoke<SignedIn>("sign_in", a),
+  signInWithUserSig: (session: Session) => invoke<SignedIn>("sign_in_with_usersig", { session }),
+  /** The kept session, logged in again; null when there is none. */
+  resumeSession: () => invoke<SignedIn | null>("resume_session"),
   signOut: () => invoke<void>("sign_out"),
+  changePassword: (oldPassword: string, newPassword: string) => invoke<void>("change_password", { oldPassword, newPassword }),
+  signOutEverywhere: () => invoke<void>("sign_out_everywhere"),
 
   convList: () => invoke<ConvInfo[]>("conv_list"),
   /** A start-up milestone for the launch benchmark (a no-op unless the app runs under it). */

@@ -10,6 +10,8 @@ export type Session = { server_url: string, user_id: string, user_sig: string,
  */
 sdk_app_id: number, };
 
+export type SignedIn = { server_url: string, user_id: string, sdk_app_id: number, };
+
 export type ConvKey = { conv_id: string, conv_type: number, };
 
 export type MediaKind = "image" | "file" | "sound" | "video";

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useReducer, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useReducer, useState } from "react";
 import { useI18n } from "../i18n";
-import { isCmdError, shell, type Session } from "../api/shell";
+import { isCmdError, shell, type SignedIn } from "../api/shell";
 import { convsReducer } from "../lib/convs";
 import { convName } from "../lib/preview";
 import { useCoreEvents } from "../lib/events";
@@ -22,8 +22,9 @@ import type { Theme } from "../App";
 import { startupMark } from "../lib/startup";
 import { serverRules, type ServerRules } from "../lib/msgActions";
 
-export function Main({ session, network, theme, setTheme, onSignOut }: {
-  session: Session; network: number; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
+export function Main({ session, network, theme, setTheme, onSignOut, onSignedOutEverywhere }: {
+  session: SignedIn; network: number; theme: Theme; setTheme: (t: Theme) => void; onSignOut: () => void;
+  onSignedOutEverywhere: () => void;
 }) {
   const { t } = useI18n();
   const [convs, dispatch] = useReducer(convsReducer, []);
@@ -235,7 +236,7 @@ export function Main({ session, network, theme, setTheme, onSignOut }: {
         void openConv(gid, 2);
       }} />}
       {dialog === "settings" && (
-        <SettingsDialog theme={theme} setTheme={setTheme} onClose={() => setDialog(null)} onSignOut={onSignOut} profile={profile} onProfile={setProfile} />
+        <SettingsDialog theme={theme} setTheme={setTheme} onClose={() => setDialog(null)} onSignOut={onSignOut} onSignedOutEverywhere={onSignedOutEverywhere} profile={profile} onProfile={setProfile} />
       )}
     </div>
   );
@@ -252,8 +253,8 @@ const IconInbox = () => (
   </svg>
 );
 
-function SettingsDialog({ theme, setTheme, onClose, onSignOut, profile, onProfile }: {
-  theme: Theme; setTheme: (t: Theme) => void; onClose: () => void; onSignOut: () => void;
+function SettingsDialog({ theme, setTheme, onClose, onSignOut, onSignedOutEverywhere, profile, onProfile }: {
+  theme: Theme; setTheme: (t: Theme) => void; onClose: () => void; onSignOut: () => void; onSignedOutEverywhere: () => void;
   profile: { nick: string; face: string }; onProfile: (p: { nick: string; face: string }) => void;
 }) {
   const { t } = useI18n();
@@ -300,11 +301,79 @@ function SettingsDialog({ theme, setTheme, onClose, onSignOut, profile, onProfil
         </fieldset>
         <LangSwitch />
         <ThemeSwitch theme={theme} setTheme={setTheme} />
+        <AccountSecurity onSignedOutEverywhere={onSignedOutEverywhere} />
       </div>
       <div className="dialog-actions">
         <button type="button" className="danger" onClick={onSignOut} data-testid="sign-out">{t("signOut")}</button>
         <button type="button" className="primary" onClick={onClose} autoFocus>{t("close")}</button>
       </div>
     </Dialog>
+  );
+}
+
+/** Change the password (other devices are signed out) and sign out everywhere. */
+function AccountSecurity({ onSignedOutEverywhere }: { onSignedOutEverywhere: () => void }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [old, setOld] = useState("");
+  const [next, setNext] = useState("");
+  const [again, setAgain] = useState("");
+  const [state, setState] = useState<{ kind: "idle" | "busy" | "changed" | "confirm" } | { kind: "error"; text: string }>({ kind: "idle" });
+  const fail = (e: unknown) => setState({ kind: "error", text: isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e) });
+  const mismatch = again !== "" && again !== next;
+  const change = async (ev: FormEvent) => {
+    ev.preventDefault();
+    if (next.length < 6) return setState({ kind: "error", text: t("passwordTooShort") });
+    if (next !== again) return setState({ kind: "error", text: t("passwordsDiffer") });
+    setState({ kind: "busy" });
+    try {
+      await shell.changePassword(old, next);
+      setOld("");
+      setNext("");
+      setAgain("");
+      setState({ kind: "changed" });
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const everywhere = async () => {
+    if (state.kind !== "confirm") return setState({ kind: "confirm" });
+    setState({ kind: "busy" });
+    try {
+      await shell.signOutEverywhere();
+      onSignedOutEverywhere();
+    } catch (e) {
+      fail(e);
+    }
+  };
+  return (
+    <fieldset className="security">
+      <legend>{t("accountSecurity")}</legend>
+      {!open ? (
+        <button type="button" className="secondary" onClick={() => setOpen(true)} data-testid="change-password-open">{t("changePassword")}</button>
+      ) : (
+        <form className="password-change" onSubmit={change}>
+          <label>
+            {t("currentPassword")}
+            <input type="password" value={old} onChange={(e) => setOld(e.target.value)} required autoComplete="current-password" data-testid="password-old" />
+          </label>
+          <label>
+            {t("newPassword")}
+            <input type="password" value={next} onChange={(e) => setNext(e.target.value)} required minLength={6} autoComplete="new-password" data-testid="password-new" />
+          </label>
+          <label>
+            {t("newPasswordAgain")}
+            <input type="password" value={again} onChange={(e) => setAgain(e.target.value)} required autoComplete="new-password" aria-invalid={mismatch} data-testid="password-again" />
+          </label>
+          <p className="hint">{t("changePasswordHint")}</p>
+          <button type="submit" className="secondary" disabled={state.kind === "busy" || !old || !next || mismatch} data-testid="password-save">{t("changePassword")}</button>
+        </form>
+      )}
+      <button type="button" className="danger" onClick={() => void everywhere()} disabled={state.kind === "busy"} data-testid="sign-out-everywhere">
+        {state.kind === "confirm" ? t("signOutEverywhereConfirm") : t("signOutEverywhere")}
+      </button>
+      {state.kind === "changed" && <span role="status" data-testid="password-changed">{t("passwordChanged")}</span>}
+      {state.kind === "error" && <span role="alert" className="error">{state.text}</span>}
+    </fieldset>
   );
 }

@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { useI18n } from "../i18n";
-import { isCmdError, shell, type Session } from "../api/shell";
-import { lastLogin } from "../lib/session";
+import { isCmdError, shell, type SignedIn } from "../api/shell";
+import { lastLogin, passwordInClear } from "../lib/session";
 import { LangSwitch } from "./Settings";
 
 /** Sign up / sign in with a password; advanced: a pasted UserSig and SDKAppID. */
-export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s: Session) => void }) {
+export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s: SignedIn) => void }) {
   const { t } = useI18n();
   const last = lastLogin();
   const [register, setRegister] = useState(false);
@@ -18,16 +18,24 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
   const [appId, setAppId] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // A password about to go unencrypted to another machine: the person confirms once.
+  const [clearOk, setClearOk] = useState<string | null>(null);
+  const inClear = !advanced && passwordInClear(server);
 
   const fail = (e: unknown) => setError(isCmdError(e) ? t("errorCode", { code: e.code, message: e.message }) : String(e));
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
+    if (inClear && clearOk !== server.trim()) {
+      setClearOk(server.trim());
+      setError(t("passwordInClear"));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
       const s = advanced
-        ? await shell.resumeSession({ server_url: server.trim(), user_id: userId.trim(), user_sig: sig.trim(), sdk_app_id: Number(appId) })
+        ? await shell.signInWithUserSig({ server_url: server.trim(), user_id: userId.trim(), user_sig: sig.trim(), sdk_app_id: Number(appId) })
         : await shell.signIn({ serverUrl: server.trim(), userId: userId.trim(), password, nickName: nick.trim() || undefined, register });
       onSignedIn(s);
     } catch (e) {
@@ -92,7 +100,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
         )}
         {error && <p className="error" role="alert">{error}</p>}
         <button type="submit" className="primary wide" disabled={busy} data-testid="signin-submit">
-          {busy ? t("signingIn") : advanced ? t("signInWithSig") : register ? t("signUp") : t("signIn")}
+          {busy ? t("signingIn") : advanced ? t("signInWithSig") : inClear && clearOk === server.trim() ? t("signInAnyway") : register ? t("signUp") : t("signIn")}
         </button>
         <div className="signin-footer">
           <LangSwitch />
