@@ -264,3 +264,46 @@ fn test_the_secret_key_is_private() {
     let err = AppIdentity::load_or_create(&old, None, Some("secret".into())).unwrap_err();
     assert!(err.to_string().contains("at least 16 bytes"), "{err}");
 }
+
+/// S-13 / R3: a write job that takes a group seq and then fails (rolled back) leaves no gap:
+/// the group's messages keep consecutive seqs, whatever batches the failures share with sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_failed_job_leaves_no_seq_gap() {
+    let srv = TestServer::start().await;
+    let alice = srv.client("alice").await;
+    let g = alice
+        .ok(
+            "TIMGroupCreate",
+            json!({"json_group_create_param": {"create_group_param_group_name": "Seqs",
+            "create_group_param_group_type": 1}}),
+        )
+        .await;
+    let gid = g["create_group_result_groupid"].as_str().unwrap().to_string();
+    let raw = RawClient::login(&srv, "alice").await;
+    for round in 0..10 {
+        // Failures and sends race into the same batches.
+        let sends = (0..3).map(|i| {
+            raw.call(json!({"type": "send_msg", "conv_type": 2, "conv_id": gid,
+                "msg": {"message_msg_id": format!("gap-{round}-{i}"),
+                        "message_elem_array": [{"elem_type": 0, "text_elem_content": format!("{round}.{i}")}]}}))
+        });
+        let (failed, acks) = tokio::join!(
+            futures_util::future::join_all((0..2).map(|_| srv.running().take_a_group_seq_then_fail(&gid))),
+            futures_util::future::join_all(sends)
+        );
+        assert!(failed.iter().all(|f| *f));
+        assert!(acks.iter().all(|a| a["code"] == 0), "{acks:?}");
+    }
+    let r = raw
+        .call(json!({"type": "history", "conv_type": 2, "conv_id": gid, "anchor_seq": 0, "forward": false,
+                     "include_anchor": false, "count": 100}))
+        .await;
+    assert_eq!(r["code"], 0, "{r}");
+    let mut seqs: Vec<u64> =
+        r["data"]["msgs"].as_array().unwrap().iter().map(|m| m["message_seq"].as_u64().unwrap()).collect();
+    seqs.sort_unstable();
+    let first = seqs[0];
+    let expected: Vec<u64> = (first..first + seqs.len() as u64).collect();
+    assert_eq!(seqs, expected, "group seqs have a gap");
+    assert!(seqs.len() >= 30, "{} messages", seqs.len());
+}

@@ -73,6 +73,23 @@ impl Running {
         r.is_err()
     }
 
+    /// Test hook: a write job that takes the next seq of group `gid` and then fails (a handler
+    /// refusing after allocating); true when it failed. The seq must not be lost (S-13).
+    pub async fn take_a_group_seq_then_fail(&self, gid: &str) -> bool {
+        let gid = gid.to_string();
+        let r: crate::error::Result<()> = self
+            .state
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.next_conv_seq(confab_protocol::enums::conv_type::GROUP, &gid).await?;
+                    Err(crate::error::refused(confab_protocol::codes::ERR_INVALID_PARAMETERS, "injected"))
+                })
+            })
+            .await;
+        r.is_err()
+    }
+
     /// Entries held by the password sign-in limits (test hook: memory stays bounded).
     pub fn sign_in_entries(&self) -> usize {
         self.state.sign_in.entries()

@@ -214,5 +214,63 @@ mod tests {
         let c = content("alice", 1400000001, 1_700_000_000, 86400, None);
         assert_eq!(STANDARD.encode(mac(KEY, &c)), KNOWN_SIG);
     }
+
+    /// The ticket's JSON, as text.
+    fn unpack(sig: &str) -> String {
+        let mut out = Vec::new();
+        ZlibDecoder::new(decode_b64url(sig).unwrap().as_slice()).read_to_end(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn pack(text: &[u8]) -> String {
+        let mut enc = ZlibEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(text).unwrap();
+        encode_b64url(&enc.finish().unwrap())
+    }
+
+    /// R8: tickets a hostile client might make are refused with their code, without panicking
+    /// and without inflating more than a few KiB.
+    #[test]
+    fn test_hostile_tickets_are_refused() {
+        let now = 1_700_000_000;
+        let app = 1_400_000_001;
+        let sig = generate(app, KEY, "alice", 86400, now);
+        let doc: Value = serde_json::from_str(&unpack(&sig)).unwrap();
+        // A zlib bomb: under 4 KiB of text that inflates to megabytes.
+        let mut bomb_text = br#"{"TLS.ver":"2.0","TLS.identifier":""#.to_vec();
+        bomb_text.extend(std::iter::repeat_n(b'a', 2 * 1024 * 1024));
+        let bomb = pack(&bomb_text);
+        assert!(bomb.len() < 4096, "the bomb is {} chars", bomb.len());
+        assert_eq!(verify(app, KEY, "alice", &bomb, now), Err(SigError::CheckFailed));
+        // Over 4,096 characters: refused before decoding.
+        let long = format!("{sig}{}", "A".repeat(4097 - sig.len()));
+        assert_eq!(long.len(), 4097);
+        assert_eq!(verify(app, KEY, "alice", &long, now), Err(SigError::CheckFailed));
+        // Identifier or SDKAppID changed, the original HMAC kept.
+        let mut other = doc.clone();
+        other["TLS.identifier"] = json!("mallory");
+        assert_eq!(verify(app, KEY, "mallory", &pack(other.to_string().as_bytes()), now), Err(SigError::CheckFailed));
+        let mut other = doc.clone();
+        other["TLS.sdkappid"] = json!(1_400_000_002u64);
+        assert_eq!(
+            verify(1_400_000_002, KEY, "alice", &pack(other.to_string().as_bytes()), now),
+            Err(SigError::CheckFailed)
+        );
+        // A duplicate key appended (parsers that keep the first and those that keep the last
+        // must not disagree into an acceptance).
+        let text = unpack(&sig);
+        let dup = format!("{},\"TLS.identifier\":\"mallory\"}}", text.trim_end().trim_end_matches('}'));
+        assert!(verify(app, KEY, "mallory", &pack(dup.as_bytes()), now).is_err());
+        assert!(verify(app, KEY, "alice", &pack(dup.as_bytes()), now).is_err());
+        // A user buffer added to (or changed in) a ticket signed without it.
+        let mut other = doc.clone();
+        other["TLS.userbuf"] = json!(STANDARD.encode(b"role=admin"));
+        assert_eq!(verify(app, KEY, "alice", &pack(other.to_string().as_bytes()), now), Err(SigError::CheckFailed));
+        // Garbage of every shape: never a panic.
+        for junk in ["", "*", "eJ", "eJw*", &"_".repeat(4096), "eJyrVkrOz8tLTS5JTVGyUkpKLElUqgUAVpoHsw**"] {
+            assert!(verify(app, KEY, "alice", junk, now).is_err(), "{junk}");
+        }
+    }
+
     const KNOWN_SIG: &str = "5erILjL2RgL0eIBZdzTvLd7kTpliTdfrIf7HGsfiRhw=";
 }
