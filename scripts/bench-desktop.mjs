@@ -18,7 +18,7 @@
 //    network processes). The figure is the PSS sum: shared pages (WebKit's libraries, fonts)
 //    split between the processes mapping them, where a VmRSS sum counts them once per process.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, ROOT, run, shot, sleep, startApp, startServer, tempDir } from "../ui/e2e/harness.mjs";
 
@@ -161,9 +161,9 @@ async function seed(url, serverDir, name, dataDir, convs, messages, big) {
 async function prime(home, dataDir, session) {
   const app = await startApp({ home, env: { CONFAB_DESKTOP_DATA_DIR: dataDir } });
   await app.wd.find("[data-testid=tab-signup]", { timeout: 30000 });
+  // The shell keeps the session in its data dir (the webview never holds the UserSig).
   const s = { server_url: session.server_url, user_id: session.user_id, user_sig: session.user_sig, sdk_app_id: session.sdk_app_id };
-  await app.wd.exec("localStorage.setItem('confab.session', arguments[0]);", JSON.stringify(s));
-  await sleep(2000); // WebKit writes local storage to disk on a timer
+  writeFileSync(join(dataDir, "session.json"), JSON.stringify(s), { mode: 0o600 });
   await stop(app, dataDir);
 }
 
