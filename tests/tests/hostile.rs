@@ -307,3 +307,53 @@ async fn test_a_failed_job_leaves_no_seq_gap() {
     assert_eq!(seqs, expected, "group seqs have a gap");
     assert!(seqs.len() >= 30, "{} messages", seqs.len());
 }
+
+/// S-8: with sign-up closed, nobody can claim a user id by registering (60017); accounts
+/// come from UserSigs the operator issues, and those still log in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_closed_registration_refuses_sign_up() {
+    let srv = TestServer::start_with(|c| c.registration = false).await;
+    let r = http_post(&srv, "register", "192.0.2.8", &json!({"user_id": "ceo", "password": "squatting!"})).await;
+    assert_eq!(r["code"], confab_protocol::codes::ERR_SVR_COMM_REQ_FORBIDDEN, "{r}");
+    let raw = RawClient::connect(&srv).await;
+    let r = raw.call(json!({"type": "register", "user_id": "ceo", "password": "squatting!"})).await;
+    assert_eq!(r["code"], confab_protocol::codes::ERR_SVR_COMM_REQ_FORBIDDEN, "{r}");
+    // The operator's UserSig is how the real ceo gets in.
+    let ceo = srv.client("ceo").await;
+    ceo.send_text("ceo", 1, "note to self").await;
+}
+
+/// S-15: one user cannot fill the server's disk: uploads count against a quota (live media
+/// plus unfinished uploads) and only a few uploads may be unfinished at once; resuming one
+/// is never refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_uploads_are_held_to_a_quota() {
+    use confab_protocol::codes::ERR_FILE_TRANS_UPLOAD_FAILED;
+    let srv = TestServer::start_with(|c| {
+        c.media_quota = 100_000;
+        c.max_partial_uploads = 2;
+    })
+    .await;
+    let blob = |seed: u8, n: usize| (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect::<Vec<u8>>();
+    let first = blob(1, 60_000);
+    let (status, r) = media_put(&srv, "mallory", "file", &content_id(&first), 0, 60_000, &first).await;
+    assert_eq!((status, r["done"].clone()), (200, json!(true)), "{r}");
+    // 60,000 + 60,000 is over 100,000.
+    let second = blob(2, 60_000);
+    let (status, r) = media_put(&srv, "mallory", "file", &content_id(&second), 0, 60_000, &second).await;
+    assert_eq!((status, r["code"].clone()), (413, json!(ERR_FILE_TRANS_UPLOAD_FAILED)), "{r}");
+    // Two unfinished uploads of 20,000 fit (60,000 + 2 × 20,000); a third is refused.
+    let (a, b) = (blob(3, 20_000), blob(4, 20_000));
+    for part in [&a, &b] {
+        let (status, r) = media_put(&srv, "mallory", "file", &content_id(part), 0, 20_000, &part[..10_000]).await;
+        assert_eq!((status, r["done"].clone()), (200, json!(false)), "{r}");
+    }
+    let c = blob(5, 100);
+    let (status, r) = media_put(&srv, "mallory", "file", &content_id(&c), 0, 100, &c).await;
+    assert_eq!((status, r["code"].clone()), (429, json!(ERR_FILE_TRANS_UPLOAD_FAILED)), "{r}");
+    // Resuming one is fine, and another user is not affected.
+    let (status, r) = media_put(&srv, "mallory", "file", &content_id(&a), 10_000, 20_000, &a[10_000..]).await;
+    assert_eq!((status, r["done"].clone()), (200, json!(true)), "{r}");
+    let (status, r) = media_put(&srv, "alice", "file", &content_id(&second), 0, 60_000, &second).await;
+    assert_eq!((status, r["done"].clone()), (200, json!(true)), "{r}");
+}

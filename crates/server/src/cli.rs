@@ -56,6 +56,16 @@ struct Cli {
     /// process's open-file limit allows.
     #[arg(long, env = "CONFAB_MAX_CONNECTIONS", default_value_t = 20_000)]
     max_connections: usize,
+    /// Megabytes one user may upload per media retention period (unfinished uploads count).
+    #[arg(long, env = "CONFAB_MEDIA_QUOTA_MB", default_value_t = 2048)]
+    media_quota_mb: u64,
+    /// Unfinished uploads one user may have at once.
+    #[arg(long, env = "CONFAB_MAX_PARTIAL_UPLOADS", default_value_t = 8)]
+    max_partial_uploads: usize,
+    /// `open`: anyone may sign up with a password. `closed`: sign-up is refused (60017) and
+    /// accounts come from UserSigs your backend issues (`confab-server usersig` or TLSSigAPIv2).
+    #[arg(long, env = "CONFAB_REGISTRATION", default_value = "open", value_parser = ["open", "closed"])]
+    registration: String,
 }
 
 #[derive(Subcommand)]
@@ -125,6 +135,9 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.media_partial_ttl = Duration::from_secs(cli.media_partial_ttl_hours.max(1) * 3600);
         cfg.group_msg_rate = cli.group_msg_rate;
         cfg.max_connections = connection_cap(cli.max_connections);
+        cfg.registration = cli.registration == "open";
+        cfg.media_quota = cli.media_quota_mb.saturating_mul(1024 * 1024);
+        cfg.max_partial_uploads = cli.max_partial_uploads.max(1);
         if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
             cfg.tls = Some(config::TlsFiles { cert, key });
         }

@@ -118,6 +118,14 @@ pub struct Config {
     /// Bytes of frames a connection may have queued and not yet written; a client that stops
     /// reading is disconnected past it (it catches up when it returns).
     pub outbound_limit: usize,
+    /// Bytes one user may upload within `media_retention` (what is still downloadable plus
+    /// unfinished uploads); over it an upload is refused (6008).
+    pub media_quota: u64,
+    /// Unfinished uploads one user may have at once.
+    pub max_partial_uploads: usize,
+    /// Whether anyone may create a password account (`register`). Closed, accounts come only
+    /// from UserSigs the operator's backend issues (the TIM model).
+    pub registration: bool,
     /// Connections served at once; one more is answered 503 and closed.
     pub max_connections: usize,
     /// How long a connection may take to send a request head (and stay idle between requests).
@@ -151,6 +159,9 @@ impl Config {
             media_sweep_interval: Duration::from_secs(600),
             group_msg_rate: 40,
             outbound_limit: 4 * 1024 * 1024,
+            registration: true,
+            media_quota: 2 * 1024 * 1024 * 1024,
+            max_partial_uploads: 8,
             max_connections: 20_000,
             header_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(10),

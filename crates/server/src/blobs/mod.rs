@@ -83,6 +83,24 @@ impl BlobStore {
         self.dir.join("partial").join(format!("{}-{cid}-{total}", hex(user.as_bytes())))
     }
 
+    /// `user`'s unfinished uploads: how many, and the bytes they announced.
+    pub async fn partials_of(&self, user: &str) -> std::io::Result<(usize, u64)> {
+        let prefix = format!("{}-", hex(user.as_bytes()));
+        let mut dir = match tokio::fs::read_dir(self.dir.join("partial")).await {
+            Ok(d) => d,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
+            Err(err) => return Err(err),
+        };
+        let (mut count, mut bytes) = (0usize, 0u64);
+        while let Some(entry) = dir.next_entry().await? {
+            let name = entry.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+            count += 1;
+            bytes += rest.rsplit('-').next().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+        }
+        Ok((count, bytes))
+    }
+
     /// Bytes held of a partial upload (0 when none).
     pub async fn partial_len(&self, user: &str, cid: &str, total: u64) -> u64 {
         tokio::fs::metadata(self.partial_path(user, cid, total)).await.map(|m| m.len()).unwrap_or(0)

@@ -142,6 +142,12 @@ fn sig_for(state: &State, user: &str, epoch: i64) -> AccountResult {
 }
 
 pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> Result<AccountResult> {
+    if !state.cfg.registration {
+        return Err(refused(
+            codes::ERR_SVR_COMM_REQ_FORBIDDEN,
+            "sign-up is closed on this server; ask its administrator for an account",
+        ));
+    }
     if !is_valid_user_id(user) || user.starts_with('@') {
         return Err(refused(
             codes::ERR_SDK_COMM_INVALID_IDENTIFIER,

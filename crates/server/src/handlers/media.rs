@@ -177,10 +177,31 @@ async fn upload_caller(
     check_upload(kind, cid, total)?;
     let owns = async { state.store.read().await?.owns_live_media(cid, &user).await };
     match owns.await {
-        Ok(true) => Err(Json(json!({"code": 0, "offset": total, "done": true})).into_response()),
-        Ok(false) => Ok(user),
-        Err(err) => Err(api_fail(err)),
+        Ok(true) => return Err(Json(json!({"code": 0, "offset": total, "done": true})).into_response()),
+        Ok(false) => {}
+        Err(err) => return Err(api_fail(err)),
     }
+    // A new upload (not the resumption of one) must fit the user's quota (S-15).
+    if state.blobs.partial_len(&user, cid, total).await == 0 {
+        let (partials, pending) = state.blobs.partials_of(&user).await.map_err(internal)?;
+        if partials >= state.cfg.max_partial_uploads {
+            return Err(fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+                "too many unfinished uploads; finish or wait for one",
+            ));
+        }
+        let live = async { state.store.read().await?.live_media_bytes_of(&user).await };
+        let live = live.await.map_err(api_fail)?;
+        if live.saturating_add(pending).saturating_add(total) > state.cfg.media_quota {
+            return Err(fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+                "upload quota used up; older media expires after the retention period",
+            ));
+        }
+    }
+    Ok(user)
 }
 
 /// `GET /media/upload/{kind}/{id}?total=T`: how many bytes the server holds.

@@ -31,6 +31,15 @@ impl Conn {
         .is_some())
     }
 
+    /// Bytes of live media `user` uploaded (counts toward their quota).
+    pub async fn live_media_bytes_of(&mut self, user: &str) -> Result<u64> {
+        let n = sql!(scalar_one i64; self,
+            "SELECT COALESCE(SUM(m.size), 0) FROM media_owners o JOIN media m ON m.content_id = o.content_id
+             WHERE o.user_id = $1 AND m.expired_at IS NULL",
+            user)?;
+        Ok(n.max(0) as u64)
+    }
+
     /// The conversations whose messages reference this content.
     pub async fn media_refs(&mut self, cid: &str) -> Result<Vec<(i64, String)>> {
         Ok(sql!(all (i64, String); self, "SELECT conv_type, conv_key FROM media_refs WHERE content_id = $1", cid)?)
