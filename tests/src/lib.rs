@@ -356,8 +356,32 @@ impl RawClient {
 
     /// Connect without logging in.
     pub async fn connect(srv: &TestServer) -> RawClient {
+        Self::connect_url(&srv.url()).await
+    }
+
+    /// Log in as `user` to the server at `url` (a server child process), signed with `identity`.
+    pub async fn login_url(url: &str, identity: &AppIdentity, user: &str) -> RawClient {
+        let mut c = Self::connect_url(url).await;
+        c.user = user.to_string();
+        let sig = confab_server::usersig::generate(
+            identity.sdk_app_id,
+            &identity.secret_key,
+            user,
+            86400,
+            confab_server::config::now_secs() as i64,
+        );
+        let r = c
+            .call(json!({"type": "login", "sdk_app_id": identity.sdk_app_id, "user_id": user,
+                         "user_sig": sig, "platform": 2, "instance_id": format!("raw-{user}")}))
+            .await;
+        assert_eq!(r["code"], 0, "login of {user}: {r}");
+        c
+    }
+
+    /// Connect to `url` without logging in.
+    pub async fn connect_url(url: &str) -> RawClient {
         use futures_util::{SinkExt, StreamExt};
-        let (ws, _) = tokio_tungstenite::connect_async(srv.url()).await.unwrap();
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         let (mut sink, mut stream) = ws.split();
         let (out, mut rx) = mpsc::unbounded_channel::<tokio_tungstenite::tungstenite::Message>();
         let writer = tokio::spawn(async move {
@@ -434,5 +458,63 @@ impl RawClient {
             .filter(|p| p["event"]["kind"] == "new_msg" || p["event"]["kind"] == "group_msg")
             .map(|p| p["event"]["msg"].clone())
             .collect()
+    }
+}
+
+/// The real server program as a child process (tests that kill it or measure its memory).
+/// `program` is the test's `env!("CARGO_BIN_EXE_confab-server-under-test")`.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Start it on `listen` over `data_dir` with the app identity in the environment, and wait
+    /// for the line naming its URL.
+    pub fn spawn(
+        program: &str,
+        data_dir: &std::path::Path,
+        listen: &str,
+        identity: &AppIdentity,
+        extra: &[&str],
+    ) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(program)
+            .args(["--listen", listen, "--data-dir"])
+            .arg(data_dir)
+            .args(["--sdk-app-id", &identity.sdk_app_id.to_string()])
+            .args(extra)
+            .env("CONFAB_SECRET_KEY", &identity.secret_key)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn confab-server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read first line");
+        let url = line.trim().strip_prefix("listening on ").expect("first line names the URL").to_string();
+        ServerProcess { child, url }
+    }
+
+    /// SIGKILL, and wait for it to be gone.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().unwrap();
+    }
+
+    /// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("read /proc status");
+        s.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{field} in /proc status"))
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

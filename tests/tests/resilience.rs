@@ -1,44 +1,24 @@
 //! No data loss: a server killed with SIGKILL mid-burst, clients that lose their connection,
 //! connections that go silent.
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use confab_core::SdkEvent;
 use confab_protocol::enums::network_status;
-use confab_tests::{eventually, text_of, TestClient, TestServer};
+use confab_tests::{eventually, text_of, ServerProcess, TestClient, TestServer};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-
-/// The real server program as a child process.
-struct ServerProcess {
-    child: Child,
-    url: String,
-}
-
-fn spawn_server(data_dir: &std::path::Path, listen: &str, app: u64, key: &str) -> ServerProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_confab-server-under-test"))
-        .args(["--listen", listen, "--data-dir"])
-        .arg(data_dir)
-        .args(["--sdk-app-id", &app.to_string(), "--secret-key", key])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn confab-server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read first line");
-    let url = line.trim().strip_prefix("listening on ").expect("first line names the URL").to_string();
-    ServerProcess { child, url }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_sigkill_mid_burst_loses_no_acknowledged_message() {
     confab_tests::init_tracing();
     let data = tempfile::tempdir().unwrap();
     let (app, key) = (1_400_012_345u64, "0123456789abcdef0123456789abcdef");
-    let mut proc1 = spawn_server(data.path(), "127.0.0.1:0", app, key);
+    let spawn = |listen: &str| {
+        let identity = confab_server::AppIdentity { sdk_app_id: app, secret_key: key.into() };
+        ServerProcess::spawn(env!("CARGO_BIN_EXE_confab-server-under-test"), data.path(), listen, &identity, &[])
+    };
+    let mut proc1 = spawn("127.0.0.1:0");
     let url = proc1.url.clone();
     let sig = |u: &str| confab_server::usersig::generate(app, key, u, 3600, confab_server::config::now_secs() as i64);
     // A stand-in TestServer value only to build clients against the child's URL.
@@ -96,8 +76,7 @@ async fn test_sigkill_mid_burst_loses_no_acknowledged_message() {
     }
     // Kill the server with SIGKILL while the burst is in flight.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    proc1.child.kill().expect("SIGKILL");
-    proc1.child.wait().unwrap();
+    proc1.kill();
     let port = url.rsplit(':').next().unwrap().to_string();
     let mut results = Vec::new();
     for t in tasks {
@@ -110,7 +89,7 @@ async fn test_sigkill_mid_burst_loses_no_acknowledged_message() {
     assert!(!acked.is_empty(), "some messages were acknowledged before the kill");
     assert!(!failed.is_empty(), "the kill happened mid-burst (some sends failed)");
     // Restart on the same port and data dir.
-    let proc2 = spawn_server(data.path(), &format!("127.0.0.1:{port}"), app, key);
+    let proc2 = spawn(&format!("127.0.0.1:{port}"));
     assert_eq!(proc2.url, url);
     // Senders resend what failed, keeping the message ids (the server dedupes what it had).
     for (u, sdk, _) in &senders {

@@ -84,6 +84,10 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                             tracing::error!(error = %e, "could not apply an event");
                         }
                         skip_own(&mut cursor, &mut own);
+                    } else if !shared.link.has_socket() {
+                        // Pushes still queued from a socket that is gone: the reconnect's
+                        // resync fetches what they skipped.
+                        tracing::debug!(seq = p.seq, cursor, "gap while disconnected; left to the resync");
                     } else {
                         if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
                             tracing::warn!(error = %e, "resync after a gap failed");
@@ -382,6 +386,11 @@ async fn on_group_msg(shared: &Arc<SessionCtx>, groups: &mut GroupCursors, msg: 
     groups.skip_own(shared, &gid).await?;
     if let Some(c) = groups.get(shared, &gid).await? {
         if seq > c + 1 {
+            if !shared.link.has_socket() {
+                // Queued from a socket that is gone: the reconnect's catch-up pulls the gap.
+                tracing::debug!(seq, cursor = c, "group gap while disconnected; left to the catch-up");
+                return Ok(());
+            }
             pull_forward(shared, groups, &gid, c, seq - 1).await?;
         }
     }
@@ -459,6 +468,7 @@ async fn catch_up_groups(shared: &Arc<SessionCtx>, groups: &mut GroupCursors) ->
             continue;
         }
         let have = groups.get(shared, &g.group_id).await?;
+        tracing::debug!(?have, latest = g.latest_seq, visible_after = g.visible_after, "group catch-up");
         match have {
             Some(c) if c >= g.latest_seq => {}
             Some(c) if g.latest_seq - c.max(g.visible_after) <= GROUP_CATCH_UP_MAX => {

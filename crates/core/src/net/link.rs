@@ -110,6 +110,11 @@ impl Link {
         *self.ready.borrow()
     }
 
+    /// Whether a socket is open (logged in or not): a request can go out now.
+    pub fn has_socket(&self) -> bool {
+        lock(&self.out).is_some()
+    }
+
     /// Open a socket and start its reader and writer. Pushes go to `inbound`.
     pub async fn open(self: &std::sync::Arc<Self>, inbound: mpsc::UnboundedSender<Inbound>) -> Result<Socket> {
         let mut cfg = WebSocketConfig::default();

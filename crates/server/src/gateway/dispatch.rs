@@ -53,15 +53,21 @@ pub(crate) async fn handle(
 
 /// A send's ack: the stored message as the sender sees it. When this connection got no echo of
 /// it, the ack says so (`confab_echo_skipped`) and, for a C2C message, which of the sender's
-/// inbox seqs it took (`confab_inbox_seq`), so the SDK counts that seq as applied. Clients that
-/// do not know these keys ignore them.
+/// inbox seqs it took (`confab_inbox_seq`), so the SDK counts that seq as applied. A retry of a
+/// message already stored says so too (`confab_retry`: the stored row, nothing new). Clients
+/// that do not know these keys ignore them.
 fn ack_json(a: crate::store::Appended) -> Result<String> {
     let mut text = serde_json::to_string(&a.msg).map_err(crate::error::corrupt)?;
-    if a.echo_skipped && text.len() > 2 && text.ends_with('}') {
+    if (a.echo_skipped || a.retry) && text.len() > 2 && text.ends_with('}') {
         text.pop();
-        text.push_str(r#","confab_echo_skipped":true"#);
-        if let Some(seq) = a.own_inbox_seq {
-            text.push_str(&format!(r#","confab_inbox_seq":{seq}"#));
+        if a.echo_skipped {
+            text.push_str(r#","confab_echo_skipped":true"#);
+            if let Some(seq) = a.own_inbox_seq {
+                text.push_str(&format!(r#","confab_inbox_seq":{seq}"#));
+            }
+        }
+        if a.retry {
+            text.push_str(r#","confab_retry":true"#);
         }
         text.push('}');
     }

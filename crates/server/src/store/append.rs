@@ -44,6 +44,8 @@ pub struct Appended {
     pub msg: Message,
     pub echo_skipped: bool,
     pub own_inbox_seq: Option<u64>,
+    /// A retry of a message already stored: the answer is the stored row, nothing new.
+    pub retry: bool,
 }
 
 /// Rows per multi-row statement (7 parameters each, well under SQLite's limit).
@@ -193,7 +195,7 @@ impl Tx {
         for (i, p) in plans.iter().enumerate() {
             let a = &batch[i];
             let sender = &a.msg.message_sender;
-            let plain = |msg: Message| Appended { msg, echo_skipped: false, own_inbox_seq: None };
+            let plain = |msg: Message| Appended { msg, echo_skipped: false, own_inbox_seq: None, retry: true };
             let r = match p {
                 Plan::Refused(e) => Err(refused(e.code(), e.wire().1)),
                 Plan::Existing(row) => row.render(sender).map(plain),
@@ -201,7 +203,7 @@ impl Tx {
                     let mut mine = (**m).clone();
                     render_for(&mut mine, sender);
                     let echo_skipped = a.origin.is_some() && !a.updated_for_sender;
-                    Ok(Appended { msg: mine, echo_skipped, own_inbox_seq: own_seq.get(&i).copied() })
+                    Ok(Appended { msg: mine, echo_skipped, own_inbox_seq: own_seq.get(&i).copied(), retry: false })
                 }
                 Plan::SameAs(j) => match &out[*j] {
                     Ok(x) => Ok(plain(x.msg.clone())),
