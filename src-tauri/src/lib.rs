@@ -28,6 +28,20 @@ pub struct AppState {
     pub granted: commands::media::Grants,
 }
 
+/// Whether the window may show `url`: the app's own pages (the custom protocol, or Vite's dev
+/// server while developing), nothing else.
+pub fn app_url(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        // Linux and macOS serve the app as tauri://localhost, Windows as http(s)://tauri.localhost.
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => {
+            url.host_str() == Some("tauri.localhost")
+                || (tauri::is_dev() && url.host_str() == Some("localhost") && url.port() == Some(5173))
+        }
+        _ => false,
+    }
+}
+
 /// WebKitGTK settings that must be in place before the toolkit starts. A chat window does not
 /// need GPU compositing: without it, WebKit paints in software and neither process keeps GL
 /// layers, which measured ~110 MB less in the web process after scrolling 10,000 messages
@@ -130,6 +144,9 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        // The window only ever shows the app (S-22): a link dragged, middle-clicked or set by a
+        // script does not turn it into a remote page. Links open in the browser instead.
+        .plugin(tauri::plugin::Builder::<_, ()>::new("navigation-guard").on_navigation(|_, url| app_url(url)).build())
         // Shown once the web process has the page: a window mapped before it is up makes WebKit
         // wait (up to 500 ms, without GPU compositing) for a first frame that cannot come yet.
         .on_page_load(|webview, payload| match payload.event() {
@@ -239,5 +256,18 @@ mod tests {
         assert!(!super::media_permission(false, true), "a camera");
         assert!(!super::media_permission(true, true), "a microphone with a camera");
         assert!(!super::media_permission(false, false), "neither (a screen)");
+    }
+
+    #[test]
+    fn the_window_only_shows_the_app() {
+        let ok = |u: &str| super::app_url(&tauri::Url::parse(u).unwrap());
+        assert!(ok("tauri://localhost/"));
+        assert!(ok("tauri://localhost/index.html#x"));
+        assert!(ok("http://tauri.localhost/"));
+        assert!(!ok("https://example.org/phish"));
+        assert!(!ok("http://127.0.0.1:9780/healthz"));
+        assert!(!ok("tauri://evil/"));
+        assert!(!ok("file:///etc/passwd"));
+        assert!(!ok("http://tauri.localhost.evil.example/"));
     }
 }

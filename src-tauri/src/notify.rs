@@ -51,7 +51,25 @@ pub fn summary(m: &Message) -> (String, String) {
             }
         })
         .unwrap_or_default();
-    (title, body)
+    (escape_markup(&title), escape_markup(&body))
+}
+
+/// Linux notification servers may read `<b>`, `<a href>` and `<img>` in a body (S-20): a
+/// message's text is shown as text, never as markup. (Elsewhere notifications are plain text.)
+fn escape_markup(s: &str) -> String {
+    if !cfg!(target_os = "linux") {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The webview event that opens a conversation (payload: [`ConvKey`]), sent when the user clicks
@@ -142,6 +160,17 @@ mod tests {
         assert_eq!(clicked_conv("tap", &extra), Some(ConvKey { conv_id: "bob".into(), conv_type: 1 }));
         assert_eq!(clicked_conv("reply", &extra), None, "only a click on the notification itself");
         assert_eq!(clicked_conv("tap", &Default::default()), None, "not one of ours");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn test_markup_in_a_message_is_shown_as_text() {
+        let mut m = msg(false, "bob");
+        m.message_elem_array = serde_json::from_value(serde_json::json!([{"elem_type": 0,
+            "text_elem_content": "<a href=\"https://evil.example\">win</a> & <img src=x>"}]))
+        .unwrap();
+        let (_, body) = summary(&m);
+        assert_eq!(body, "&lt;a href=\"https://evil.example\"&gt;win&lt;/a&gt; &amp; &lt;img src=x&gt;");
     }
 
     #[test]

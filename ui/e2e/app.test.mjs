@@ -159,6 +159,14 @@ test("change the password, then sign out everywhere, from settings", async () =>
   await wd.find("[data-testid=me]", { text: "alice", timeout: 20000 });
 });
 
+test("the window never leaves the app (a script or a link cannot navigate it)", async () => {
+  const here = await wd.exec("return location.href");
+  await wd.exec(`location.href = ${JSON.stringify(url.replace(/^ws:/, "http:") + "/healthz")}`);
+  await sleep(800);
+  assert.equal(await wd.exec("return location.href"), here);
+  await wd.find("[data-testid=me]", { text: "alice" });
+});
+
 test("Chinese and dark theme from settings", async () => {
   await (await wd.find("[data-testid=conv-bob]")).click();
   await (await wd.find("[data-testid=settings]")).click();

@@ -77,12 +77,31 @@ pub fn allow_media_root(app: &AppHandle, download_dir: &Path) -> std::io::Result
 
 /// A name safe as one path component.
 pub fn safe_name(name: &str) -> String {
-    let cleaned: String =
-        name.chars().map(|c| if c == '/' || c == '\\' || c == '\0' || c.is_control() { '_' } else { c }).collect();
-    let trimmed = cleaned.trim().trim_start_matches('.');
+    // Separators, a drive or stream colon and the characters Windows refuses in names.
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | '\0' | ':' | '<' | '>' | '"' | '|' | '?' | '*') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    // Windows drops trailing dots and spaces; a leading dot hides a file on Unix.
+    let trimmed = cleaned.trim().trim_start_matches('.').trim_end_matches(['.', ' ']);
     let mut out: String = trimmed.chars().take(120).collect();
     if out.is_empty() {
         out = "file".into();
+    }
+    // Device names (CON, aux.txt, COM1.log…) open a device on Windows, whatever the extension.
+    let stem = out.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        out.insert(0, '_');
     }
     out
 }
@@ -585,6 +604,15 @@ mod tests {
         assert_eq!(safe_name("  "), "file");
         assert_eq!(safe_name(".hidden"), "hidden");
         assert_eq!(safe_name("报告 2026.pdf"), "报告 2026.pdf");
+        // S-19: nothing that is a drive, a stream, a device or a name Windows rewrites.
+        assert_eq!(safe_name("C:evil.exe"), "C_evil.exe");
+        assert_eq!(safe_name("x.txt:ads"), "x.txt_ads");
+        assert_eq!(safe_name("CON"), "_CON");
+        assert_eq!(safe_name("aux.txt"), "_aux.txt");
+        assert_eq!(safe_name("com1.log"), "_com1.log");
+        assert_eq!(safe_name("console.log"), "console.log");
+        assert_eq!(safe_name("report. . "), "report");
+        assert_eq!(safe_name("a<b>c\"d|e?f*g"), "a_b_c_d_e_f_g");
         assert_eq!(percent_decode("%E6%8A%A5%E5%91%8A.png"), "报告.png");
         assert_eq!(percent_decode("100%"), "100%");
     }
