@@ -305,3 +305,61 @@ async fn test_an_owner_recalls_a_members_message_and_the_member_hears_of_it() {
     assert!(locs[0].message_locator_is_self, "{locs:?}");
     assert_eq!(locs[0].message_locator_seq, mv["message_seq"].as_u64().unwrap());
 }
+
+/// R2, a cut ack: a send goes out and its connection is cut before the ack is read, so the app
+/// cannot know whether it was stored; it resends with the same id on a new connection. Whatever
+/// the server had done, every message ends up stored, delivered and echoed exactly once, in
+/// order, and at least one resend was answered from the stored row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_send_whose_ack_was_cut_off_is_stored_once_when_resent() {
+    use futures_util::SinkExt;
+    let srv = TestServer::start().await;
+    let bob = RawClient::login(&srv, "bob").await;
+    let other = {
+        let c = RawClient::connect(&srv).await;
+        let r = c
+            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": "alice",
+                         "user_sig": srv.usersig("alice"), "platform": 3, "instance_id": "raw-alice-2"}))
+            .await;
+        assert_eq!(r["code"], 0, "{r}");
+        c
+    };
+    let rounds = 30;
+    let mut retried = 0;
+    for round in 0..rounds {
+        let frame = send_frame(1, "bob", &format!("cut-{round}-1"), &format!("cut {round}"));
+        let mut ws = confab_tests::raw_login(&srv, "alice").await;
+        let mut f = frame.clone();
+        f["id"] = json!(2);
+        ws.send(tokio_tungstenite::tungstenite::Message::Text(f.to_string().into())).await.unwrap();
+        // Some rounds cut at once, others give the server a moment to commit first.
+        if round % 2 == 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(ws);
+        let again = RawClient::login(&srv, "alice").await;
+        let r = again.call(frame).await;
+        assert_eq!(r["code"], 0, "round {round}: {r}");
+        if r["data"]["confab_retry"] == true {
+            retried += 1;
+        }
+    }
+    assert!(retried > 0, "no send was stored before its cut: the retry path never ran");
+    let texts = |msgs: Vec<Value>| msgs.iter().map(text_of).collect::<Vec<_>>();
+    let want: Vec<String> = (0..rounds).map(|r| format!("cut {r}")).collect();
+    eventually("bob has every message", || async { bob.pushed_msgs().len() >= rounds }).await;
+    eventually("alice's other device has every message", || async { other.pushed_msgs().len() >= rounds }).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(texts(bob.pushed_msgs()), want, "bob got each once, in order");
+    assert_eq!(texts(other.pushed_msgs()), want, "alice's other device got each once, in order");
+    let r = bob
+        .call(json!({"type": "history", "conv_type": 1, "conv_id": "alice", "anchor_seq": 0, "forward": false,
+                     "include_anchor": false, "count": 100}))
+        .await;
+    let mut stored = r["data"]["msgs"].as_array().unwrap().clone();
+    stored.sort_by_key(|m| m["message_seq"].as_u64());
+    assert_eq!(texts(stored.clone()), want, "the server stored each once");
+    let seqs: Vec<u64> = stored.iter().map(|m| m["message_seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "consecutive seqs: {seqs:?}");
+    eprintln!("cut ack: {rounds} sends cut before their ack, {retried} of them already stored");
+}

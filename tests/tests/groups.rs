@@ -342,6 +342,152 @@ async fn test_permission_table_every_type_role_and_operation() {
     assert!(mismatches.is_empty(), "permission table mismatches:\n{}", mismatches.join("\n"));
 }
 
+// The permission table by target: an operation on a member depends on the actor's role and on
+// the target's (R9): admins act only on members below them, nobody but the owner changes roles,
+// a member changes their own name card and receive option only.
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Target {
+    Owner,
+    Admin,
+    Member,
+    Myself,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum MemberOp {
+    Kick,
+    Mute,
+    NameCard,
+    SetRole,
+    RecvOption,
+}
+
+/// A removal the call answered with code 0 but whose per-member result is a failure.
+const NOT_REMOVED: i32 = -1;
+
+/// The rules (seed 004, spec §7) by actor and target, as codes: 0 = allowed.
+fn expected_on(t: u32, actor: Role, target: Target, op: MemberOp) -> i32 {
+    let rank = |r: Role| match r {
+        Role::Owner => 3,
+        Role::Admin => 2,
+        Role::Member => 1,
+        Role::Outsider => 0,
+    };
+    let target_role = match target {
+        Target::Owner => Role::Owner,
+        Target::Admin => Role::Admin,
+        Target::Member => Role::Member,
+        Target::Myself => actor,
+    };
+    let myself = target == Target::Myself;
+    let above = rank(actor) >= 2 && rank(target_role) < rank(actor);
+    let yes_if = |ok: bool| if ok { 0 } else { 10007 };
+    match op {
+        MemberOp::Kick if t == AV => 10007,
+        MemberOp::Kick if t == PRIVATE && actor != Role::Owner => 10007,
+        MemberOp::Kick if rank(actor) < 2 => 10007,
+        // The call succeeds; its result for oneself says not removed (quit instead).
+        MemberOp::Kick if myself => NOT_REMOVED,
+        MemberOp::Kick => yes_if(above),
+        MemberOp::Mute => yes_if(above),
+        MemberOp::NameCard => yes_if(myself || above),
+        MemberOp::SetRole if t == AV || actor != Role::Owner => 10007,
+        // The owner's role changes only by transfer.
+        MemberOp::SetRole if target_role == Role::Owner => 10004,
+        MemberOp::SetRole => 0,
+        MemberOp::RecvOption => yes_if(myself),
+    }
+}
+
+async fn perform_on(c: &TestClient, op: MemberOp, gid: &str, who: &str, who_role: Role) -> i32 {
+    let member = |flag: u64, extra: Value| {
+        let mut p = json!({"group_modify_member_info_group_id": gid, "group_modify_member_info_identifier": who,
+                           "group_modify_member_info_modify_flag": flag});
+        for (k, v) in extra.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        json!({ "json_group_modifymeminfo_param": p })
+    };
+    let r = match op {
+        MemberOp::Kick => {
+            let r = c
+                .call(
+                    "TIMGroupDeleteMember",
+                    json!({"json_group_delete_param": {"group_delete_member_param_group_id": gid,
+                                                       "group_delete_member_param_identifier_array": [who]}}),
+                )
+                .await;
+            // kTIMGroupMemberResult: 0 failed, 1 succeeded.
+            if r.code == 0 && r.json[0]["group_delete_member_result_result"] != 1 {
+                return NOT_REMOVED;
+            }
+            r
+        }
+        MemberOp::Mute => {
+            c.call("TIMGroupModifyMemberInfo", member(0x4, json!({"group_modify_member_info_shutup_time": 60}))).await
+        }
+        MemberOp::NameCard => {
+            c.call("TIMGroupModifyMemberInfo", member(0x8, json!({"group_modify_member_info_name_card": "card"}))).await
+        }
+        MemberOp::SetRole => {
+            // Promote a member, demote an admin (or the owner).
+            let to = if who_role == Role::Member { 300 } else { 200 };
+            c.call("TIMGroupModifyMemberInfo", member(0x2, json!({"group_modify_member_info_member_role": to}))).await
+        }
+        MemberOp::RecvOption => {
+            c.call("TIMGroupModifyMemberInfo", member(0x1, json!({"group_modify_member_info_msg_flag": 2}))).await
+        }
+    };
+    r.code
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_permission_table_by_actor_and_target_role() {
+    let srv = TestServer::start().await;
+    ensure_users(&srv, &["b", "t"]).await;
+    let o = srv.client("o").await;
+    let a = srv.client("a").await;
+    let m = srv.client("m").await;
+    // Owner o, admins a and b, members m and t; each actor's "other admin" and "other member".
+    let actors = [(Role::Owner, &o, "o"), (Role::Admin, &a, "a"), (Role::Member, &m, "m")];
+    let ops = [MemberOp::Kick, MemberOp::Mute, MemberOp::NameCard, MemberOp::SetRole, MemberOp::RecvOption];
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    for t in [PUBLIC, PRIVATE, CHAT_ROOM, AV, COMMUNITY] {
+        for (role, c, me) in actors {
+            for target in [Target::Owner, Target::Admin, Target::Member, Target::Myself] {
+                if role == Role::Owner && target == Target::Owner {
+                    continue; // the owner's own cells are the Myself ones
+                }
+                let (who, who_role) = match target {
+                    Target::Owner => ("o", Role::Owner),
+                    Target::Admin => (if me == "a" { "b" } else { "a" }, Role::Admin),
+                    Target::Member => (if me == "m" { "t" } else { "m" }, Role::Member),
+                    Target::Myself => (me, role),
+                };
+                for op in ops {
+                    let gid = create_group(
+                        &o,
+                        t,
+                        &[("a", 300), ("b", 300), ("m", 200), ("t", 200)],
+                        json!({"create_group_param_add_option": 2}),
+                    )
+                    .await;
+                    let got = perform_on(c, op, &gid, who, who_role).await;
+                    let want = expected_on(t, role, target, op);
+                    cells += 1;
+                    if got != want {
+                        mismatches.push(format!("type {t} {role:?} on {target:?} {op:?}: got {got}, want {want}"));
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 5 * (3 * 4 - 1) * ops.len());
+    assert!(mismatches.is_empty(), "permission table by target mismatches:\n{}", mismatches.join("\n"));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
