@@ -277,4 +277,78 @@ mod tests {
         }
         assert!(t.entries() <= 3 * MAX_KEYS, "{} entries", t.entries());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Attempts (user, host, milliseconds since the previous attempt, succeeded?).
+        fn attempts() -> impl Strategy<Value = Vec<(u8, u8, u32, bool)>> {
+            proptest::collection::vec((0u8..4, 0u8..4, 0u32..20_000, proptest::bool::weighted(0.1)), 1..400)
+        }
+
+        /// How many admitted, not refunded attempts fall in any stretch shorter than one
+        /// window, per key: fixed windows allow at most twice the limit across a boundary.
+        fn max_in_any_window<K: std::hash::Hash + Eq>(log: &[(Instant, K)], key: &K) -> usize {
+            let times: Vec<Instant> = log.iter().filter(|(_, k)| k == key).map(|(t, _)| *t).collect();
+            (0..times.len())
+                .map(|i| times[i..].iter().take_while(|t| t.duration_since(times[i]) < WINDOW).count())
+                .max()
+                .unwrap_or(0)
+        }
+
+        proptest! {
+            #[test]
+            fn sign_in_limits_hold_over_any_sequence(seq in attempts()) {
+                let t = SignInThrottle::default();
+                let mut now = Instant::now();
+                let mut pairs = Vec::new();
+                let mut users = Vec::new();
+                let mut hosts = Vec::new();
+                for (u, h, dt, ok) in seq {
+                    now += Duration::from_millis(u64::from(dt));
+                    let (user, host) = (format!("u{u}"), IpAddr::from([192, 0, 2, h]));
+                    if t.begin_at(&user, host, now) && !ok {
+                        pairs.push((now, (u, h)));
+                        users.push((now, u));
+                        hosts.push((now, h));
+                    } else if ok {
+                        t.succeeded(&user, host);
+                    }
+                }
+                for u in 0..4u8 {
+                    prop_assert!(max_in_any_window(&users, &u) <= 2 * PER_USER as usize);
+                    for h in 0..4u8 {
+                        prop_assert!(max_in_any_window(&pairs, &(u, h)) <= 2 * PER_PAIR as usize);
+                    }
+                }
+                for h in 0..4u8 {
+                    prop_assert!(max_in_any_window(&hosts, &h) <= 2 * PER_ADDR as usize);
+                }
+                // After a whole window of silence, anyone may try again.
+                prop_assert!(t.begin_at("u0", IpAddr::from([192, 0, 2, 0]), now + WINDOW));
+            }
+
+            #[test]
+            fn a_group_never_gets_more_than_its_rate_plus_one_second(
+                rate in 1u32..50,
+                seq in proptest::collection::vec((0u32..4, 0u64..200_000), 1..600),
+            ) {
+                let t = GroupThrottle::new(rate);
+                let mut now = Instant::now();
+                let mut admitted = Vec::new();
+                for (priority, dt) in seq {
+                    now += Duration::from_micros(dt);
+                    if t.admit_at("g", priority, now) {
+                        admitted.push(now);
+                    }
+                }
+                // A full bucket (one second's budget) plus what refills in the second itself.
+                for i in 0..admitted.len() {
+                    let within = admitted[i..].iter().take_while(|t| t.duration_since(admitted[i]) < Duration::from_secs(1)).count();
+                    prop_assert!(within <= 2 * rate as usize, "{} in one second at rate {}", within, rate);
+                }
+            }
+        }
+    }
 }

@@ -54,6 +54,18 @@ pub async fn resolve(root: &Path, path: &str) -> Result<PathBuf> {
         return Err(refuse());
     }
     let parent = full.parent().ok_or_else(refuse)?;
+    // Folders are made only below an existing folder that really is inside the root (a
+    // symlink in it could otherwise have them made elsewhere before the check below).
+    let mut existing = parent.to_path_buf();
+    while !tokio::fs::try_exists(&existing).await.unwrap_or(false) {
+        if !existing.pop() {
+            return Err(refuse());
+        }
+    }
+    let real = tokio::fs::canonicalize(&existing).await.map_err(|e| Error::Io(e.to_string()))?;
+    if !real.starts_with(&root) {
+        return Err(refuse());
+    }
     tokio::fs::create_dir_all(parent).await.map_err(|e| Error::Io(e.to_string()))?;
     let parent = tokio::fs::canonicalize(parent).await.map_err(|e| Error::Io(e.to_string()))?;
     if !parent.starts_with(&root) {
@@ -104,4 +116,42 @@ pub async fn media_cache_path(
     progress: impl FnMut(u64, u64),
 ) -> Result<(PathBuf, u64)> {
     MediaCache::new(&shared.login_info().media).path_for(&shared.store, &shared.link, cid, progress).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Paths built from pieces a hostile caller would use: parent steps, absolute prefixes,
+    /// a symlink that leads out of the folder, odd names.
+    fn pieces() -> impl Strategy<Value = Vec<&'static str>> {
+        proptest::collection::vec(
+            proptest::sample::select(vec!["..", ".", "a", "b", "", "/", "/etc", "out", "x y", "ü", "a/..", "~", "..."]),
+            1..6,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn a_download_path_never_leaves_its_folder(parts in pieces()) {
+            let base = tempfile::tempdir().unwrap();
+            let root = base.path().join("downloads");
+            let outside = base.path().join("elsewhere");
+            std::fs::create_dir_all(&root).unwrap();
+            std::fs::create_dir_all(&outside).unwrap();
+            std::os::unix::fs::symlink(&outside, root.join("out")).unwrap();
+            let path = parts.join("/");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            if let Ok(target) = rt.block_on(resolve(&root, &path)) {
+                let root = std::fs::canonicalize(&root).unwrap();
+                prop_assert!(target.starts_with(&root), "{:?} resolved to {:?}", path, target);
+                let parent = std::fs::canonicalize(target.parent().unwrap()).unwrap();
+                prop_assert!(parent.starts_with(&root), "{:?}: its folder {:?} is outside", path, parent);
+            }
+            // Nothing was created outside the folder.
+            prop_assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        }
+    }
 }

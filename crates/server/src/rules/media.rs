@@ -159,10 +159,14 @@ pub fn declared(elems: &[Elem]) -> Vec<Declared<'_>> {
 /// screen, WebP VP8/VP8L/VP8X, BMP DIB header), without decoding any pixels; `None` when the
 /// file is none of these or its header is cut short.
 pub fn image_header_dims(path: &Path) -> std::io::Result<Option<(u32, u32)>> {
-    use std::io::{Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
+    image_dims_in(&mut std::fs::File::open(path)?)
+}
+
+/// [`image_header_dims`] of what `f` reads from its start.
+pub fn image_dims_in<R: std::io::Read + std::io::Seek>(f: &mut R) -> std::io::Result<Option<(u32, u32)>> {
+    use std::io::SeekFrom;
     let mut head = [0u8; 32];
-    let n = read_full(&mut f, &mut head)?;
+    let n = read_full(f, &mut head)?;
     let h = &head[..n];
     let u16be = |b: &[u8], i: usize| u32::from(u16::from_be_bytes([b[i], b[i + 1]]));
     let u16le = |b: &[u8], i: usize| u32::from(u16::from_le_bytes([b[i], b[i + 1]]));
@@ -205,7 +209,7 @@ pub fn image_header_dims(path: &Path) -> std::io::Result<Option<(u32, u32)>> {
         for _ in 0..1000 {
             f.seek(SeekFrom::Start(pos))?;
             let mut m = [0u8; 2];
-            if read_full(&mut f, &mut m)? < 2 || m[0] != 0xFF {
+            if read_full(f, &mut m)? < 2 || m[0] != 0xFF {
                 return Ok(None);
             }
             let marker = m[1];
@@ -218,7 +222,7 @@ pub fn image_header_dims(path: &Path) -> std::io::Result<Option<(u32, u32)>> {
                 continue;
             }
             let mut seg = [0u8; 7];
-            if read_full(&mut f, &mut seg)? < 7 {
+            if read_full(f, &mut seg)? < 7 {
                 return Ok(None);
             }
             let len = u16be(&seg, 0);
@@ -235,8 +239,7 @@ pub fn image_header_dims(path: &Path) -> std::io::Result<Option<(u32, u32)>> {
     Ok(None)
 }
 
-fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    use std::io::Read;
+fn read_full<R: std::io::Read>(f: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..])? {
@@ -252,6 +255,40 @@ pub fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
     let r = v.trim().strip_prefix("bytes=")?;
     let (a, b) = r.split_once('-')?;
     let a: u64 = a.trim().parse().ok()?;
-    let b: u64 = if b.trim().is_empty() { size.checked_sub(1)? } else { b.trim().parse::<u64>().ok()?.min(size - 1) };
+    let last = size.checked_sub(1)?;
+    let b: u64 = if b.trim().is_empty() { last } else { b.trim().parse::<u64>().ok()?.min(last) };
     (a <= b && b < size).then_some((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_range_over_an_empty_blob_is_refused() {
+        // `size - 1` once underflowed here: a panic on a zero-byte blob.
+        assert_eq!(parse_range("bytes=0-0", 0), None);
+        assert_eq!(parse_range("bytes=0-", 0), None);
+        assert_eq!(parse_range("bytes=0-10", 5), Some((0, 4)));
+        assert_eq!(parse_range("bytes=3-", 5), Some((3, 4)));
+        assert_eq!(parse_range("bytes=5-", 5), None);
+    }
+
+    proptest! {
+        #[test]
+        fn a_range_is_inside_the_blob_or_refused(v in "(bytes=)?[ 0-9]{0,4}-?[ 0-9]{0,4}|.{0,16}", size in 0u64..2000) {
+            if let Some((a, b)) = parse_range(&v, size) {
+                prop_assert!(a <= b && b < size);
+            }
+        }
+
+        #[test]
+        fn image_headers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64), magic in 0usize..6) {
+            let heads: [&[u8]; 6] = [b"", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"BM", b"RIFF\0\0\0\0WEBP", b"\xff\xd8"];
+            let mut data = heads[magic].to_vec();
+            data.extend(bytes);
+            let _ = image_dims_in(&mut std::io::Cursor::new(data));
+        }
+    }
 }
