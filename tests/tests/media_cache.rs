@@ -643,6 +643,17 @@ async fn test_media_server_refuses_forged_sizes() {
         }
         e
     };
+    // A "thumbnail" whose header claims 30000 x 30000 (S-24): a bomb for every receiver.
+    let mut bomb = png(300, 200);
+    bomb[16..20].copy_from_slice(&30_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&30_000u32.to_be_bytes());
+    let bomb_id = content_id(&bomb);
+    assert_eq!(put(&srv, "alice", "image", &bomb_id, 0, bomb.len() as u64, &bomb).await["done"], true);
+    let mut bomb_thumb = image(&pic_id, pic.len(), 300, 200);
+    bomb_thumb["image_elem_thumb_id"] = json!(bomb_id);
+    bomb_thumb["image_elem_thumb_pic_size"] = json!(bomb.len());
+    bomb_thumb["image_elem_thumb_pic_width"] = json!(30_000);
+    bomb_thumb["image_elem_thumb_pic_height"] = json!(30_000);
     let _bob = raw_login(&srv, "bob").await;
     let mut n = 10;
     let mut send = |elem: Value| {
@@ -656,6 +667,7 @@ async fn test_media_server_refuses_forged_sizes() {
         (image(&pic_id, pic.len(), 3000, 2000), 90002, "do not match the uploaded image"),
         (image(&pic_id, pic.len(), 300, 201), 90002, "do not match the uploaded image"),
         (image(&junk_id, 5000, 10, 10), 90002, "not a JPEG"),
+        (bomb_thumb, 90002, "too large to show"),
         (json!({"elem_type": 4, "file_elem_file_id": pic_id, "file_elem_file_size": 1}), 90002, "file_elem_file_size"),
         (
             json!({"elem_type": 2, "sound_elem_file_id": pic_id, "sound_elem_file_size": 0}),

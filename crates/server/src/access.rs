@@ -11,7 +11,7 @@ use crate::config::now_secs;
 use crate::context::State;
 use crate::error::{refused, Result};
 use crate::rules::groups::is_av;
-use crate::rules::media::{declared, elem_ids, image_header_dims, is_content_id, is_expired};
+use crate::rules::media::{check_tier_dims, declared, elem_ids, image_header_dims, is_content_id, is_expired};
 use crate::rules::messages::c2c_key;
 
 /// Resolve the conversation `me` names and check `me` may use it: its key.
@@ -148,6 +148,8 @@ async fn check_declared(state: &State, elems: &[Elem]) -> Result<()> {
             .map_err(|err| refused(codes::ERR_FILE_TRANS_UPLOAD_FAILED, format!("media check failed: {err}")))?;
         match header {
             Ok(Some((hw, hh))) => {
+                check_tier_dims(d.field, hw, hh)
+                    .map_err(|e| refused(codes::ERR_SVR_MSG_INVALID_JSON_BODY_FORMAT, e))?;
                 let (hw, hh) = (i128::from(hw), i128::from(hh));
                 // An original is described as displayed (EXIF rotation applied): either way round.
                 if (w, h) != (hw, hh) && (w, h) != (hh, hw) {

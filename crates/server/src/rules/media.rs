@@ -80,6 +80,30 @@ pub struct Declared<'a> {
     pub must_be_image: bool,
 }
 
+/// The most pixels any declared image may have (what a 512 MiB RGBA decode buffer holds), and
+/// the longest side.
+pub const MAX_PIXELS: u64 = 128 * 1024 * 1024;
+pub const MAX_SIDE: u32 = 30_000;
+
+/// Whether an image of `w` x `h` (as its header says) is sane for the tier `field` names: every
+/// receiver renders thumbnails and large pictures, so a "thumbnail" of 30000 x 30000 is a
+/// decompression bomb, not a thumbnail. Thumbnails are made 198 px and large pictures 720 px
+/// on their shorter side; twice that is allowed for other clients' choices.
+pub fn check_tier_dims(field: &str, w: u32, h: u32) -> std::result::Result<(), String> {
+    let short_max = match field {
+        "image_elem_thumb_pic" => 2 * 198,
+        "image_elem_large_pic" => 2 * 720,
+        _ => MAX_SIDE,
+    };
+    if w.max(h) > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(format!("{field}: a {w}x{h} image is too large to show"));
+    }
+    if w.min(h) > short_max {
+        return Err(format!("{field}: a {w}x{h} image is too large for this tier"));
+    }
+    Ok(())
+}
+
 pub fn declared(elems: &[Elem]) -> Vec<Declared<'_>> {
     let mut out = Vec::new();
     for el in elems {
@@ -264,6 +288,19 @@ pub fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn tiers_must_be_sane_to_show() {
+        assert!(check_tier_dims("image_elem_thumb_pic", 264, 198).is_ok());
+        assert!(check_tier_dims("image_elem_thumb_pic", 14_850, 198).is_ok(), "a panorama's thumbnail");
+        assert!(check_tier_dims("image_elem_thumb_pic", 30_000, 30_000).is_err());
+        assert!(check_tier_dims("image_elem_thumb_pic", 1000, 800).is_err());
+        assert!(check_tier_dims("image_elem_large_pic", 960, 720).is_ok());
+        assert!(check_tier_dims("image_elem_large_pic", 4000, 3000).is_err());
+        assert!(check_tier_dims("image_elem_orig_pic", 12_000, 9_000).is_ok());
+        assert!(check_tier_dims("image_elem_orig_pic", 30_000, 30_000).is_err(), "900 Mpx");
+        assert!(check_tier_dims("image_elem_orig_pic", 30_001, 10).is_err());
+    }
 
     #[test]
     fn a_range_over_an_empty_blob_is_refused() {
