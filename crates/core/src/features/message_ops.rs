@@ -251,8 +251,12 @@ pub fn download_merger(m: &Message) -> Result<Vec<Message>> {
 /// keywords, `c2c_` / `group_` conversation ids, the time window); the search itself runs over
 /// the store's search index (`store/search.rs`, migration 0003).
 pub async fn search(shared: &Arc<SessionCtx>, p: MessageSearchParam) -> Result<MessageSearchResult> {
-    let keywords: Vec<String> =
-        p.msg_search_param_keyword_array.iter().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+    let keywords: Vec<String> = p
+        .msg_search_param_keyword_array
+        .iter()
+        .map(|k| k.replace('\0', "").trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
     if keywords.len() > 5 {
         return Err(Error::InvalidParam("at most 5 keywords".into()));
     }

@@ -405,7 +405,10 @@ impl HitQuery {
             format!("?{}", args.len() + 2)
         };
         let (mut tri, mut cjk, mut like) = (Vec::new(), Vec::new(), Vec::new());
-        for k in keywords {
+        // SQLite reads an FTS5 query as a C string: a NUL would cut it short (an unterminated
+        // string), and no indexed text can match one anyway.
+        let keywords: Vec<String> = keywords.iter().map(|k| k.replace('\0', "")).filter(|k| !k.is_empty()).collect();
+        for k in &keywords {
             if k.chars().count() >= 3 {
                 tri.push(format!("\"{}\"", k.replace('"', "\"\"")));
             } else if k.chars().all(is_cjk) {
@@ -629,6 +632,31 @@ mod tests {
         let t = search_text(&m);
         for part in ["报告.pdf", "card", "记录", "里面的话"] {
             assert!(t.contains(part), "{part} in {t}");
+        }
+    }
+
+    /// A keyword with a NUL in it (found by the `search_query` fuzz target): SQLite read the
+    /// FTS5 query as a C string and failed with "unterminated string".
+    #[tokio::test]
+    async fn test_a_nul_in_a_keyword_does_not_break_the_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::LocalStore::open(&dir.path().join("local.db")).await.unwrap();
+        let m: Message = serde_json::from_value(serde_json::json!({
+            "message_msg_id": "n-1-1", "message_conv_type": 1, "message_conv_id": "bob", "message_sender": "bob",
+            "message_seq": 1, "message_server_time": 1_700_000_000,
+            "message_elem_array": [{"elem_type": 0, "text_elem_content": "\"quoted\" 5 percent"}]}))
+        .unwrap();
+        let mut tx = store.begin().await.unwrap();
+        crate::store::put_msg(&mut tx, &m).await.unwrap();
+        tx.commit().await.unwrap();
+        let p = MessageSearchParam { msg_search_param_page_size: 10, ..Default::default() };
+        for and in [0, 1] {
+            let p = MessageSearchParam { msg_search_param_keyword_list_match_type: and, ..p.clone() };
+            let keywords = vec!["\"quoted\" 5\u{7f}\0".to_string(), "_".to_string()];
+            let r = store.search(&p, &keywords, 0, String::new(), 0, MAX_KEY_TIME).await;
+            assert!(r.is_ok(), "{r:?}");
+            let r = store.search(&p, &["quo\0ted".to_string()], 0, String::new(), 0, MAX_KEY_TIME).await.unwrap();
+            assert_eq!(r.msg_search_result_total_count, 1, "the NUL is ignored");
         }
     }
 
