@@ -93,3 +93,7 @@ fi
 echo "== end-to-end tests of the desktop app"
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
 (cd ui && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- npm run e2e)
+
+# Every fuzz target for a bounded time (scripts/fuzz.sh --runs N for the long form).
+echo "== fuzzing"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh

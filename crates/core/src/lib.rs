@@ -55,3 +55,12 @@ pub use store::group_at_type;
 pub use tim::group::GROUP_APIS;
 pub use tim::{BoxFuture, Invocation, Reply, APIS};
 pub use util::{now_secs, platform};
+
+/// What the fuzz targets (`tests/fuzz`) drive: the steps the SDK runs on what it receives and
+/// on what a person types into search. Not part of the SDK's API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::session::context::merge_server_fields;
+    pub use crate::store::search::{cjk_tokens, search_text, MAX_KEY_TIME};
+    pub use crate::store::{put_msg, LocalStore};
+}

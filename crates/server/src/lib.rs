@@ -34,3 +34,11 @@ pub use app::{start, Running, StartError};
 pub use config::{AppIdentity, Config, TlsFiles};
 pub use error::StoreError;
 pub use rules::media::image_header_dims;
+
+/// What the fuzz targets (`tests/fuzz`) drive: the server's checks of what a client sends.
+/// Not part of the server's API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::rules::media::{declared, elem_ids, image_dims_in, parse_range};
+    pub use crate::rules::messages::{check_client_message, filter_words};
+}
