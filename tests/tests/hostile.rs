@@ -357,3 +357,29 @@ async fn test_uploads_are_held_to_a_quota() {
     let (status, r) = media_put(&srv, "alice", "file", &content_id(&second), 0, 60_000, &second).await;
     assert_eq!((status, r["done"].clone()), (200, json!(true)), "{r}");
 }
+
+/// S-27: a web page in someone's browser cannot open a WebSocket to the server unless the
+/// operator allowed its origin; native clients send no Origin and are not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_web_origins_are_refused_unless_allowed() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    async fn status_with_origin(url: &str, origin: Option<&str>) -> u16 {
+        let mut req = url.into_client_request().unwrap();
+        if let Some(o) = origin {
+            req.headers_mut().insert("Origin", o.parse().unwrap());
+        }
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((_, resp)) => resp.status().as_u16(),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let srv = TestServer::start().await;
+    assert_eq!(status_with_origin(&srv.url(), None).await, 101, "a native client connects");
+    assert_eq!(status_with_origin(&srv.url(), Some("https://evil.example")).await, 403);
+    assert_eq!(status_with_origin(&srv.url(), Some("null")).await, 403, "a sandboxed page or a file");
+    let srv = TestServer::start_with(|c| c.allowed_origins = vec!["https://chat.example.org".into()]).await;
+    assert_eq!(status_with_origin(&srv.url(), Some("https://chat.example.org")).await, 101);
+    assert_eq!(status_with_origin(&srv.url(), Some("https://chat.example.org.evil.example")).await, 403);
+    assert_eq!(status_with_origin(&srv.url(), None).await, 101);
+}

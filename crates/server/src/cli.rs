@@ -66,6 +66,10 @@ struct Cli {
     /// accounts come from UserSigs your backend issues (`confab-server usersig` or TLSSigAPIv2).
     #[arg(long, env = "CONFAB_REGISTRATION", default_value = "open", value_parser = ["open", "closed"])]
     registration: String,
+    /// Web origins allowed to open a WebSocket, comma-separated (e.g. `https://chat.example.org`
+    /// for a web client you host). Native clients send no Origin and are not affected.
+    #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", default_value = "")]
+    allowed_origins: String,
 }
 
 #[derive(Subcommand)]
@@ -136,6 +140,8 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.group_msg_rate = cli.group_msg_rate;
         cfg.max_connections = connection_cap(cli.max_connections);
         cfg.registration = cli.registration == "open";
+        cfg.allowed_origins =
+            cli.allowed_origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect();
         cfg.media_quota = cli.media_quota_mb.saturating_mul(1024 * 1024);
         cfg.max_partial_uploads = cli.max_partial_uploads.max(1);
         if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {

@@ -126,6 +126,10 @@ pub struct Config {
     /// Whether anyone may create a password account (`register`). Closed, accounts come only
     /// from UserSigs the operator's backend issues (the TIM model).
     pub registration: bool,
+    /// Web origins whose pages may open a WebSocket (`Origin` header). Native clients (the
+    /// SDK, the desktop app) send none; a browser always does, so by default no web page can
+    /// talk to the server from a person's browser.
+    pub allowed_origins: Vec<String>,
     /// Connections served at once; one more is answered 503 and closed.
     pub max_connections: usize,
     /// How long a connection may take to send a request head (and stay idle between requests).
@@ -160,6 +164,7 @@ impl Config {
             group_msg_rate: 40,
             outbound_limit: 4 * 1024 * 1024,
             registration: true,
+            allowed_origins: Vec::new(),
             media_quota: 2 * 1024 * 1024 * 1024,
             max_partial_uploads: 8,
             max_connections: 20_000,

@@ -48,6 +48,14 @@ pub(crate) async fn ws_handler(
     if !state.accepting.load(Ordering::SeqCst) || *state.shutdown.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "not accepting connections").into_response();
     }
+    // A browser names the page that opens a socket; a page the operator did not allow is
+    // refused before anything is read (S-27). Native clients send no Origin.
+    if let Some(origin) = headers.get(axum::http::header::ORIGIN) {
+        let allowed = origin.to_str().is_ok_and(|o| state.cfg.allowed_origins.iter().any(|a| a == o));
+        if !allowed {
+            return (StatusCode::FORBIDDEN, "this web origin may not connect").into_response();
+        }
+    }
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER)
