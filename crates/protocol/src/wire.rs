@@ -201,6 +201,10 @@ pub enum Request {
     /// Where each of my groups' history stands, to catch up after being away (group messages
     /// are not in the inbox: see [`Event::GroupMsg`]). Answers `{"groups": [GroupCursor]}`.
     GroupCursors,
+    /// The newest seq of my inbox, answered in order with my pushes: a device that holds less
+    /// once its queued pushes are applied missed some on a live connection and resyncs.
+    /// Answers `{"latest_seq": n}`.
+    InboxLatest,
     /// A signed, expiring download path (`/media/d/...`) for an uploaded content id. Answered
     /// only to the uploader and to participants of a conversation whose messages reference it.
     MediaUrl {

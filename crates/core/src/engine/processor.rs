@@ -57,6 +57,16 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                 }
                 skip_own(&mut cursor, &mut own);
             }
+            ProcCmd::Behind(latest) => {
+                skip_own(&mut cursor, &mut own);
+                if latest > cursor && shared.link.has_socket() {
+                    tracing::info!(latest, cursor, "inbox behind the server on a live connection; resyncing");
+                    if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
+                        tracing::warn!(error = %e, "resync after falling behind failed");
+                    }
+                    own.retain(|s| *s > cursor);
+                }
+            }
             ProcCmd::OwnGroup(gid, seq) => {
                 if let Err(e) = groups.own(&shared, &gid, seq).await {
                     tracing::warn!(error = %e, "could not note an own group message");

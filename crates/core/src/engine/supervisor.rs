@@ -191,6 +191,10 @@ fn end(shared: &Arc<SessionCtx>, event: SdkEvent) {
     shared.emit(event);
 }
 
+/// How long pushes already on their way get to be applied before the inbox's newest seq is
+/// compared with the cursor.
+const BEHIND_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn heartbeat(shared: Arc<SessionCtx>) {
     let every = shared.link.timeouts.heartbeat;
     loop {
@@ -203,8 +207,18 @@ async fn heartbeat(shared: Arc<SessionCtx>) {
             Err(Error::Timeout) => {
                 tracing::warn!("heartbeat unanswered; dropping the socket");
                 shared.link.close();
+                continue;
             }
-            Err(_) => {}
+            Err(_) => continue,
+        }
+        // A live connection can still lose pushes (a middlebox that drops data, a link that
+        // was cut and restored underneath): the inbox's newest seq, answered after the pushes
+        // already queued for us, tells. The processor checks it once those have been applied.
+        if let Ok(v) = shared.link.request_raw(Request::InboxLatest).await {
+            if let Some(latest) = v.get("latest_seq").and_then(serde_json::Value::as_u64) {
+                tokio::time::sleep(BEHIND_GRACE.min(every)).await;
+                let _ = shared.proc_tx.send(ProcCmd::Behind(latest));
+            }
         }
     }
 }

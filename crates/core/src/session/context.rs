@@ -49,6 +49,9 @@ pub(crate) enum ProcCmd {
     OwnInbox(u64),
     /// An own group message was acked without an echo: this seq of the group is applied.
     OwnGroup(String, u64),
+    /// The server's newest inbox seq, asked a moment ago: still ahead of the cursor means
+    /// pushes were lost on a live connection (resync).
+    Behind(u64),
 }
 
 /// One queued send: the prepared message and where its outcome goes.

@@ -171,6 +171,7 @@ async fn answer(
                 Request::GroupCursors => {
                     messages::group_cursors(state, me).await.map(|groups| json!({ "groups": groups }))
                 }
+                Request::InboxLatest => messages::inbox_latest(state, me).await.map(|s| json!({ "latest_seq": s })),
                 Request::Ping | Request::Register { .. } | Request::PasswordLogin { .. } | Request::Login { .. } => {
                     unreachable!("handled above")
                 }

@@ -118,6 +118,11 @@ pub async fn prepare(state: &State, me: &str, ct: u32, conv_id: &str, mut msg: M
 }
 
 /// Where each of my groups' history stands (for catching up after being away).
+/// The newest seq of `me`'s inbox (0 when empty).
+pub async fn inbox_latest(state: &State, me: &str) -> Result<u64> {
+    state.store.read().await?.latest_inbox_seq(me).await
+}
+
 pub async fn group_cursors(state: &State, me: &str) -> Result<Vec<GroupCursor>> {
     let rows = state.store.read().await?.group_cursors(me).await?;
     Ok(rows
