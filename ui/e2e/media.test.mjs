@@ -241,6 +241,28 @@ test("receive a file from bob and download it with progress, then save it", asyn
   await shot(wd, "media-07-file-downloaded");
 });
 
+test("a received program does not start with one click: the window warns first", async () => {
+  const path = join(dir, "invoice.pdf.exe");
+  writeFileSync(path, randomBytes(4096));
+  await bob.call("TIMMsgSendMessage", {
+    conv_id: "alice", conv_type: 1,
+    json_msg_param: { message_elem_array: [{ elem_type: 4, file_elem_file_path: path, file_elem_file_name: "invoice.pdf.exe" }] },
+  });
+  await wd.find(".row:not(.self) [data-testid=file-name]", { text: "invoice.pdf.exe", timeout: 20000 });
+  await wd.exec(`const n = [...document.querySelectorAll("[data-testid=file-name]")].find((e) => e.textContent === "invoice.pdf.exe");
+    n.closest("[data-testid=file-card]").setAttribute("data-e2e", "program"); return true`);
+  const card = "[data-e2e=program]";
+  await (await wd.find(`${card} [data-testid=file-download]`)).click();
+  await wd.find(`${card}[data-state=done]`, { timeout: 30000 });
+  await (await wd.find(`${card} [data-testid=file-open]`)).click();
+  const warning = await wd.find(`${card} [data-testid=file-risky]`);
+  assert.match(await warning.text(), /invoice\.pdf\.exe.*can run programs/);
+  await sleep(300);
+  await shot(wd, "media-07b-program-warning");
+  await (await wd.find(`${card} [data-testid=file-risky] button:last-child`)).click();
+  await wd.until("the warning closes", async () => (await wd.count(`${card} [data-testid=file-risky]`)) === 0);
+});
+
 test("voice: duration, unplayed dot, play clears it for good; recording without a microphone says so", async () => {
   const path = join(dir, "note.wav");
   writeFileSync(path, wav(3));

@@ -390,10 +390,39 @@ async fn inside_cache(path: &str) -> Result<PathBuf, CmdError> {
     }
 }
 
-/// Open a cached file with the system's default app.
+/// `media_open` of a file that runs as a program when opened, before the person confirmed it.
+pub const NEEDS_CONFIRM: i32 = 6032;
+
+/// Extensions that some desktop runs as a program or script when the file is opened (S-23):
+/// a received "invoice.pdf.exe" must not start with one click.
+const RUNS_CODE: &[&str] = &[
+    "exe", "msi", "msp", "bat", "cmd", "com", "scr", "pif", "cpl", "ps1", "psm1", "vbs", "vbe", "js", "jse", "wsf",
+    "wsh", "hta", "lnk", "url", "reg", "jar", "app", "command", "tool", "pkg", "dmg", "sh", "bash", "run", "bin",
+    "appimage", "desktop", "deb", "rpm", "py", "pl", "rb",
+];
+
+/// Whether opening `name` with the system's handler may run it as a program.
+pub fn runs_code(name: &str) -> bool {
+    let name = name.trim_end_matches(['.', ' ']);
+    name.rsplit_once('.').is_some_and(|(_, ext)| RUNS_CODE.iter().any(|r| r.eq_ignore_ascii_case(ext)))
+}
+
+/// Open a cached file with the system's default app. A file that would run as a program is
+/// opened only once the person confirmed it (`confirmed`); before, the answer is
+/// [`NEEDS_CONFIRM`] and the window asks.
 #[tauri::command]
-pub async fn media_open(app: AppHandle, path: String) -> Result<(), CmdError> {
+pub async fn media_open(
+    app: AppHandle,
+    path: String,
+    name: Option<String>,
+    confirmed: Option<bool>,
+) -> Result<(), CmdError> {
     let p = inside_cache(&path).await?;
+    let shown = name.unwrap_or_default();
+    let file = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if (runs_code(&shown) || runs_code(&file)) && confirmed != Some(true) {
+        return Err(CmdError { code: NEEDS_CONFIRM, message: "this file can run programs on your computer".into() });
+    }
     app.opener()
         .open_path(p.to_string_lossy(), None::<&str>)
         .map_err(|e| CmdError { code: ERR_PARAM, message: e.to_string() })
@@ -623,5 +652,15 @@ mod tests {
         assert_eq!(media_elem(MediaKind::File, "/x/a b.pdf", 0)["file_elem_file_name"], "a b.pdf");
         assert_eq!(media_elem(MediaKind::Video, "/x/c.MP4", 7)["video_elem_video_type"], "mp4");
         assert_eq!(media_elem(MediaKind::Image, "/x/i.png", 0)["image_elem_orig_path"], "/x/i.png");
+    }
+
+    #[test]
+    fn files_that_run_as_programs_are_recognised() {
+        for n in ["invoice.pdf.exe", "SETUP.EXE", "run.sh", "x.desktop", "a.lnk", "tool.AppImage", "b.bat. ", "c.jar"] {
+            assert!(runs_code(n), "{n}");
+        }
+        for n in ["report.pdf", "photo.jpg", "notes.txt", "exe", "archive.zip", "", "video.mp4"] {
+            assert!(!runs_code(n), "{n}");
+        }
     }
 }

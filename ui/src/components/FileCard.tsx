@@ -6,6 +6,9 @@ import { formatSize, hasTier, percent } from "../lib/media";
 import type { MediaFile, MediaTier } from "../bindings/shell";
 import type { Elem } from "../tim/types";
 
+/** The shell's answer to opening a file that runs as a program before the person confirmed. */
+export const NEEDS_CONFIRM = 6032;
+
 /** Download a file-like tier with progress, then open / show in folder / save as. */
 export function useDownload(e: Elem, tier: MediaTier, progressKey: string) {
   const [file, setFile] = useState<MediaFile | null>(null);
@@ -32,9 +35,22 @@ export function useDownload(e: Elem, tier: MediaTier, progressKey: string) {
 export function FileActions({ path, name, onError }: { path: string; name: string; onError: (e: unknown) => void }) {
   const { t } = useI18n();
   const [saved, setSaved] = useState<string | null>(null);
+  const [risky, setRisky] = useState(false);
+  const open = (confirmed?: boolean) =>
+    media.open(path, name, confirmed).then(
+      () => setRisky(false),
+      (e) => (isCmdError(e) && e.code === NEEDS_CONFIRM ? setRisky(true) : onError(e)),
+    );
   return (
     <div className="file-actions">
-      <button type="button" onClick={() => media.open(path).catch(onError)} data-testid="file-open">{t("media_open")}</button>
+      <button type="button" onClick={() => open()} data-testid="file-open">{t("media_open")}</button>
+      {risky && (
+        <div className="file-warning" role="alertdialog" data-testid="file-risky">
+          <span>{t("media_runsCode", { name })}</span>
+          <button type="button" onClick={() => open(true)} data-testid="file-open-anyway">{t("media_openAnyway")}</button>
+          <button type="button" onClick={() => setRisky(false)}>{t("cancel")}</button>
+        </div>
+      )}
       <button type="button" onClick={() => media.reveal(path).catch(onError)} data-testid="file-reveal">{t("media_reveal")}</button>
       <button
         type="button"

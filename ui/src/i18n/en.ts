@@ -214,6 +214,8 @@ export const en = {
   media_failed: "Could not load",
   media_download: "Download",
   media_open: "Open",
+  media_runsCode: "“{name}” can run programs on your computer. Open it only if you trust who sent it.",
+  media_openAnyway: "Open anyway",
   media_reveal: "Show in folder",
   media_saveAs: "Save as…",
   media_saved: "Saved to {path}",

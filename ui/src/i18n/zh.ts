@@ -216,6 +216,8 @@ export const zh: Record<MessageKey, string> = {
   media_failed: "无法加载",
   media_download: "下载",
   media_open: "打开",
+  media_runsCode: "“{name}”可以在你的电脑上运行程序。只有信任发送者时才打开。",
+  media_openAnyway: "仍然打开",
   media_reveal: "在文件夹中显示",
   media_saveAs: "另存为…",
   media_saved: "已保存到 {path}",

@@ -15,7 +15,9 @@ export const media = {
     invoke<TimReply>("media_send", { conv, kind, path, duration: duration ?? null, localKey, resendMsgId: resendMsgId ?? null }),
   fetch: (elem: Elem, tier: MediaTier, progressKey?: string) =>
     invoke<MediaFile>("media_fetch", { elem, tier, progressKey: progressKey ?? null }),
-  open: (path: string) => invoke<void>("media_open", { path }),
+  /** Opens with the system's app; a file that would run as a program needs `confirmed`
+   *  (the shell answers NEEDS_CONFIRM first). */
+  open: (path: string, name?: string, confirmed?: boolean) => invoke<void>("media_open", { path, name, confirmed }),
   reveal: (path: string) => invoke<void>("media_reveal", { path }),
   saveAs: (path: string, suggestedName: string) => invoke<string | null>("media_save_as", { path, suggestedName }),
   pick: (kind: MediaKind) => invoke<string[]>("media_pick", { kind }),
