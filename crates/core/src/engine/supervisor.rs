@@ -197,8 +197,11 @@ const BEHIND_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn heartbeat(shared: Arc<SessionCtx>) {
     let every = shared.link.timeouts.heartbeat;
+    // Part of the interval already spent waiting after the inbox check: pings stay `every`
+    // apart (the server drops a connection silent for longer than its idle timeout).
+    let mut waited = std::time::Duration::ZERO;
     loop {
-        tokio::time::sleep(every).await;
+        tokio::time::sleep(every.saturating_sub(std::mem::take(&mut waited))).await;
         if !shared.link.is_ready() {
             continue;
         }
@@ -214,11 +217,21 @@ async fn heartbeat(shared: Arc<SessionCtx>) {
         // A live connection can still lose pushes (a middlebox that drops data, a link that
         // was cut and restored underneath): the inbox's newest seq, answered after the pushes
         // already queued for us, tells. The processor checks it once those have been applied.
-        if let Ok(v) = shared.link.request_raw(Request::InboxLatest).await {
-            if let Some(latest) = v.get("latest_seq").and_then(serde_json::Value::as_u64) {
-                tokio::time::sleep(BEHIND_GRACE.min(every)).await;
-                let _ = shared.proc_tx.send(ProcCmd::Behind(latest));
+        match shared.link.request_raw(Request::InboxLatest).await {
+            Ok(v) => {
+                if let Some(latest) = v.get("latest_seq").and_then(serde_json::Value::as_u64) {
+                    waited = BEHIND_GRACE.min(every / 2);
+                    tokio::time::sleep(waited).await;
+                    let _ = shared.proc_tx.send(ProcCmd::Behind(latest));
+                }
             }
+            // Unanswered like a ping: the link went dead since (waiting a whole heartbeat more
+            // would leave a blackholed link up for 25 s longer).
+            Err(Error::Timeout) => {
+                tracing::warn!("inbox check unanswered; dropping the socket");
+                shared.link.close();
+            }
+            Err(_) => {}
         }
     }
 }
