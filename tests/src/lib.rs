@@ -344,14 +344,7 @@ impl Drop for RawClient {
 impl RawClient {
     /// Connect and log in as `user` (platform 2, its own instance id).
     pub async fn login(srv: &TestServer, user: &str) -> RawClient {
-        let mut c = Self::connect(srv).await;
-        c.user = user.to_string();
-        let r = c
-            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": user,
-                         "user_sig": srv.usersig(user), "platform": 2, "instance_id": format!("raw-{user}")}))
-            .await;
-        assert_eq!(r["code"], 0, "login of {user}: {r}");
-        c
+        Self::login_device(&srv.url(), &srv.identity, user, 2, &format!("raw-{user}")).await
     }
 
     /// Connect without logging in.
@@ -361,6 +354,17 @@ impl RawClient {
 
     /// Log in as `user` to the server at `url` (a server child process), signed with `identity`.
     pub async fn login_url(url: &str, identity: &AppIdentity, user: &str) -> RawClient {
+        Self::login_device(url, identity, user, 2, &format!("raw-{user}")).await
+    }
+
+    /// Log in as `user` on another platform (3) and installation: the same user's second
+    /// device.
+    pub async fn login_other_device(srv: &TestServer, user: &str) -> RawClient {
+        Self::login_device(&srv.url(), &srv.identity, user, 3, &format!("raw-{user}-2")).await
+    }
+
+    /// Log in as `user` on `platform` from installation `instance`.
+    async fn login_device(url: &str, identity: &AppIdentity, user: &str, platform: u32, instance: &str) -> RawClient {
         let mut c = Self::connect_url(url).await;
         c.user = user.to_string();
         let sig = confab_server::usersig::generate(
@@ -372,9 +376,9 @@ impl RawClient {
         );
         let r = c
             .call(json!({"type": "login", "sdk_app_id": identity.sdk_app_id, "user_id": user,
-                         "user_sig": sig, "platform": 2, "instance_id": format!("raw-{user}")}))
+                         "user_sig": sig, "platform": platform, "instance_id": instance}))
             .await;
-        assert_eq!(r["code"], 0, "login of {user}: {r}");
+        assert_eq!(r["code"], 0, "login of {user} ({instance}): {r}");
         c
     }
 
@@ -517,4 +521,24 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Read a connection the server is expected to close until it does (at most `wait`): how many
+/// frames still came. Panics when it stays open.
+pub async fn frames_until_closed<S>(ws: &mut S, wait: Duration) -> usize
+where
+    S: futures_util::Stream<
+            Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    tokio::time::timeout(wait, async {
+        let mut frames = 0usize;
+        while let Some(Ok(_)) = ws.next().await {
+            frames += 1;
+        }
+        frames
+    })
+    .await
+    .expect("the connection of a client that stopped reading is closed")
 }

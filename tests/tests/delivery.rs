@@ -107,15 +107,7 @@ async fn test_a_client_that_never_reads_is_cut_off_then_catches_up_completely() 
         assert_eq!(r["code"], 0, "{r}");
     }
     // The server cut bob off: reading now ends (after what the kernel still held).
-    let ended = tokio::time::timeout(WAIT, async {
-        let mut frames = 0usize;
-        while let Some(Ok(_)) = bob.next().await {
-            frames += 1;
-        }
-        frames
-    })
-    .await
-    .expect("the connection of a client that stopped reading is closed");
+    let ended = confab_tests::frames_until_closed(&mut bob, WAIT).await;
     assert!(ended < n, "bob was cut off before everything reached him ({ended} frames)");
     // Bob comes back and syncs everything, page by page, every page under the frame limit.
     let bob2 = RawClient::login(&srv, "bob").await;
@@ -251,15 +243,7 @@ async fn test_the_sending_connection_gets_its_ack_not_an_echo_other_devices_get_
     let srv = TestServer::start().await;
     let sender = RawClient::login(&srv, "alice").await;
     // Alice's other device (another platform) and bob.
-    let other = {
-        let c = RawClient::connect(&srv).await;
-        let r = c
-            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": "alice",
-                         "user_sig": srv.usersig("alice"), "platform": 3, "instance_id": "raw-alice-2"}))
-            .await;
-        assert_eq!(r["code"], 0, "{r}");
-        c
-    };
+    let other = RawClient::login_other_device(&srv, "alice").await;
     let bob = RawClient::login(&srv, "bob").await;
     create_group(&sender, 0, "echo", &["bob".to_string()]).await;
     let r = sender.call(send_frame(1, "bob", "e-1-1", "c2c")).await;
@@ -315,15 +299,7 @@ async fn test_a_send_whose_ack_was_cut_off_is_stored_once_when_resent() {
     use futures_util::SinkExt;
     let srv = TestServer::start().await;
     let bob = RawClient::login(&srv, "bob").await;
-    let other = {
-        let c = RawClient::connect(&srv).await;
-        let r = c
-            .call(json!({"type": "login", "sdk_app_id": srv.identity.sdk_app_id, "user_id": "alice",
-                         "user_sig": srv.usersig("alice"), "platform": 3, "instance_id": "raw-alice-2"}))
-            .await;
-        assert_eq!(r["code"], 0, "{r}");
-        c
-    };
+    let other = RawClient::login_other_device(&srv, "alice").await;
     let rounds = 30;
     let mut retried = 0;
     for round in 0..rounds {

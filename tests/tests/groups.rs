@@ -222,6 +222,13 @@ fn expected(t: u32, role: Role, op: Op) -> i32 {
     }
 }
 
+/// A fresh group of type `t` for one cell of a permission table: owner o (the creator),
+/// admins a and b, members m and t.
+async fn table_group(o: &TestClient, t: u32) -> String {
+    create_group(o, t, &[("a", 300), ("b", 300), ("m", 200), ("t", 200)], json!({"create_group_param_add_option": 2}))
+        .await
+}
+
 /// Do `op` as `c` on group `gid` (members: owner o, admins a and b, members m and t; outsider
 /// x; y exists and is in no group). Returns the code (for the info list, the group's own code).
 async fn perform(c: &TestClient, op: Op, gid: &str, t: u32) -> i32 {
@@ -322,13 +329,7 @@ async fn test_permission_table_every_type_role_and_operation() {
         for (role, c) in actors {
             for op in OPS {
                 // A fresh group per cell, so that no operation depends on an earlier one.
-                let gid = create_group(
-                    &o,
-                    t,
-                    &[("a", 300), ("b", 300), ("m", 200), ("t", 200)],
-                    json!({"create_group_param_add_option": 2}),
-                )
-                .await;
+                let gid = table_group(&o, t).await;
                 let got = perform(c, op, &gid, t).await;
                 let want = expected(t, role, op);
                 cells += 1;
@@ -467,13 +468,7 @@ async fn test_permission_table_by_actor_and_target_role() {
                     Target::Myself => (me, role),
                 };
                 for op in ops {
-                    let gid = create_group(
-                        &o,
-                        t,
-                        &[("a", 300), ("b", 300), ("m", 200), ("t", 200)],
-                        json!({"create_group_param_add_option": 2}),
-                    )
-                    .await;
+                    let gid = table_group(&o, t).await;
                     let got = perform_on(c, op, &gid, who, who_role).await;
                     let want = expected_on(t, role, target, op);
                     cells += 1;

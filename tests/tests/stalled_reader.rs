@@ -97,15 +97,7 @@ async fn test_a_stalled_reader_costs_the_server_bounded_memory_then_syncs_everyt
     );
     assert!(growth <= MAX_GROWTH_KIB, "the server's heap grew {growth} KiB for a reader that never reads");
     // The server cut bob off: reading now ends after what the kernel still held.
-    let frames = tokio::time::timeout(Duration::from_secs(30), async {
-        let mut frames = 0usize;
-        while let Some(Ok(_)) = bob.next().await {
-            frames += 1;
-        }
-        frames
-    })
-    .await
-    .expect("the connection of a client that stopped reading is closed");
+    let frames = confab_tests::frames_until_closed(&mut bob, Duration::from_secs(30)).await;
     assert!(frames < n, "bob was cut off before everything reached him ({frames} frames)");
     // Bob comes back and syncs everything, once and in order.
     let bob2 = RawClient::login_url(&server.url, &identity, "bob").await;
