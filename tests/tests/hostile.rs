@@ -383,3 +383,28 @@ async fn test_web_origins_are_refused_unless_allowed() {
     assert_eq!(status_with_origin(&srv.url(), Some("https://chat.example.org.evil.example")).await, 403);
     assert_eq!(status_with_origin(&srv.url(), None).await, 101);
 }
+
+/// S-28: one connection cannot flood the server with requests: past its rate (a burst of two
+/// seconds' worth) requests are answered 60018 without being run; sends (and sync pages) are
+/// not counted, and the connection recovers as the bucket refills.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_connection_is_held_to_its_request_rate() {
+    let srv = TestServer::start_with(|c| c.request_rate = 10).await;
+    let _bob = RawClient::login(&srv, "bob").await;
+    let c = RawClient::login(&srv, "alice").await;
+    let sync = || c.call(json!({"type": "group_cursors"}));
+    let answers = futures_util::future::join_all((0..60).map(|_| sync())).await;
+    let ok = answers.iter().filter(|r| r["code"] == 0).count();
+    let limited = answers.iter().filter(|r| r["code"] == 60018).count();
+    assert_eq!(ok + limited, 60, "{answers:?}");
+    assert!((19..=21).contains(&ok), "a burst of about 20 passes ({ok})");
+    // Sends are not held to it.
+    let sends = futures_util::future::join_all((0..40).map(|i| {
+        c.call(json!({"type": "send_msg", "conv_type": 1, "conv_id": "bob",
+                      "msg": {"message_msg_id": format!("rate-{i}-1"), "message_elem_array": [{"elem_type": 0, "text_elem_content": "x"}]}}))
+    }))
+    .await;
+    assert!(sends.iter().all(|r| r["code"] == 0), "{sends:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(sync().await["code"], 0, "the bucket refills");
+}

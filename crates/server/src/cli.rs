@@ -70,6 +70,10 @@ struct Cli {
     /// for a web client you host). Native clients send no Origin and are not affected.
     #[arg(long, env = "CONFAB_ALLOWED_ORIGINS", default_value = "")]
     allowed_origins: String,
+    /// Requests per second one connection may make besides sends (burst: two seconds' worth);
+    /// over it they are answered 60018. 0 = unlimited.
+    #[arg(long, env = "CONFAB_REQUEST_RATE", default_value_t = 200)]
+    request_rate: u32,
 }
 
 #[derive(Subcommand)]
@@ -140,6 +144,7 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.group_msg_rate = cli.group_msg_rate;
         cfg.max_connections = connection_cap(cli.max_connections);
         cfg.registration = cli.registration == "open";
+        cfg.request_rate = cli.request_rate;
         cfg.allowed_origins =
             cli.allowed_origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect();
         cfg.media_quota = cli.media_quota_mb.saturating_mul(1024 * 1024);

@@ -130,6 +130,9 @@ pub struct Config {
     /// SDK, the desktop app) send none; a browser always does, so by default no web page can
     /// talk to the server from a person's browser.
     pub allowed_origins: Vec<String>,
+    /// Requests per second one connection may make besides sends (a burst of two seconds'
+    /// worth); over it a request is answered 60018 without being run. 0 = unlimited.
+    pub request_rate: u32,
     /// Connections served at once; one more is answered 503 and closed.
     pub max_connections: usize,
     /// How long a connection may take to send a request head (and stay idle between requests).
@@ -165,6 +168,7 @@ impl Config {
             outbound_limit: 4 * 1024 * 1024,
             registration: true,
             allowed_origins: Vec::new(),
+            request_rate: 200,
             media_quota: 2 * 1024 * 1024 * 1024,
             max_partial_uploads: 8,
             max_connections: 20_000,

@@ -1,4 +1,5 @@
-//! Rate limits: each group's message rate with priorities, and failed password sign-ins.
+//! Rate limits: each group's message rate with priorities, failed password sign-ins, and the
+//! requests of one connection.
 //!
 //! Layer: foundation. Imports nothing of this crate.
 //!
@@ -33,6 +34,40 @@ const FORGET_AFTER_SECS: f64 = 10.0;
 struct Bucket {
     tokens: f64,
     last: Instant,
+}
+
+/// The requests one connection may make (sends excepted: they have their own bounds), as a
+/// token bucket of two seconds' worth refilled at `rate` per second; 0 = unlimited (S-28).
+pub(crate) struct RequestBucket {
+    rate: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RequestBucket {
+    pub fn new(rate: u32) -> Self {
+        RequestBucket { rate: f64::from(rate), tokens: 2.0 * f64::from(rate), last: Instant::now() }
+    }
+
+    /// Take one request's token; false when the connection is over its rate.
+    pub fn take(&mut self) -> bool {
+        self.take_at(Instant::now())
+    }
+
+    fn take_at(&mut self, now: Instant) -> bool {
+        if self.rate == 0.0 {
+            return true;
+        }
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(2.0 * self.rate);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 pub(crate) struct GroupThrottle {
@@ -204,6 +239,18 @@ impl SignInThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_gets_two_seconds_of_requests_then_its_rate() {
+        let now = Instant::now();
+        let mut b = RequestBucket::new(10);
+        b.last = now;
+        assert_eq!((0..100).filter(|_| b.take_at(now)).count(), 20, "a burst of two seconds' worth");
+        let later = now + Duration::from_millis(500);
+        assert_eq!((0..100).filter(|_| b.take_at(later)).count(), 5, "then 10 a second");
+        let mut free = RequestBucket::new(0);
+        assert!((0..10_000).all(|_| free.take_at(now)));
+    }
 
     #[test]
     fn unlimited_when_rate_is_zero() {

@@ -28,6 +28,7 @@ use crate::bus::{self, Inlet, Outbound, Outlet};
 use crate::config::now_secs;
 use crate::context::State;
 use crate::store::BoxFuture;
+use crate::throttle::RequestBucket;
 
 /// Requests of one connection waiting for their answer at most.
 const MAX_IN_FLIGHT: usize = 256;
@@ -133,6 +134,7 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket, ip: IpAddr) {
     // A connection that does not log in soon is closed: unauthenticated sockets cannot be held.
     let login_deadline = tokio::time::Instant::now() + state.cfg.login_timeout;
     let mut inflight: FuturesOrdered<BoxFuture<'static, Utf8Bytes>> = FuturesOrdered::new();
+    let mut bucket = RequestBucket::new(state.cfg.request_rate);
     loop {
         let expiry = session.as_ref().map(|s| s.expires_at);
         let sig_expired = async {
@@ -153,7 +155,7 @@ async fn handle_socket(state: Arc<State>, socket: WebSocket, ip: IpAddr) {
                 };
                 match msg {
                     WsMessage::Text(t) => {
-                        match read_request(&state, &mut session, (conn_id, ip), &out, t.as_str()).await {
+                        match read_request(&state, &mut session, (conn_id, ip), &out, &mut bucket, t.as_str()).await {
                             Answer::Now(frame) if inflight.is_empty() => {
                                 if !out.send_frame(&frame) { break; }
                             }
@@ -235,6 +237,7 @@ async fn read_request(
     session: &mut Option<Session>,
     (conn_id, ip): (u64, IpAddr),
     out: &Outlet,
+    bucket: &mut RequestBucket,
     text: &str,
 ) -> Answer {
     let frame: ClientFrame = match serde_json::from_str(text) {
@@ -254,6 +257,17 @@ async fn read_request(
     let id = frame.id;
     if matches!(frame.req, Request::Ping) {
         return Answer::OutOfOrder(response(id, Ok(json!({"server_time": now_secs()}))));
+    }
+    // Sends have their own bounds (in-flight cap, group rate, the writer's batches), and a
+    // resync's pages come back to back (each bounded by bytes): neither is counted.
+    if !matches!(frame.req, Request::SendMsg { .. } | Request::Sync { .. }) && !bucket.take() {
+        return Answer::Now(response(
+            id,
+            Err(crate::error::refused(
+                codes::ERR_SVR_COMM_REQ_FREQ_LIMIT,
+                "too many requests on this connection; slow down",
+            )),
+        ));
     }
     // Boxed: the handlers' state lives on the heap only while a request runs, so an idle
     // connection's task stays small.
