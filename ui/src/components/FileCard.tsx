@@ -44,13 +44,6 @@ export function FileActions({ path, name, onError }: { path: string; name: strin
   return (
     <div className="file-actions">
       <button type="button" onClick={() => open()} data-testid="file-open">{t("media_open")}</button>
-      {risky && (
-        <div className="file-warning" role="alertdialog" data-testid="file-risky">
-          <span>{t("media_runsCode", { name })}</span>
-          <button type="button" onClick={() => open(true)} data-testid="file-open-anyway">{t("media_openAnyway")}</button>
-          <button type="button" onClick={() => setRisky(false)}>{t("cancel")}</button>
-        </div>
-      )}
       <button type="button" onClick={() => media.reveal(path).catch(onError)} data-testid="file-reveal">{t("media_reveal")}</button>
       <button
         type="button"
@@ -60,6 +53,13 @@ export function FileActions({ path, name, onError }: { path: string; name: strin
         {t("media_saveAs")}
       </button>
       {saved && <span className="file-saved" data-testid="file-saved" title={saved}>{t("media_saved", { path: saved })}</span>}
+      {risky && (
+        <div className="file-warning" role="alertdialog" data-testid="file-risky">
+          <span>{t("media_runsCode", { name })}</span>
+          <button type="button" onClick={() => open(true)} data-testid="file-open-anyway">{t("media_openAnyway")}</button>
+          <button type="button" onClick={() => setRisky(false)}>{t("cancel")}</button>
+        </div>
+      )}
     </div>
   );
 }
