@@ -47,6 +47,8 @@ pub struct Link {
     next_id: AtomicU64,
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value>>>>,
     out: Mutex<Option<mpsc::UnboundedSender<WsMessage>>>,
+    /// Ends the current socket's reader at once (see [`Link::close`]).
+    kill: Mutex<Option<oneshot::Sender<()>>>,
     ready: watch::Sender<bool>,
     /// A CA (PEM) trusted besides the system's roots.
     extra_ca: Option<PathBuf>,
@@ -80,6 +82,7 @@ impl Link {
             next_id: AtomicU64::new(1),
             pending: Mutex::new(HashMap::new()),
             out: Mutex::new(None),
+            kill: Mutex::new(None),
             ready: watch::channel(false).0,
             extra_ca: None,
             tls: OnceCell::new(),
@@ -147,10 +150,22 @@ impl Link {
             let _ = sink.close().await;
         });
         let (closed_tx, closed) = oneshot::channel();
+        let (kill_tx, mut kill_rx) = oneshot::channel::<()>();
+        *lock(&self.kill) = Some(kill_tx);
         let link = self.clone();
         let reader = tokio::spawn(async move {
             let mut why = Closed::Lost;
-            while let Some(Ok(m)) = stream.next().await {
+            loop {
+                let m = tokio::select! {
+                    m = stream.next() => m,
+                    // Closed by us: a dead link's close handshake would never finish.
+                    k = &mut kill_rx => match k {
+                        Ok(()) => break,
+                        // A newer socket took over the link: leave its state alone.
+                        Err(_) => return,
+                    },
+                };
+                let Some(Ok(m)) = m else { break };
                 let text = match m {
                     WsMessage::Text(t) => t,
                     WsMessage::Close(_) => break,
@@ -248,10 +263,16 @@ impl Link {
         self.request_raw(req).await
     }
 
-    /// Close the current socket (the reader then reports `Closed::Lost`).
+    /// Close the current socket (the reader then reports `Closed::Lost`). The Close frame is
+    /// queued for a server that can still hear it, and the reader ends at once: on a link
+    /// that went dead (a blackhole) the handshake would never finish, and the socket would
+    /// look open for good while nothing got through.
     pub fn close(&self) {
         if let Some(o) = lock(&self.out).as_ref() {
             let _ = o.send(WsMessage::Close(None));
+        }
+        if let Some(k) = lock(&self.kill).take() {
+            let _ = k.send(());
         }
     }
 }
@@ -260,4 +281,33 @@ impl Link {
 pub fn is_tls_url(url: &str) -> bool {
     let scheme = url.split("://").next().unwrap_or("");
     scheme.eq_ignore_ascii_case("wss") || scheme.eq_ignore_ascii_case("https")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A link that went dead after the handshake (a blackhole: the peer neither answers nor
+    /// closes) ends as soon as it is closed; waiting for the close handshake kept the SDK on
+    /// a dead socket for good.
+    #[tokio::test]
+    async fn closing_a_dead_link_ends_it_at_once() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let peer = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            // Hold the socket, never read or write again.
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            drop(ws);
+        });
+        let link = Arc::new(Link::new(format!("ws://{addr}"), Timeouts::default()));
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut socket = link.open(tx).await.unwrap();
+        link.close();
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(2), &mut socket.closed).await;
+        assert!(matches!(ended, Ok(Ok(Closed::Lost))), "the socket ends when closed: {ended:?}");
+        assert!(!link.has_socket(), "and the link forgets it");
+        peer.abort();
+    }
 }
