@@ -171,6 +171,8 @@ enum Phase {
     Latency,
     Resets,
     Blackhole,
+    /// A blackhole on both directions (a dead network path).
+    BlackholeBothWays,
     Outage,
 }
 
@@ -182,6 +184,17 @@ async fn test_every_message_arrives_once_after_latency_and_resets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_every_message_arrives_once_after_a_blackhole_and_an_outage() {
     run(&[Phase::Blackhole, Phase::Outage]).await;
+}
+
+/// Open in issue 15: with nothing passing either way for 30 s, 7 to 39 of 100 clients are
+/// still "connecting" 30 s after the heal (their reconnects time out). noxious 1.0.4 swaps a
+/// connection's directions when it re-plumbs it for a new toxic (`recreate_links`), so the
+/// one-way blackhole above only hits requests on existing connections; this is the real one.
+/// Run: `cargo test -p confab-tests --test network_faults -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "7-39 of 100 clients still reconnecting 30 s after a two-way blackhole (issue 15)"]
+async fn test_every_message_arrives_once_after_a_two_way_blackhole() {
+    run(&[Phase::BlackholeBothWays]).await;
 }
 
 async fn run(phases: &[Phase]) {
@@ -255,8 +268,12 @@ async fn run(phases: &[Phase]) {
     }
 
     // 3. A blackhole: nothing reaches the clients for 30 s, no connection closes.
-    if phases.contains(&Phase::Blackhole) {
+    let both_ways = phases.contains(&Phase::BlackholeBothWays);
+    if phases.contains(&Phase::Blackhole) || both_ways {
         proxy.add(ToxicKind::Timeout { timeout: 0 }, StreamDirection::Downstream).await;
+        if both_ways {
+            proxy.add(ToxicKind::Timeout { timeout: 0 }, StreamDirection::Upstream).await;
+        }
         // The proxy re-plumbs every connection with the new toxic: give it a moment.
         tokio::time::sleep(Duration::from_secs(1)).await;
         let n = send_round(&senders, &everyone, 1, "bh", &mut expected).await;
