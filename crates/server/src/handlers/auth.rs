@@ -11,7 +11,7 @@
 use crate::bus::{Outlet, SessionEntry};
 use crate::config::now_secs;
 use crate::context::State;
-use crate::error::{refused, Result};
+use crate::error::{refused, Error, Result};
 use crate::usersig;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -141,6 +141,36 @@ fn sig_for(state: &State, user: &str, epoch: i64) -> AccountResult {
     }
 }
 
+/// The answer for any storage failure while signing in or up.
+fn storage_failed<E>(_: E) -> Error {
+    refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed")
+}
+
+fn hashing_failed<E>(_: E) -> Error {
+    refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed")
+}
+
+/// The rule for a new password.
+fn check_new_password(password: &str) -> Result<()> {
+    if password.chars().count() < 6 || password.len() > 256 {
+        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "password must be 6 to 256 characters"));
+    }
+    Ok(())
+}
+
+/// Argon2id of `password` with a fresh salt, off the runtime and within the hashing limit.
+async fn hash_password(state: &State, password: &str) -> Result<String> {
+    let pw = password.to_string();
+    let _permit = state.hashing.acquire().await.map_err(hashing_failed)?;
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(hashing_failed)?
+    .map_err(hashing_failed)
+}
+
 pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> Result<AccountResult> {
     if !state.cfg.registration {
         return Err(refused(
@@ -154,28 +184,17 @@ pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> 
             "user id must be 1-32 printable ASCII characters and not start with '@'",
         ));
     }
-    if password.chars().count() < 6 || password.len() > 256 {
-        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "password must be 6 to 256 characters"));
-    }
+    check_new_password(password)?;
     if nick.len() > 64 {
         return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "nickname is longer than 64 bytes"));
     }
-    let pw = password.to_string();
-    let hashing_failed = || refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed");
-    let _permit = state.hashing.acquire().await.map_err(|_| hashing_failed())?;
-    let hash = tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(|_| hashing_failed())?
-    .map_err(|_| hashing_failed())?;
+    let hash = hash_password(state, password).await?;
     let (u, n) = (user.to_string(), nick.to_string());
     let created = state
         .store
         .write(move |tx| Box::pin(async move { tx.create_account(&u, &hash, &n, now_secs()).await }))
         .await
-        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
+        .map_err(storage_failed)?;
     if !created {
         return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "this user id is already taken"));
     }
@@ -184,6 +203,14 @@ pub async fn register(state: &State, user: &str, password: &str, nick: &str) -> 
 }
 
 pub async fn password_login(state: &State, user: &str, password: &str, from: IpAddr) -> Result<AccountResult> {
+    check_password(state, user, password, from).await?;
+    let epoch = state.store.read().await.map_err(storage_failed)?.sig_epoch(user).await.map_err(storage_failed)?;
+    Ok(sig_for(state, user, epoch))
+}
+
+/// Whether `password` is `user`'s, counted by the sign-in limits (an unknown user costs the
+/// same work and gets the same answer).
+async fn check_password(state: &State, user: &str, password: &str, from: IpAddr) -> Result<()> {
     const WRONG: &str = "wrong user id or password";
     // Nothing of an invalid id is kept or hashed.
     if !is_valid_user_id(user) || password.len() > 256 {
@@ -193,23 +220,14 @@ pub async fn password_login(state: &State, user: &str, password: &str, from: IpA
     if !state.sign_in.begin(user, from) {
         return Err(refused(codes::ERR_SVR_ACCOUNT_FREQ_LIMIT, "too many failed sign-ins; wait a minute"));
     }
-    let stored = state
-        .store
-        .read()
-        .await
-        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?
-        .password_hash(user)
-        .await
-        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
+    let stored = state.store.read().await.map_err(storage_failed)?.password_hash(user).await.map_err(storage_failed)?;
     // An unknown user is checked against a stand-in hash: the same work, the same answer.
     let (hash, known) = match stored {
         Some(Some(h)) => (h, true),
         _ => (dummy_hash().await, false),
     };
     let pw = password.to_string();
-    let Ok(_permit) = state.hashing.acquire().await else {
-        return Err(refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed"));
-    };
+    let _permit = state.hashing.acquire().await.map_err(hashing_failed)?;
     let ok = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok()).unwrap_or(false)
     })
@@ -219,15 +237,7 @@ pub async fn password_login(state: &State, user: &str, password: &str, from: IpA
         return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, WRONG));
     }
     state.sign_in.succeeded(user, from);
-    let epoch = state
-        .store
-        .read()
-        .await
-        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?
-        .sig_epoch(user)
-        .await
-        .map_err(|_| refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "storage failed"))?;
-    Ok(sig_for(state, user, epoch))
+    Ok(())
 }
 
 /// Revoke every UserSig of `me` issued so far (see `Tx::revoke_sigs`) and end every session
@@ -269,24 +279,11 @@ pub async fn change_password(
     new: &str,
     from: IpAddr,
 ) -> Result<AccountResult> {
-    if new.chars().count() < 6 || new.len() > 256 {
-        return Err(refused(codes::ERR_SVR_ACCOUNT_INVALID_PARAMETERS, "password must be 6 to 256 characters"));
-    }
+    check_new_password(new)?;
     // The old password is checked like a sign-in (same limits), so a stolen session cannot
     // guess it faster.
-    password_login(state, me, old, from).await?;
-    let pw = new.to_string();
-    let hashing_failed = || refused(codes::ERR_SVR_ACCOUNT_INTERNAL_ERROR, "hashing failed");
-    let hash = {
-        let _permit = state.hashing.acquire().await.map_err(|_| hashing_failed())?;
-        tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
-        })
-        .await
-        .map_err(|_| hashing_failed())?
-        .map_err(|_| hashing_failed())?
-    };
+    check_password(state, me, old, from).await?;
+    let hash = hash_password(state, new).await?;
     let epoch = revoke_all(state, me, Some(conn_id), Some(hash)).await?;
     Ok(sig_for(state, me, epoch))
 }
