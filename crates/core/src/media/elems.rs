@@ -23,18 +23,7 @@ pub fn elem_needs_upload(e: &Elem) -> bool {
 /// The copy of a message that goes on the wire: local paths stay on this device.
 pub fn wire_copy(m: &Message) -> Message {
     let mut w = m.clone();
-    for el in &mut w.message_elem_array {
-        match el {
-            Elem::Image(i) => i.image_elem_orig_path.clear(),
-            Elem::Sound(s) => s.sound_elem_file_path.clear(),
-            Elem::File(f) => f.file_elem_file_path.clear(),
-            Elem::Video(v) => {
-                v.video_elem_video_path.clear();
-                v.video_elem_image_path.clear();
-            }
-            _ => {}
-        }
-    }
+    confab_protocol::message::clear_local_paths(&mut w.message_elem_array);
     w
 }
 
