@@ -163,10 +163,14 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     crate::config::create_private_dir(&cfg.data_dir)?;
     let hub = Arc::new(Hub::default());
     let deliver = deliver_effects(hub.clone());
-    let (store, writer) = Store::open(&cfg.data_dir.join("confab.db"), deliver).await?;
+    let at = match &cfg.store_url {
+        Some(url) => store::Location::Postgres(url.clone()),
+        None => store::Location::Sqlite(cfg.data_dir.join("confab.db")),
+    };
+    let (store, writer) = Store::open(&at, deliver).await?;
     let (stop, shutdown) = watch::channel(false);
     let group_throttle = throttle::GroupThrottle::new(cfg.group_msg_rate);
-    let blobs = BlobStore::new(cfg.data_dir.join("media"));
+    let blobs = BlobStore::new(cfg.media_dir.clone().unwrap_or_else(|| cfg.data_dir.join("media")));
     let state = Arc::new(State {
         cfg,
         store,

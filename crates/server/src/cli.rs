@@ -74,6 +74,23 @@ struct Cli {
     /// over it they are answered 60018. 0 = unlimited.
     #[arg(long, env = "CONFAB_REQUEST_RATE", default_value_t = 200)]
     request_rate: u32,
+    /// Where accounts and messages are stored: `postgres://USER:PASS@HOST:PORT/DB`, which
+    /// several nodes may share. Without it, an embedded SQLite file in the data dir.
+    #[arg(long, env = "CONFAB_STORE", hide_env_values = true, value_parser = parse_store)]
+    store: Option<String>,
+    /// Where media blobs are kept (default: `<data dir>/media`). Nodes of one service share
+    /// it (e.g. a network filesystem).
+    #[arg(long, env = "CONFAB_MEDIA_DIR")]
+    media_dir: Option<PathBuf>,
+}
+
+/// `--store`: a PostgreSQL URL (the only engine besides the embedded default).
+fn parse_store(s: &str) -> Result<String, String> {
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(s.to_string())
+    } else {
+        Err("expected postgres://USER:PASS@HOST:PORT/DB (without --store the embedded SQLite is used)".into())
+    }
 }
 
 #[derive(Subcommand)]
@@ -149,6 +166,8 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
             cli.allowed_origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect();
         cfg.media_quota = cli.media_quota_mb.saturating_mul(1024 * 1024);
         cfg.max_partial_uploads = cli.max_partial_uploads.max(1);
+        cfg.store_url = cli.store;
+        cfg.media_dir = cli.media_dir;
         if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
             cfg.tls = Some(config::TlsFiles { cert, key });
         }

@@ -94,10 +94,16 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-#[derive(Debug, Clone)]
+/// The server's settings. Not `Debug`: `store_url` may hold a password.
+#[derive(Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
     pub identity: AppIdentity,
+    /// A PostgreSQL database (`postgres://USER:PASS@HOST:PORT/DB`) shared by the nodes of one
+    /// service; `None`: the embedded SQLite file in `data_dir`. Holds a password: never logged.
+    pub store_url: Option<String>,
+    /// Where media blobs live; `None`: `<data_dir>/media`. Nodes of one service share it.
+    pub media_dir: Option<PathBuf>,
     /// How long after sending a message its sender may revoke it (default 2 minutes).
     pub revoke_window: Duration,
     /// A connection that sends nothing (not even a ping) for this long is dropped.
@@ -157,6 +163,8 @@ impl Config {
         Config {
             data_dir,
             identity,
+            store_url: None,
+            media_dir: None,
             revoke_window: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(90),
             word_filter: Vec::new(),

@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use confab_protocol::codes;
 use confab_protocol::wire::{Event, Push};
 use confab_protocol::Message;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 
 use super::inbox::StoredEvent;
 use super::messages::{render_for, MsgRow, MSG_COLUMNS_WITH_ID};
-use super::{Effect, Tx};
+use super::{per_engine, Effect, Tx};
 use crate::error::{corrupt, refused, Error, Result};
 
 /// A message to store.
@@ -67,14 +67,17 @@ impl Tx {
         // Retries: message ids already stored.
         let mut existing: HashMap<String, MsgRow> = HashMap::new();
         for chunk in batch.chunks(CHUNK) {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new(format!("SELECT {MSG_COLUMNS_WITH_ID} FROM messages WHERE msg_id IN ("));
-            let mut sep = q.separated(", ");
-            for a in chunk {
-                sep.push_bind(a.msg.message_msg_id.as_str());
-            }
-            q.push(")");
-            for row in q.build_query_as::<super::messages::RawMsgWithId>().fetch_all(self.conn.db()).await? {
+            let rows = per_engine!(self.conn, |c, Db| {
+                let mut q: QueryBuilder<Db> =
+                    QueryBuilder::new(format!("SELECT {MSG_COLUMNS_WITH_ID} FROM messages WHERE msg_id IN ("));
+                let mut sep = q.separated(", ");
+                for a in chunk {
+                    sep.push_bind(a.msg.message_msg_id.as_str());
+                }
+                q.push(")");
+                q.build_query_as::<super::messages::RawMsgWithId>().fetch_all(c).await?
+            });
+            for row in rows {
                 existing.insert(row.msg_id.clone(), row.into_row());
             }
         }
@@ -104,11 +107,31 @@ impl Tx {
                 }
             } else {
                 first_of.insert(id, i);
-                let mut m = a.msg.clone();
-                m.message_seq = self.next_conv_seq(a.conv_type, &a.conv_key).await?;
-                Plan::New(Box::new(m))
+                Plan::New(Box::new(a.msg.clone()))
             };
             plans.push(plan);
+        }
+        // Seqs: each conversation's run reserved at once, conversations in key order (nodes
+        // sharing PostgreSQL lock counter rows in one order, so they never deadlock), then
+        // handed out in queue order.
+        let mut runs: std::collections::BTreeMap<(u32, &str), u64> = std::collections::BTreeMap::new();
+        for (i, p) in plans.iter().enumerate() {
+            if let Plan::New(_) = p {
+                *runs.entry((batch[i].conv_type, batch[i].conv_key.as_str())).or_default() += 1;
+            }
+        }
+        let mut next_seq: HashMap<(u32, &str), u64> = HashMap::with_capacity(runs.len());
+        for (&(ct, key), &n) in &runs {
+            next_seq.insert((ct, key), self.reserve_conv_seqs(ct, key, n).await?);
+        }
+        for (i, p) in plans.iter_mut().enumerate() {
+            if let Plan::New(m) = p {
+                let next = next_seq
+                    .get_mut(&(batch[i].conv_type, batch[i].conv_key.as_str()))
+                    .ok_or_else(|| corrupt("no seq"))?;
+                m.message_seq = *next;
+                *next += 1;
+            }
         }
         // Insert the new messages.
         let new: Vec<(usize, &Message)> = plans
@@ -126,20 +149,23 @@ impl Tx {
                 let a = &batch[*i];
                 rows.push((a, *m, serde_json::to_string(m).map_err(corrupt)?));
             }
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO messages (msg_id, conv_type, conv_key, seq, sender, server_time, body) ",
-            );
-            q.push_values(&rows, |mut b, (a, m, body)| {
-                b.push_bind(m.message_msg_id.as_str())
-                    .push_bind(a.conv_type as i64)
-                    .push_bind(a.conv_key.as_str())
-                    .push_bind(m.message_seq as i64)
-                    .push_bind(m.message_sender.as_str())
-                    .push_bind(m.message_server_time as i64)
-                    .push_bind(body.as_str());
+            let ids = per_engine!(self.conn, |c, Db| {
+                let mut q: QueryBuilder<Db> = QueryBuilder::new(
+                    "INSERT INTO messages (msg_id, conv_type, conv_key, seq, sender, server_time, body) ",
+                );
+                q.push_values(&rows, |mut b, (a, m, body)| {
+                    b.push_bind(m.message_msg_id.as_str())
+                        .push_bind(a.conv_type as i64)
+                        .push_bind(a.conv_key.as_str())
+                        .push_bind(m.message_seq as i64)
+                        .push_bind(m.message_sender.as_str())
+                        .push_bind(m.message_server_time as i64)
+                        .push_bind(body.as_str());
+                });
+                q.push(" RETURNING id, msg_id");
+                q.build_query_as::<(i64, String)>().fetch_all(c).await?
             });
-            q.push(" RETURNING id, msg_id");
-            for (id, msg_id) in q.build_query_as::<(i64, String)>().fetch_all(self.conn.db()).await? {
+            for (id, msg_id) in ids {
                 row_id.insert(msg_id, id);
             }
         }
@@ -184,11 +210,13 @@ impl Tx {
             }
         }
         for chunk in inbox_rows.chunks(CHUNK) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO inbox (user_id, seq, event) ");
-            q.push_values(chunk, |mut b, (user, seq, ev)| {
-                b.push_bind(user.as_str()).push_bind(*seq as i64).push_bind(ev.as_str());
+            per_engine!(self.conn, |c, Db| {
+                let mut q: QueryBuilder<Db> = QueryBuilder::new("INSERT INTO inbox (user_id, seq, event) ");
+                q.push_values(chunk, |mut b, (user, seq, ev)| {
+                    b.push_bind(user.as_str()).push_bind(*seq as i64).push_bind(ev.as_str());
+                });
+                q.build().execute(c).await?;
             });
-            q.build().execute(self.conn.db()).await?;
         }
         // Results as each sender sees them.
         let mut out: Vec<Result<Appended>> = Vec::with_capacity(plans.len());

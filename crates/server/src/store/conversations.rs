@@ -49,7 +49,7 @@ impl Tx {
     }
 
     pub async fn is_pinned(&mut self, user: &str, ct: u32, conv_id: &str) -> Result<bool> {
-        Ok(sql!(scalar_opt i64; self,
+        Ok(sql!(scalar_opt i32; self,
             "SELECT 1 FROM conv_pins WHERE user_id = $1 AND conv_type = $2 AND conv_id = $3",
             user, ct as i64, conv_id)?
         .is_some())

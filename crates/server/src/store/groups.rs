@@ -274,6 +274,12 @@ impl Tx {
     /// Load a group and hold its lock until commit: membership, roles and settings checked
     /// after this stay true until the job ends.
     pub async fn lock_group(&mut self, gid: &str) -> Result<Option<GroupRow>> {
+        if self.conn.is_pg() {
+            // Other nodes write too: the group's row stays locked until this transaction ends.
+            let q = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE group_id = $1 FOR UPDATE");
+            return sql!(opt RawGroup; self, &q, gid)?.map(RawGroup::into_row).transpose();
+        }
+        // SQLite: the one writer runs jobs one at a time, so reading is locking.
         self.conn.group(gid).await
     }
 

@@ -43,6 +43,14 @@ impl Conn {
 impl Tx {
     /// The next seq of `user`'s inbox, under the inbox's lock (see the module doc of `store`).
     pub(super) async fn next_inbox_seq(&mut self, user: &str) -> Result<u64> {
+        if self.conn.is_pg() {
+            // The user's counter row, advanced and locked in this transaction.
+            let next = sql!(scalar_one i64; self,
+                "INSERT INTO inbox_seqs (user_id, max_seq) VALUES ($1, 1)
+                 ON CONFLICT (user_id) DO UPDATE SET max_seq = inbox_seqs.max_seq + 1 RETURNING max_seq",
+                user)?;
+            return Ok(next as u64);
+        }
         let next = match self.seqs.inbox.get(user) {
             Some(s) => s + 1,
             None => self.conn.latest_inbox_seq(user).await? + 1,

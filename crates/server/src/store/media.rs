@@ -17,14 +17,14 @@ impl Conn {
     }
 
     pub async fn is_media_owner(&mut self, cid: &str, user: &str) -> Result<bool> {
-        Ok(sql!(scalar_opt i64; self,
+        Ok(sql!(scalar_opt i32; self,
             "SELECT 1 FROM media_owners WHERE content_id = $1 AND user_id = $2", cid, user)?
         .is_some())
     }
 
     /// Whether `user` uploaded this content and it has not expired.
     pub async fn owns_live_media(&mut self, cid: &str, user: &str) -> Result<bool> {
-        Ok(sql!(scalar_opt i64; self,
+        Ok(sql!(scalar_opt i32; self,
             "SELECT 1 FROM media_owners o JOIN media m ON m.content_id = o.content_id
              WHERE o.content_id = $1 AND o.user_id = $2 AND m.expired_at IS NULL",
             cid, user)?
@@ -34,7 +34,7 @@ impl Conn {
     /// Bytes of live media `user` uploaded (counts toward their quota).
     pub async fn live_media_bytes_of(&mut self, user: &str) -> Result<u64> {
         let n = sql!(scalar_one i64; self,
-            "SELECT COALESCE(SUM(m.size), 0) FROM media_owners o JOIN media m ON m.content_id = o.content_id
+            "SELECT CAST(COALESCE(SUM(m.size), 0) AS BIGINT) FROM media_owners o JOIN media m ON m.content_id = o.content_id
              WHERE o.user_id = $1 AND m.expired_at IS NULL",
             user)?;
         Ok(n.max(0) as u64)

@@ -146,7 +146,7 @@ pub struct RevokeTarget {
 
 impl Conn {
     pub async fn message_exists(&mut self, msg_id: &str) -> Result<bool> {
-        Ok(sql!(scalar_opt i64; self, "SELECT 1 FROM messages WHERE msg_id = $1", msg_id)?.is_some())
+        Ok(sql!(scalar_opt i32; self, "SELECT 1 FROM messages WHERE msg_id = $1", msg_id)?.is_some())
     }
 
     pub async fn message_by_id(&mut self, id: i64) -> Result<MsgRow> {
@@ -220,6 +220,11 @@ impl Conn {
 impl Tx {
     /// The newest seq of a conversation now (0 when it has none), as this transaction sees it.
     pub async fn current_conv_seq(&mut self, ct: u32, conv_key: &str) -> Result<u64> {
+        if self.conn.is_pg() {
+            let n = sql!(scalar_opt i64; self,
+                "SELECT max_seq FROM conv_seqs WHERE conv_type = $1 AND conv_key = $2", ct as i64, conv_key)?;
+            return Ok(n.unwrap_or(0) as u64);
+        }
         match self.seqs.conv.get(&(ct, conv_key.to_string())) {
             Some(s) => Ok(*s),
             None => self.conn.latest_conv_seq(ct, conv_key).await,
@@ -228,13 +233,28 @@ impl Tx {
 
     /// Next message seq of a conversation (consecutive from 1), under the conversation's lock.
     pub async fn next_conv_seq(&mut self, ct: u32, conv_key: &str) -> Result<u64> {
+        self.reserve_conv_seqs(ct, conv_key, 1).await
+    }
+
+    /// Reserve the next `n` seqs of a conversation; returns the first. PostgreSQL: the
+    /// conversation's counter row is advanced (and stays locked) in this transaction, so two
+    /// nodes never hand out the same seq and a rollback gives the seqs back.
+    pub async fn reserve_conv_seqs(&mut self, ct: u32, conv_key: &str, n: u64) -> Result<u64> {
+        if self.conn.is_pg() {
+            let last = sql!(scalar_one i64; self,
+                "INSERT INTO conv_seqs (conv_type, conv_key, max_seq) VALUES ($1, $2, $3)
+                 ON CONFLICT (conv_type, conv_key) DO UPDATE SET max_seq = conv_seqs.max_seq + $3
+                 RETURNING max_seq",
+                ct as i64, conv_key, n as i64)?;
+            return Ok(last as u64 + 1 - n);
+        }
         let key = (ct, conv_key.to_string());
-        let next = match self.seqs.conv.get(&key) {
+        let first = match self.seqs.conv.get(&key) {
             Some(s) => s + 1,
             None => self.conn.latest_conv_seq(ct, conv_key).await? + 1,
         };
-        self.seqs.conv.insert(key, next);
-        Ok(next)
+        self.seqs.conv.insert(key, first + n - 1);
+        Ok(first)
     }
 
     /// Store a message with the next seq of its conversation (set on the message); returns its

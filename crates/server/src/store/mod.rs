@@ -23,9 +23,16 @@
 //! writers takes a row lock in each of them (`SELECT … FOR UPDATE`, counters advanced by
 //! `UPDATE … RETURNING`), and callers do not change.
 //!
-//! SQL is written once in a portable subset: `$n` placeholders (SQLite accepts them too),
-//! `ON CONFLICT … DO NOTHING / DO UPDATE` instead of `INSERT OR IGNORE`, `RETURNING` instead
-//! of `last_insert_rowid()`, no `rowid`, integers as `BIGINT`-compatible `i64`.
+//! ## Two engines
+//! SQLite (embedded, the default: a file in the data dir) and PostgreSQL (`--store
+//! postgres://…`, the system of record when several nodes share one service). SQL is written
+//! once in a portable subset: `$n` placeholders (SQLite accepts them too), `ON CONFLICT … DO
+//! NOTHING / DO UPDATE` instead of `INSERT OR IGNORE`, `RETURNING` instead of
+//! `last_insert_rowid()`, no `rowid`, integers as `BIGINT` read into `i64` (a bare literal is
+//! `INTEGER` in PostgreSQL: read it as `i32`, or cast), sums cast to `BIGINT`. Each engine has
+//! its own migrations (`migrations/` and `migrations-pg/`), one schema. Where the engines must
+//! differ (taking a lock, allocating a seq, beginning a transaction), the code asks
+//! [`Conn::is_pg`].
 mod append;
 mod cache;
 mod conversations;
@@ -39,14 +46,16 @@ mod users;
 mod writer;
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use confab_protocol::wire::{Event, Push};
 use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
 
 pub use append::{Append, Appended};
 pub use groups::{GroupRow, NewGroup};
@@ -77,22 +86,46 @@ pub enum Effect {
 /// Where the effects of committed jobs go, in commit order.
 pub type Deliver = Arc<dyn Fn(Vec<Effect>) + Send + Sync>;
 
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The embedded engine: one SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (`postgres://USER:PASS@HOST:PORT/DB`), which several nodes may share.
+    Postgres(String),
+}
+
 /// A connection to the database: a read connection from the pool, or the writer's own.
 pub struct Conn {
     inner: ConnInner,
 }
 
 enum ConnInner {
-    Writer(SqliteConnection),
-    Reader(PoolConnection<Sqlite>),
+    LiteWriter(SqliteConnection),
+    LiteReader(PoolConnection<Sqlite>),
+    PgWriter(PgConnection),
+    PgReader(PoolConnection<Postgres>),
+}
+
+/// The engine's connection, for the [`sql!`] macro.
+pub(crate) enum Db<'a> {
+    Lite(&'a mut SqliteConnection),
+    Pg(&'a mut PgConnection),
 }
 
 impl Conn {
-    fn db(&mut self) -> &mut SqliteConnection {
+    fn db(&mut self) -> Db<'_> {
         match &mut self.inner {
-            ConnInner::Writer(c) => c,
-            ConnInner::Reader(c) => c,
+            ConnInner::LiteWriter(c) => Db::Lite(c),
+            ConnInner::LiteReader(c) => Db::Lite(c),
+            ConnInner::PgWriter(c) => Db::Pg(c),
+            ConnInner::PgReader(c) => Db::Pg(c),
         }
+    }
+
+    /// Whether this is PostgreSQL (several writers: locks and counters are rows).
+    pub(crate) fn is_pg(&self) -> bool {
+        matches!(self.inner, ConnInner::PgWriter(_) | ConnInner::PgReader(_))
     }
 }
 
@@ -104,28 +137,57 @@ impl Conn {
 /// Every statement of the store goes through here, so a second engine is one more arm per form.
 macro_rules! sql {
     (exec $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
-        sqlx::query($q)$(.bind($a))*.execute($conn.db()).await.map(|r| r.rows_affected())
+        match $conn.db() {
+            $crate::store::Db::Lite(c) => sqlx::query($q)$(.bind($a))*.execute(c).await.map(|r| r.rows_affected()),
+            $crate::store::Db::Pg(c) => sqlx::query($q)$(.bind($a))*.execute(c).await.map(|r| r.rows_affected()),
+        }
     };
-    (opt $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
-        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_optional($conn.db()).await
+    ($how:ident $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        match $conn.db() {
+            $crate::store::Db::Lite(c) => $crate::store::sql!(@fetch $how $t; c, $q $(, $a)*),
+            $crate::store::Db::Pg(c) => $crate::store::sql!(@fetch $how $t; c, $q $(, $a)*),
+        }
     };
-    (one $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
-        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_one($conn.db()).await
+    (@fetch opt $t:ty; $c:ident, $q:expr $(, $a:expr)*) => {
+        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_optional($c).await
     };
-    (all $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
-        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_all($conn.db()).await
+    (@fetch one $t:ty; $c:ident, $q:expr $(, $a:expr)*) => {
+        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_one($c).await
     };
-    (scalar_opt $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
-        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_optional($conn.db()).await
+    (@fetch all $t:ty; $c:ident, $q:expr $(, $a:expr)*) => {
+        sqlx::query_as::<_, $t>($q)$(.bind($a))*.fetch_all($c).await
     };
-    (scalar_one $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
-        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_one($conn.db()).await
+    (@fetch scalar_opt $t:ty; $c:ident, $q:expr $(, $a:expr)*) => {
+        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_optional($c).await
     };
-    (scalar_all $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
-        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_all($conn.db()).await
+    (@fetch scalar_one $t:ty; $c:ident, $q:expr $(, $a:expr)*) => {
+        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_one($c).await
+    };
+    (@fetch scalar_all $t:ty; $c:ident, $q:expr $(, $a:expr)*) => {
+        sqlx::query_scalar::<_, $t>($q)$(.bind($a))*.fetch_all($c).await
     };
 }
 pub(crate) use sql;
+
+/// Run a block once per engine with `$db` naming the engine's `sqlx::Database` and `$c` its
+/// connection (statements built at run time, e.g. with a `QueryBuilder`).
+macro_rules! per_engine {
+    ($conn:expr, |$c:ident, $db:ident| $body:block) => {
+        match $conn.db() {
+            $crate::store::Db::Lite($c) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                $body
+            }
+            $crate::store::Db::Pg($c) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use per_engine;
 
 /// The writer's view of the database inside the current transaction.
 pub struct Tx {
@@ -159,15 +221,53 @@ impl Tx {
 /// The handle on the database. Cloning is cheap; the writer stops when the last clone is gone.
 #[derive(Clone)]
 pub struct Store {
-    read: SqlitePool,
+    read: ReadPool,
     caches: Arc<cache::Caches>,
     jobs: tokio::sync::mpsc::Sender<writer::Work>,
 }
 
+#[derive(Clone)]
+enum ReadPool {
+    Lite(SqlitePool),
+    Pg(PgPool),
+}
+
 impl Store {
-    /// Open (creating and migrating) the database at `path`, and start the writer task.
-    /// Pushes queued by committed jobs are handed to `deliver`, in commit order.
-    pub async fn open(path: &Path, deliver: Deliver) -> Result<(Store, tokio::task::JoinHandle<()>), StoreError> {
+    /// Open (creating and migrating) the database, and start the writer task. Pushes queued by
+    /// committed jobs are handed to `deliver`, in commit order.
+    pub async fn open(at: &Location, deliver: Deliver) -> Result<(Store, tokio::task::JoinHandle<()>), StoreError> {
+        match at {
+            Location::Sqlite(path) => Self::open_sqlite(path, deliver).await,
+            Location::Postgres(url) => Self::open_pg(url, deliver).await,
+        }
+    }
+
+    async fn open_pg(url: &str, deliver: Deliver) -> Result<(Store, tokio::task::JoinHandle<()>), StoreError> {
+        let opts = PgConnectOptions::from_str(url)?
+            .application_name("confab-server")
+            // Statements carry user content: never in the log.
+            .disable_statement_logging();
+        let mut conn = PgConnection::connect_with(&opts).await?;
+        // The migrator holds an advisory lock: nodes starting together migrate once.
+        sqlx::migrate!("./migrations-pg").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
+        let read = PgPoolOptions::new().max_connections(8).connect_with(opts).await?;
+        Ok(Self::start(ConnInner::PgWriter(conn), ReadPool::Pg(read), deliver))
+    }
+
+    fn start(writer: ConnInner, read: ReadPool, deliver: Deliver) -> (Store, tokio::task::JoinHandle<()>) {
+        let caches = Arc::new(cache::Caches::default());
+        let tx = Tx {
+            conn: Conn { inner: writer },
+            seqs: Default::default(),
+            effects: Vec::new(),
+            caches: caches.clone(),
+            invalidations: Vec::new(),
+        };
+        let (jobs, handle) = writer::spawn(tx, deliver);
+        (Store { read, caches, jobs }, handle)
+    }
+
+    async fn open_sqlite(path: &Path, deliver: Deliver) -> Result<(Store, tokio::task::JoinHandle<()>), StoreError> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -180,16 +280,7 @@ impl Store {
         let mut conn = SqliteConnection::connect_with(&opts).await?;
         sqlx::migrate!("./migrations").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
-        let caches = Arc::new(cache::Caches::default());
-        let tx = Tx {
-            conn: Conn { inner: ConnInner::Writer(conn) },
-            seqs: Default::default(),
-            effects: Vec::new(),
-            caches: caches.clone(),
-            invalidations: Vec::new(),
-        };
-        let (jobs, handle) = writer::spawn(tx, deliver);
-        Ok((Store { read, caches, jobs }, handle))
+        Ok(Self::start(ConnInner::LiteWriter(conn), ReadPool::Lite(read), deliver))
     }
 
     /// Whether a user exists (a cached yes; a no is asked again).
@@ -237,9 +328,13 @@ impl Store {
         matches!(tokio::time::timeout(std::time::Duration::from_secs(5), probe).await, Ok(Ok(())))
     }
 
-    /// A read connection (WAL readers never block the writer).
+    /// A read connection (readers never block the writer).
     pub async fn read(&self) -> Result<Conn, StoreError> {
-        Ok(Conn { inner: ConnInner::Reader(self.read.acquire().await?) })
+        let inner = match &self.read {
+            ReadPool::Lite(p) => ConnInner::LiteReader(p.acquire().await?),
+            ReadPool::Pg(p) => ConnInner::PgReader(p.acquire().await?),
+        };
+        Ok(Conn { inner })
     }
 
     /// Run `f` in the writer's transaction; returns after the commit is durable. A job that

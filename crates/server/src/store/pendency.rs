@@ -63,7 +63,7 @@ impl Conn {
 
     pub async fn pendencies_older_exist(&mut self, me: &str, time: i64) -> Result<bool> {
         let q = format!("SELECT 1 FROM group_pendency p WHERE {VISIBLE} AND p.add_time < $2 LIMIT 1");
-        Ok(sql!(scalar_opt i64; self, &q, me, time)?.is_some())
+        Ok(sql!(scalar_opt i32; self, &q, me, time)?.is_some())
     }
 
     pub async fn pendency_read_time(&mut self, me: &str) -> Result<i64> {

@@ -24,7 +24,7 @@ pub struct ProfileChange {
 
 impl Conn {
     pub async fn user_exists(&mut self, user: &str) -> Result<bool> {
-        Ok(sql!(scalar_opt i64; self, "SELECT 1 FROM users WHERE user_id = $1", user)?.is_some())
+        Ok(sql!(scalar_opt i32; self, "SELECT 1 FROM users WHERE user_id = $1", user)?.is_some())
     }
 
     /// A user's profile as carried in `message_sender_profile` and tips/report operator info

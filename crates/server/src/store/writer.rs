@@ -7,9 +7,11 @@
 //! batch (pushes, fan-outs, subscription changes) are handed on after the commit, in commit
 //! order, so a user's live events arrive in inbox order.
 //!
-//! Because this task runs every write one after another, the per-conversation and per-inbox
-//! sequence counters live in its memory ([`SeqCache`]): read from the table once and advanced
-//! here. A rollback may have advanced them, so they are forgotten after any rollback.
+//! On SQLite this task runs every write one after another, so the per-conversation and
+//! per-inbox sequence counters live in its memory ([`SeqCache`]): read from the table once and
+//! advanced here. A rollback may have advanced them, so they are forgotten after any rollback.
+//! On PostgreSQL other nodes write too: the counters are rows (`conv_seqs`, `inbox_seqs`)
+//! advanced by `UPDATE … RETURNING` inside the transaction, and the cache stays empty.
 use std::collections::HashMap;
 
 use std::panic::AssertUnwindSafe;
@@ -97,8 +99,8 @@ pub(super) fn spawn(tx: Tx, deliver: Deliver) -> (mpsc::Sender<Work>, tokio::tas
     (jobs, tokio::spawn(writer_loop(tx, rx, deliver)))
 }
 
-async fn exec(tx: &mut Tx, sql: &str) -> std::result::Result<(), sqlx::Error> {
-    sqlx::query(sql).execute(tx.conn.db()).await.map(|_| ())
+async fn exec(tx: &mut Tx, q: &str) -> std::result::Result<(), sqlx::Error> {
+    super::sql!(exec tx.conn, q).map(|_| ())
 }
 
 pub(super) async fn savepoint(tx: &mut Tx, name: &str) -> std::result::Result<(), sqlx::Error> {
@@ -131,7 +133,10 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
                 Err(_) => break,
             }
         }
-        if let Err(e) = exec(&mut tx, "BEGIN IMMEDIATE").await {
+        // SQLite: take the write lock now (one writer). PostgreSQL: rows are locked as the
+        // jobs touch them (other nodes write too).
+        let begin = if tx.conn.is_pg() { "BEGIN" } else { "BEGIN IMMEDIATE" };
+        if let Err(e) = exec(&mut tx, begin).await {
             tracing::error!(error = %e, "writer could not begin a transaction");
             for w in batch {
                 match w {
