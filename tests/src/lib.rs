@@ -1,5 +1,8 @@
-//! Test harness: a real `confab-server` in process on port 0 with a temporary SQLite database,
-//! and real SDK clients (each with its own temporary data dir) talking to it over WebSockets.
+//! Test harness: a real `confab-server` in process on port 0 with a temporary database (an
+//! SQLite file, or a schema of a PostgreSQL cluster: see [`engines`]), and real SDK clients
+//! (each with its own temporary data dir) talking to it over WebSockets.
+pub mod engines;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,7 +39,7 @@ impl TestServer {
         init_tracing();
         let dir = tempfile::tempdir().expect("tempdir");
         let identity = AppIdentity::load_or_create(dir.path(), None, None).expect("identity");
-        let mut cfg = Config::new(dir.path().to_path_buf(), identity.clone());
+        let mut cfg = test_config(dir.path(), &identity);
         tweak(&mut cfg);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let running = confab_server::start(cfg, listener).await.expect("start server");
@@ -65,6 +68,13 @@ impl TestServer {
         c.login(user, &self.usersig(user)).await;
         c
     }
+}
+
+/// A server configuration over `data_dir` on the engine this test run uses.
+pub fn test_config(data_dir: &std::path::Path, identity: &AppIdentity) -> Config {
+    let mut cfg = Config::new(data_dir.to_path_buf(), identity.clone());
+    cfg.store_url = engines::store_url_for(data_dir);
+    cfg
 }
 
 pub fn fast_timeouts() -> Timeouts {
@@ -483,9 +493,12 @@ impl ServerProcess {
         extra: &[&str],
     ) -> ServerProcess {
         use std::io::BufRead;
+        let store: Vec<String> =
+            engines::store_url_for(data_dir).map(|u| vec!["--store".to_string(), u]).unwrap_or_default();
         let mut child = std::process::Command::new(program)
             .args(["--listen", listen, "--data-dir"])
             .arg(data_dir)
+            .args(&store)
             .args(["--sdk-app-id", &identity.sdk_app_id.to_string()])
             .args(extra)
             .env("CONFAB_SECRET_KEY", &identity.secret_key)

@@ -826,7 +826,7 @@ async fn test_media_sweeper_stops_with_the_server() {
         .expect("the server (and its sweeper) stop promptly");
     assert!(t.elapsed() < Duration::from_secs(5));
     // The same data dir serves again (nothing kept the old store open).
-    let cfg = confab_server::Config::new(srv.dir.path().to_path_buf(), srv.identity.clone());
+    let cfg = confab_tests::test_config(srv.dir.path(), &srv.identity);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let again = confab_server::start(cfg, listener).await.unwrap();
     again.shutdown().await;
