@@ -147,6 +147,18 @@ impl PgCluster {
             .context("pg_ctl stop")
     }
 
+    /// Stop the server the way a crash would (`immediate`: no checkpoint; the next start
+    /// recovers from the write-ahead log).
+    pub fn crash(&self) -> anyhow::Result<()> {
+        run_pg(Command::new(bin_dir()?.join("pg_ctl")).arg("-D").arg(self.data()).args([
+            "-w",
+            "-m",
+            "immediate",
+            "stop",
+        ]))
+        .context("pg_ctl stop -m immediate")
+    }
+
     /// The cluster of `dir` as [`Self::start`] left it (its port is in `postmaster.pid`).
     pub fn at(dir: &Path) -> anyhow::Result<PgCluster> {
         let dir = dir.canonicalize()?;

@@ -192,6 +192,8 @@ pub(crate) use per_engine;
 /// The writer's view of the database inside the current transaction.
 pub struct Tx {
     conn: Conn,
+    /// PostgreSQL: how to open the writer's connection again after the server restarted.
+    reopen: Option<PgConnectOptions>,
     seqs: writer::SeqCache,
     effects: Vec<Effect>,
     caches: Arc<cache::Caches>,
@@ -250,14 +252,25 @@ impl Store {
         let mut conn = PgConnection::connect_with(&opts).await?;
         // The migrator holds an advisory lock: nodes starting together migrate once.
         sqlx::migrate!("./migrations-pg").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
-        let read = PgPoolOptions::new().max_connections(8).connect_with(opts).await?;
-        Ok(Self::start(ConnInner::PgWriter(conn), ReadPool::Pg(read), deliver))
+        let read = PgPoolOptions::new()
+            .max_connections(8)
+            // While the database is down a request fails in seconds, not after the default 30.
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect_with(opts.clone())
+            .await?;
+        Ok(Self::start(ConnInner::PgWriter(conn), Some(opts), ReadPool::Pg(read), deliver))
     }
 
-    fn start(writer: ConnInner, read: ReadPool, deliver: Deliver) -> (Store, tokio::task::JoinHandle<()>) {
+    fn start(
+        writer: ConnInner,
+        reopen: Option<PgConnectOptions>,
+        read: ReadPool,
+        deliver: Deliver,
+    ) -> (Store, tokio::task::JoinHandle<()>) {
         let caches = Arc::new(cache::Caches::default());
         let tx = Tx {
             conn: Conn { inner: writer },
+            reopen,
             seqs: Default::default(),
             effects: Vec::new(),
             caches: caches.clone(),
@@ -280,7 +293,7 @@ impl Store {
         let mut conn = SqliteConnection::connect_with(&opts).await?;
         sqlx::migrate!("./migrations").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
-        Ok(Self::start(ConnInner::LiteWriter(conn), ReadPool::Lite(read), deliver))
+        Ok(Self::start(ConnInner::LiteWriter(conn), None, ReadPool::Lite(read), deliver))
     }
 
     /// Whether a user exists (a cached yes; a no is asked again).

@@ -118,6 +118,28 @@ pub(super) async fn rollback_to(tx: &mut Tx, name: &str) -> std::result::Result<
     r
 }
 
+/// PostgreSQL: after a batch failed, check that the writer's connection is alive and open a new
+/// one if not (the database restarted or a network path broke). Callers of the failed batch
+/// were told it failed; the next batch runs on the new connection.
+async fn revive(tx: &mut Tx) {
+    use sqlx::Connection;
+    let Some(opts) = tx.reopen.clone() else { return };
+    let wait = std::time::Duration::from_secs(2);
+    if let super::Db::Pg(c) = tx.conn.db() {
+        if matches!(tokio::time::timeout(wait, c.ping()).await, Ok(Ok(()))) {
+            return;
+        }
+    }
+    match tokio::time::timeout(wait, sqlx::PgConnection::connect_with(&opts)).await {
+        Ok(Ok(c)) => {
+            tracing::info!("the writer reconnected to the database");
+            tx.conn = super::Conn { inner: super::ConnInner::PgWriter(c) };
+        }
+        Ok(Err(e)) => tracing::warn!(error = %e, "the database is unreachable; writes fail until it is back"),
+        Err(_) => tracing::warn!("the database did not answer; writes fail until it is back"),
+    }
+}
+
 /// A finished piece of work waiting for the commit.
 enum Done {
     Job(Box<dyn Job>),
@@ -146,6 +168,7 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
                     }
                 }
             }
+            revive(&mut tx).await;
             continue;
         }
         let mut done: Vec<Done> = Vec::with_capacity(batch.len());
@@ -228,6 +251,7 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
                         }
                     }
                 }
+                revive(&mut tx).await;
             }
         }
     }
