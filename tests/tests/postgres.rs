@@ -80,3 +80,58 @@ async fn test_a_database_crash_loses_no_acknowledged_message() {
     let seqs: Vec<u64> = got.iter().map(|(s, _)| *s).collect();
     assert_eq!(seqs, (1..=acked.len() as u64).collect::<Vec<_>>(), "consecutive seqs");
 }
+
+/// One schema on two engines: every table and column of the SQLite migrations exists in the
+/// PostgreSQL ones and the other way round (PostgreSQL's seq counter tables aside), so a
+/// change made in one folder only fails here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_both_engines_migrate_to_the_same_tables_and_columns() {
+    use sqlx::Connection;
+    use std::collections::BTreeSet;
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Cluster(PgCluster::start(&dir.path().join("pg"), false).expect("start PostgreSQL"), dir);
+    let base = pg.0.url();
+    let lite_dir = tempfile::tempdir().unwrap();
+    let lite = TestServer::start_with(|c| {
+        c.store_url = None;
+        c.data_dir = lite_dir.path().to_path_buf();
+    })
+    .await;
+    let pg_srv = TestServer::start_with(|c| c.store_url = Some(schema_url(&base, &c.data_dir).unwrap())).await;
+
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", lite_dir.path().join("confab.db").display()))
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_sqlx_migrations'",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    let mut in_lite = BTreeSet::new();
+    for t in &tables {
+        let cols: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{t}')")).fetch_all(&mut c).await.unwrap();
+        in_lite.extend(cols.into_iter().map(|col| format!("{t}.{col}")));
+    }
+    assert!(in_lite.contains("messages.seq") && in_lite.len() > 60, "{in_lite:?}");
+
+    let schema_of = schema_url(&base, &pg_srv.dir.path().to_path_buf()).unwrap();
+    let schema = schema_of.rsplit("search_path%3D").next().unwrap().to_string();
+    let mut p = sqlx::PgConnection::connect(&base).await.unwrap();
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns
+         WHERE table_schema = $1 AND table_name NOT IN ('_sqlx_migrations', 'conv_seqs', 'inbox_seqs')",
+    )
+    .bind(&schema)
+    .fetch_all(&mut p)
+    .await
+    .unwrap();
+    let in_pg: BTreeSet<String> = rows.into_iter().map(|(t, col)| format!("{t}.{col}")).collect();
+    assert_eq!(
+        in_lite.difference(&in_pg).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "columns only in the SQLite migrations"
+    );
+    assert_eq!(in_pg.difference(&in_lite).collect::<Vec<_>>(), Vec::<&String>::new(), "columns only in PostgreSQL");
+}
