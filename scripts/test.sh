@@ -38,6 +38,8 @@ command -v gst-launch-1.0 >/dev/null 2>&1 || need_pkgs+=(gstreamer1.0-tools)
 # The drag-and-drop e2e test: a GTK3 drag source (system Python + GTK introspection) and xdotool.
 command -v xdotool >/dev/null 2>&1 || need_pkgs+=(xdotool)
 /usr/bin/python3 -c "import gi; gi.require_version('Gtk', '3.0')" 2>/dev/null || need_pkgs+=(python3-gi gir1.2-gtk-3.0)
+# The integration suite runs a second time on PostgreSQL (a throwaway cluster on a loopback port).
+[ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || need_pkgs+=(postgresql)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_if_needed apt-get update -qq
@@ -89,6 +91,23 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast "${FEATURES[@]}"
 fi
+
+# The same integration suite on the other engine: every test server gets a schema of a
+# PostgreSQL cluster started here (tests/src/engines.rs), stopped after.
+echo "== the integration suite on PostgreSQL"
+pg_dir=$(mktemp -d)
+pg_url=$(target/debug/confab-test-engines pg-start "$pg_dir")
+trap 'target/debug/confab-test-engines pg-stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+if cargo nextest --version >/dev/null 2>&1; then
+  # The workspace with the same features as above (no rebuild), filtered to the suite.
+  CONFAB_TEST_STORE=postgres CONFAB_TEST_PG="$pg_url" \
+    cargo nextest run --workspace --locked --no-fail-fast "${FEATURES[@]}" -E 'package(confab-tests)'
+else
+  CONFAB_TEST_STORE=postgres CONFAB_TEST_PG="$pg_url" cargo test -p confab-tests --locked --no-fail-fast
+fi
+target/debug/confab-test-engines pg-stop "$pg_dir"
+trap - EXIT
+rm -rf "$pg_dir"
 
 echo "== end-to-end tests of the desktop app"
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
