@@ -92,7 +92,7 @@ async fn test_both_engines_migrate_to_the_same_tables_and_columns() {
     let pg = Cluster(PgCluster::start(&dir.path().join("pg"), false).expect("start PostgreSQL"), dir);
     let base = pg.0.url();
     let lite_dir = tempfile::tempdir().unwrap();
-    let lite = TestServer::start_with(|c| {
+    let _lite = TestServer::start_with(|c| {
         c.store_url = None;
         c.data_dir = lite_dir.path().to_path_buf();
     })
@@ -116,7 +116,7 @@ async fn test_both_engines_migrate_to_the_same_tables_and_columns() {
     }
     assert!(in_lite.contains("messages.seq") && in_lite.len() > 60, "{in_lite:?}");
 
-    let schema_of = schema_url(&base, &pg_srv.dir.path().to_path_buf()).unwrap();
+    let schema_of = schema_url(&base, pg_srv.dir.path()).unwrap();
     let schema = schema_of.rsplit("search_path%3D").next().unwrap().to_string();
     let mut p = sqlx::PgConnection::connect(&base).await.unwrap();
     let rows: Vec<(String, String)> = sqlx::query_as(
