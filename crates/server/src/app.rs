@@ -6,13 +6,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use axum::serve::ListenerExt;
-use confab_protocol::wire::{Event, Push, ServerFrame};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::blobs::BlobStore;
+use crate::bus::cluster::{Cluster, Note, Remote};
 use crate::bus::Hub;
 use crate::config::{self, Config};
 use crate::context::State;
@@ -39,6 +38,9 @@ impl Running {
     /// Stop accepting, let connections finish their current request, flush the store.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
+        if let Some(c) = &self.state.cluster {
+            c.shutdown();
+        }
         let _ = self.task.await;
         let Running { state, writer, .. } = self;
         // The writer ends when the last Store handle (inside State) is gone.
@@ -118,32 +120,83 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("tls: {0}")]
     Tls(String),
+    #[error("bus: {0}")]
+    Bus(String),
 }
 
 /// Carry out the effects of committed writes on the bus, in commit order (the writer calls
-/// this after each commit).
-fn deliver_effects(hub: Arc<Hub>) -> store::Deliver {
+/// this after each commit): this node's sessions first, then the other nodes (if any).
+fn deliver_effects(hub: Arc<Hub>, cluster: Option<Arc<Cluster>>) -> store::Deliver {
     Arc::new(move |effects| {
         for e in effects {
             match e {
-                Effect::Push { user, push, except_conn } => hub.push(&user, push, except_conn),
+                Effect::Push { user, push, except_conn } => {
+                    if let Some(c) = &cluster {
+                        c.publish(Note::Push { user: user.clone(), push: push.clone() });
+                    }
+                    hub.push(&user, push, except_conn)
+                }
                 Effect::GroupMsg { gid, msg, except_conn } => {
                     // Serialized once for every member, once more for the sender's own sessions.
-                    let sender = msg.message_sender.clone();
-                    let frame = |from_self: bool| {
-                        let mut m = msg.clone();
-                        m.message_is_from_self = from_self;
-                        let f = ServerFrame::Push(Push { seq: 0, event: Event::GroupMsg { msg: m } });
-                        serde_json::to_string(&f).map(Utf8Bytes::from)
-                    };
-                    if let (Ok(others), Ok(own)) = (frame(false), frame(true)) {
-                        hub.push_group(&gid, &others, &sender, &own, except_conn);
+                    if let Some((others, own)) = crate::bus::group_frames(&msg) {
+                        hub.push_group(&gid, &others, &msg.message_sender, &own, except_conn);
+                    }
+                    if let Some(c) = &cluster {
+                        c.publish(Note::GroupMsg { gid, msg });
                     }
                 }
-                Effect::Membership { gid, user, receiving: true } => hub.subscribe(&user, &gid),
-                Effect::Membership { gid, user, receiving: false } => hub.unsubscribe(&user, &gid),
-                Effect::GroupGone { gid } => hub.group_gone(&gid),
+                Effect::Membership { gid, user, receiving } => {
+                    if receiving {
+                        hub.subscribe(&user, &gid);
+                    } else {
+                        hub.unsubscribe(&user, &gid);
+                    }
+                    if let Some(c) = &cluster {
+                        c.publish(Note::Member { gid, user, receiving });
+                    }
+                }
+                Effect::GroupGone { gid } => {
+                    hub.group_gone(&gid);
+                    if let Some(c) = &cluster {
+                        c.publish(Note::GroupGone { gid });
+                    }
+                }
+                Effect::CacheChanged(inv) => {
+                    if let (Some(c), Ok(body)) = (&cluster, serde_json::to_value(&inv)) {
+                        c.publish(Note::Other { body });
+                    }
+                }
             }
+        }
+    })
+}
+
+/// What another node's note asks of this one besides delivery.
+fn on_remote(store: Store) -> crate::bus::cluster::RemoteFn {
+    Arc::new(move |r| match r {
+        Remote::Other(body) => match serde_json::from_value::<store::Invalidate>(body) {
+            Ok(inv) => store.apply_remote_invalidation(&inv),
+            Err(_) => tracing::warn!("an unknown note from another node"),
+        },
+        Remote::Kicked { user, instances } => {
+            // Kicked while online (on this node): told so already, so their next login is not
+            // refused as "kicked while offline" by the flag the other node's login left.
+            let store = store.clone();
+            tokio::spawn(async move {
+                let r = store
+                    .write(move |tx| {
+                        Box::pin(async move {
+                            for i in &instances {
+                                tx.take_kicked_flag(&user, i).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .await;
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "clearing kicked flags failed");
+                }
+            });
         }
     })
 }
@@ -162,12 +215,19 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
     };
     crate::config::create_private_dir(&cfg.data_dir)?;
     let hub = Arc::new(Hub::default());
-    let deliver = deliver_effects(hub.clone());
+    let cluster = match &cfg.bus_url {
+        Some(url) => Some(Cluster::connect(url, cfg.identity.sdk_app_id, hub.clone()).await.map_err(StartError::Bus)?),
+        None => None,
+    };
+    let deliver = deliver_effects(hub.clone(), cluster.clone());
     let at = match &cfg.store_url {
         Some(url) => store::Location::Postgres(url.clone()),
         None => store::Location::Sqlite(cfg.data_dir.join("confab.db")),
     };
     let (store, writer) = Store::open(&at, deliver).await?;
+    if let Some(c) = &cluster {
+        c.set_remote(on_remote(store.clone()));
+    }
     let (stop, shutdown) = watch::channel(false);
     let group_throttle = throttle::GroupThrottle::new(cfg.group_msg_rate);
     let blobs = BlobStore::new(cfg.media_dir.clone().unwrap_or_else(|| cfg.data_dir.join("media")));
@@ -185,6 +245,7 @@ pub async fn start(cfg: Config, listener: TcpListener) -> Result<Running, StartE
         ),
         group_throttle,
         refused_users: Default::default(),
+        cluster,
     });
     let app = gateway::router(state.clone());
     let addr = listener.local_addr()?;

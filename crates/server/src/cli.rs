@@ -82,6 +82,19 @@ struct Cli {
     /// it (e.g. a network filesystem).
     #[arg(long, env = "CONFAB_MEDIA_DIR")]
     media_dir: Option<PathBuf>,
+    /// NATS linking the nodes of one service: `nats://HOST:PORT`. Nodes with the same --store,
+    /// --bus, SDKAppID and key form one service. Without it, this node is alone.
+    #[arg(long, env = "CONFAB_BUS", value_parser = parse_bus)]
+    bus: Option<String>,
+}
+
+/// `--bus`: a NATS URL.
+fn parse_bus(s: &str) -> Result<String, String> {
+    if s.starts_with("nats://") {
+        Ok(s.to_string())
+    } else {
+        Err("expected nats://HOST:PORT".into())
+    }
 }
 
 /// `--store`: a PostgreSQL URL (the only engine besides the embedded default).
@@ -168,6 +181,7 @@ fn serve(cli: Cli) -> Result<(), BoxError> {
         cfg.max_partial_uploads = cli.max_partial_uploads.max(1);
         cfg.store_url = cli.store;
         cfg.media_dir = cli.media_dir;
+        cfg.bus_url = cli.bus;
         if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
             cfg.tls = Some(config::TlsFiles { cert, key });
         }

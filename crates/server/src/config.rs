@@ -104,6 +104,8 @@ pub struct Config {
     pub store_url: Option<String>,
     /// Where media blobs live; `None`: `<data_dir>/media`. Nodes of one service share it.
     pub media_dir: Option<PathBuf>,
+    /// NATS (`nats://HOST:PORT`) linking the nodes of one service; `None`: this node is alone.
+    pub bus_url: Option<String>,
     /// How long after sending a message its sender may revoke it (default 2 minutes).
     pub revoke_window: Duration,
     /// A connection that sends nothing (not even a ping) for this long is dropped.
@@ -165,6 +167,7 @@ impl Config {
             identity,
             store_url: None,
             media_dir: None,
+            bus_url: None,
             revoke_window: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(90),
             word_filter: Vec::new(),

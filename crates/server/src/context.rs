@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 use crate::blobs::BlobStore;
+use crate::bus::cluster::Cluster;
 use crate::bus::Hub;
 use crate::config::Config;
 use crate::store::Store;
@@ -28,4 +29,6 @@ pub(crate) struct State {
     pub group_throttle: GroupThrottle,
     /// Test hook: users whose logins are refused (as if the network were down for them).
     pub refused_users: Mutex<HashSet<String>>,
+    /// The other nodes of the service (`--bus`); `None` when this node is alone.
+    pub cluster: Option<Arc<Cluster>>,
 }

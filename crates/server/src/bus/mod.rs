@@ -11,6 +11,8 @@
 //! - Every connection has a bounded outbound queue ([`Outlet`]): a client that stops reading is
 //!   disconnected when its queue passes the bound (it resyncs when it comes back), so a stalled
 //!   reader cannot grow the server's memory.
+pub mod cluster;
+
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -19,6 +21,18 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::extract::ws::Utf8Bytes;
 use confab_protocol::wire::{Push, ServerFrame};
 use tokio::sync::{mpsc, Notify};
+
+/// A group message's push, serialized once for the members and once for the sender's own
+/// sessions (`message_is_from_self`).
+pub fn group_frames(msg: &confab_protocol::Message) -> Option<(Utf8Bytes, Utf8Bytes)> {
+    let frame = |from_self: bool| {
+        let mut m = msg.clone();
+        m.message_is_from_self = from_self;
+        let f = ServerFrame::Push(Push { seq: 0, event: confab_protocol::wire::Event::GroupMsg { msg: m } });
+        serde_json::to_string(&f).ok().map(Utf8Bytes::from)
+    };
+    Some((frame(false)?, frame(true)?))
+}
 
 /// What a connection's writer task is told to do.
 #[derive(Debug)]
@@ -175,6 +189,17 @@ pub const SHARDS: usize = 64;
 pub struct Hub {
     users: Vec<Mutex<HashMap<String, UserEntry>>>,
     groups: Vec<RwLock<HashMap<String, HashSet<String>>>>,
+    /// Told when this node starts or stops having sessions of a user, or subscribed members of
+    /// a group (the cluster subscribes to what this node needs from the others). Sent under
+    /// the shard lock of the key, so the changes of one key arrive in order.
+    interest: std::sync::OnceLock<mpsc::UnboundedSender<Interest>>,
+}
+
+/// A change in what this node delivers (see [`Hub::watch_interest`]).
+#[derive(Debug)]
+pub enum Interest {
+    User(String, bool),
+    Group(String, bool),
 }
 
 impl Default for Hub {
@@ -182,6 +207,7 @@ impl Default for Hub {
         Hub {
             users: (0..SHARDS).map(|_| Mutex::default()).collect(),
             groups: (0..SHARDS).map(|_| RwLock::default()).collect(),
+            interest: std::sync::OnceLock::new(),
         }
     }
 }
@@ -199,6 +225,30 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Hub {
+    /// Report interest changes to `tx` from now on (once; the cluster link sets it).
+    pub fn watch_interest(&self, tx: mpsc::UnboundedSender<Interest>) {
+        let _ = self.interest.set(tx);
+    }
+
+    fn tell(&self, i: Interest) {
+        if let Some(tx) = self.interest.get() {
+            let _ = tx.send(i);
+        }
+    }
+
+    /// Users and groups this node delivers to now (for a cluster link started late or
+    /// resubscribing).
+    pub fn interests(&self) -> Vec<Interest> {
+        let mut out = Vec::new();
+        for s in &self.users {
+            out.extend(lock(s).keys().map(|u| Interest::User(u.clone(), true)));
+        }
+        for g in &self.groups {
+            out.extend(g.read().unwrap_or_else(|p| p.into_inner()).keys().map(|k| Interest::Group(k.clone(), true)));
+        }
+        out
+    }
+
     fn user_shard(&self, user: &str) -> std::sync::MutexGuard<'_, HashMap<String, UserEntry>> {
         lock(&self.users[shard(user)])
     }
@@ -208,7 +258,12 @@ impl Hub {
     }
 
     pub fn register(&self, user: &str, entry: SessionEntry) {
-        self.user_shard(user).entry(user.to_string()).or_default().sessions.push(entry);
+        let mut map = self.user_shard(user);
+        let u = map.entry(user.to_string()).or_insert_with(|| {
+            self.tell(Interest::User(user.to_string(), true));
+            UserEntry::default()
+        });
+        u.sessions.push(entry);
     }
 
     /// Forget a connection; a user without connections leaves their group subscriptions.
@@ -220,15 +275,22 @@ impl Hub {
             if !u.sessions.is_empty() {
                 return;
             }
+            self.tell(Interest::User(user.to_string(), false));
             map.remove(user).map(|u| u.groups).unwrap_or_default()
         };
         for gid in left {
-            let mut g = self.group_shard(&gid).write().unwrap_or_else(|p| p.into_inner());
-            if let Some(set) = g.get_mut(&gid) {
-                set.remove(user);
-                if set.is_empty() {
-                    g.remove(&gid);
-                }
+            self.leave_group(&gid, user);
+        }
+    }
+
+    /// `user` no longer receives `gid` here; the group's entry goes with its last member.
+    fn leave_group(&self, gid: &str, user: &str) {
+        let mut g = self.group_shard(gid).write().unwrap_or_else(|p| p.into_inner());
+        if let Some(set) = g.get_mut(gid) {
+            set.remove(user);
+            if set.is_empty() {
+                g.remove(gid);
+                self.tell(Interest::Group(gid.to_string(), false));
             }
         }
     }
@@ -240,30 +302,31 @@ impl Hub {
             let Some(u) = map.get_mut(user) else { return };
             u.groups.insert(gid.to_string());
         }
-        self.group_shard(gid)
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(gid.to_string())
-            .or_default()
-            .insert(user.to_string());
+        let mut g = self.group_shard(gid).write().unwrap_or_else(|p| p.into_inner());
+        let set = g.entry(gid.to_string()).or_insert_with(|| {
+            self.tell(Interest::Group(gid.to_string(), true));
+            HashSet::new()
+        });
+        set.insert(user.to_string());
     }
 
     pub fn unsubscribe(&self, user: &str, gid: &str) {
         if let Some(u) = self.user_shard(user).get_mut(user) {
             u.groups.remove(gid);
         }
-        let mut g = self.group_shard(gid).write().unwrap_or_else(|p| p.into_inner());
-        if let Some(set) = g.get_mut(gid) {
-            set.remove(user);
-            if set.is_empty() {
-                g.remove(gid);
-            }
-        }
+        self.leave_group(gid, user);
     }
 
     /// A group ended: nobody is subscribed any more.
     pub fn group_gone(&self, gid: &str) {
-        let users = self.group_shard(gid).write().unwrap_or_else(|p| p.into_inner()).remove(gid).unwrap_or_default();
+        let users = {
+            let mut g = self.group_shard(gid).write().unwrap_or_else(|p| p.into_inner());
+            let users = g.remove(gid);
+            if users.is_some() {
+                self.tell(Interest::Group(gid.to_string(), false));
+            }
+            users.unwrap_or_default()
+        };
         for u in users {
             if let Some(e) = self.user_shard(&u).get_mut(&u) {
                 e.groups.remove(gid);
@@ -320,28 +383,37 @@ impl Hub {
     /// `Kicked` and closed. Sessions of the same instance (a stale connection of this device)
     /// are closed silently. Returns whether another instance was online.
     pub fn displace(&self, user: &str, platform: u32, instance_id: &str, except_conn: u64) -> bool {
+        !self.displace_others(user, platform, instance_id, Some(except_conn)).is_empty()
+    }
+
+    /// [`Hub::displace`], answering which other instances were online here and kicked.
+    pub fn displace_others(
+        &self,
+        user: &str,
+        platform: u32,
+        instance_id: &str,
+        except_conn: Option<u64>,
+    ) -> Vec<String> {
         let mut map = self.user_shard(user);
         let Some(u) = map.get_mut(user) else {
-            return false;
+            return Vec::new();
         };
-        let mut other_online = false;
+        let mut kicked = Vec::new();
         u.sessions.retain(|s| {
-            if s.conn_id == except_conn || s.platform != platform {
+            if Some(s.conn_id) == except_conn || s.platform != platform {
                 return true;
             }
             if s.instance_id != instance_id {
-                other_online = true;
+                kicked.push(s.instance_id.clone());
                 s.out.send_frame(&ServerFrame::Kicked);
             }
             s.out.close();
             s.out.end_session();
             false
         });
-        other_online
+        kicked
     }
 
-    /// End every session of `user` but `except_conn` with `SigExpired` (its UserSigs were
-    /// revoked): they are told, closed and no longer served.
     pub fn revoke(&self, user: &str, except_conn: Option<u64>) {
         let mut map = self.user_shard(user);
         let Some(u) = map.get_mut(user) else {
@@ -362,30 +434,39 @@ impl Hub {
     pub fn close_all(&self) {
         for shard in &self.users {
             let mut map = lock(shard);
-            for u in map.values() {
+            for (user, u) in map.iter() {
                 for s in &u.sessions {
                     s.out.close();
                 }
+                self.tell(Interest::User(user.clone(), false));
             }
             map.clear();
         }
         for g in &self.groups {
-            g.write().unwrap_or_else(|p| p.into_inner()).clear();
+            let mut g = g.write().unwrap_or_else(|p| p.into_inner());
+            for gid in g.keys() {
+                self.tell(Interest::Group(gid.clone(), false));
+            }
+            g.clear();
         }
     }
 
     /// Close every connection of one user.
     pub fn close_user(&self, user: &str) {
-        let gone = self.user_shard(user).remove(user);
+        let gone = {
+            let mut map = self.user_shard(user);
+            let gone = map.remove(user);
+            if gone.is_some() {
+                self.tell(Interest::User(user.to_string(), false));
+            }
+            gone
+        };
         if let Some(u) = gone {
             for s in &u.sessions {
                 s.out.close();
             }
             for gid in u.groups {
-                let mut g = self.group_shard(&gid).write().unwrap_or_else(|p| p.into_inner());
-                if let Some(set) = g.get_mut(&gid) {
-                    set.remove(user);
-                }
+                self.leave_group(&gid, user);
             }
         }
     }

@@ -8,6 +8,7 @@
 //! sign-ins are throttled per account, per host and per (account, host) (70050, see
 //! `throttle::SignInThrottle`); an unknown user id costs the same hash check as a known one, so
 //! timing does not tell which ids exist.
+use crate::bus::cluster::Note;
 use crate::bus::{Outlet, SessionEntry};
 use crate::config::now_secs;
 use crate::context::State;
@@ -119,7 +120,20 @@ pub async fn login(state: &State, r: LoginRequest<'_>, out: &Outlet) -> Result<(
             return Err(e);
         }
     };
-    let latest_seq = outcome.map_err(|(code, desc)| refused(code, desc))?;
+    let mut latest_seq = outcome.map_err(|(code, desc)| refused(code, desc))?;
+    if let Some(c) = &state.cluster {
+        // Other nodes kick this user's other instances of the platform (and close stale
+        // connections of this one) as this node did.
+        if !r.resume {
+            let (user, platform, instance) = (r.user_id.to_string(), r.platform, r.instance_id.to_string());
+            c.publish(Note::Displace { user, platform, instance });
+        }
+        // Once this node's subscriptions for the user and their groups are in place, every
+        // later commit reaches this session; what was committed before is at or below the
+        // newest inbox seq read now, which the client syncs up to.
+        c.sync().await;
+        latest_seq = latest_seq.max(state.store.read().await?.latest_inbox_seq(r.user_id).await?);
+    }
     tracing::info!(conn_id, "session logged in");
     let result = LoginResult { server_time: now_secs(), latest_seq, revoke_window: state.cfg.revoke_window.as_secs() };
     Ok((result, verified.expires_at))
@@ -259,6 +273,9 @@ async fn revoke_all(state: &State, me: &str, keep: Option<u64>, new_hash: Option
             })
         })
         .await?;
+    if let Some(c) = &state.cluster {
+        c.publish(Note::Revoke { user: me.to_string() });
+    }
     tracing::info!("user signatures revoked");
     Ok(epoch)
 }

@@ -5,6 +5,7 @@ use confab_protocol::{codes, Message, MessageReceipt, MsgLocator};
 use rand::Rng;
 
 use crate::access::{check_media_elems, conversation, conversation_key, send_gate};
+use crate::bus::cluster::Note;
 use crate::config::now_secs;
 use crate::context::State;
 use crate::error::{corrupt, refused, Result};
@@ -96,10 +97,19 @@ pub async fn prepare(state: &State, me: &str, ct: u32, conv_id: &str, mut msg: M
         };
         if ct == conv_type::GROUP {
             // Everyone but the sender sees the same bytes.
-            state.hub.push_group(conv_id, &frame("")?, me, &frame(me)?, None);
+            let (others, own) = (frame("")?, frame(me)?);
+            state.hub.push_group(conv_id, &others, me, &own, None);
+            if let Some(c) = &state.cluster {
+                let (gid, sender) = (conv_id.to_string(), me.to_string());
+                c.publish(Note::GroupText { gid, sender, others: others.to_string(), own: own.to_string() });
+            }
         } else {
             for r in &inbox {
-                state.hub.push_text(r, &frame(r)?);
+                let text = frame(r)?;
+                state.hub.push_text(r, &text);
+                if let Some(c) = &state.cluster {
+                    c.publish(Note::Text { user: r.clone(), text: text.to_string() });
+                }
             }
         }
         render_for(&mut stored, me);

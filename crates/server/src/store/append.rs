@@ -209,6 +209,15 @@ impl Tx {
                 self.effects.push(Effect::GroupMsg { gid, msg, except_conn: skip_echo });
             }
         }
+        // A retry of a stored group message is published again: the node that stored it may
+        // have died before delivering it (members apply a seq once, so a repeat is harmless).
+        for (i, p) in plans.iter().enumerate() {
+            let a = &batch[i];
+            if let (Plan::Existing(row), true) = (p, a.group_fanout) {
+                let msg = row.render(&a.msg.message_sender)?;
+                self.effects.push(Effect::GroupMsg { gid: a.conv_key.clone(), msg, except_conn: a.origin });
+            }
+        }
         for chunk in inbox_rows.chunks(CHUNK) {
             per_engine!(self.conn, |c, Db| {
                 let mut q: QueryBuilder<Db> = QueryBuilder::new("INSERT INTO inbox (user_id, seq, event) ");

@@ -66,7 +66,8 @@ pub struct Caches {
     pub c2c_opts: Cache<(String, String), Option<i64>>,
 }
 
-/// What a committed write job invalidates.
+/// What a committed write job invalidates (also told to the other nodes of a service).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Invalidate {
     Profile(String),
     C2cOpt(String, String),

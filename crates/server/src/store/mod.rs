@@ -58,6 +58,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
 
 pub use append::{Append, Appended};
+pub use cache::Invalidate;
 pub use groups::{GroupRow, NewGroup};
 pub use inbox::StoredEvent;
 pub use messages::{render_for, HistoryQuery, NewMessage, Revoker};
@@ -81,6 +82,8 @@ pub enum Effect {
     Membership { gid: String, user: String, receiving: bool },
     /// A group ended.
     GroupGone { gid: String },
+    /// A cached row changed (this node's caches are already up to date; other nodes' are not).
+    CacheChanged(Invalidate),
 }
 
 /// Where the effects of committed jobs go, in commit order.
@@ -333,6 +336,11 @@ impl Store {
         let o = self.read().await?.c2c_recv_opt(user, peer).await?;
         c.put(g, key, o);
         Ok(o)
+    }
+
+    /// Another node changed a cached row: forget this node's copy.
+    pub fn apply_remote_invalidation(&self, inv: &Invalidate) {
+        self.caches.apply(inv);
     }
 
     /// Whether the writer commits: an empty write job, answered after a durable commit.

@@ -220,12 +220,14 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
         };
         // Cached rows the batch changed are dropped whatever happened (a dropped entry is only
         // read again).
-        for inv in std::mem::take(&mut tx.invalidations) {
-            tx.caches.apply(&inv);
+        let invalidations = std::mem::take(&mut tx.invalidations);
+        for inv in &invalidations {
+            tx.caches.apply(inv);
         }
         match committed {
             Ok(()) => {
-                let effects = std::mem::take(&mut tx.effects);
+                let mut effects = std::mem::take(&mut tx.effects);
+                effects.extend(invalidations.into_iter().map(super::Effect::CacheChanged));
                 if !effects.is_empty() {
                     deliver(effects);
                 }
