@@ -395,6 +395,10 @@ async fn on_group_msg(shared: &Arc<SessionCtx>, groups: &mut GroupCursors, msg: 
     }
     groups.skip_own(shared, &gid).await?;
     if let Some(c) = groups.get(shared, &gid).await? {
+        if seq <= c {
+            // Applied already (a push repeated after a sender's retry, or pulled in a catch-up).
+            return Ok(());
+        }
         if seq > c + 1 {
             if !shared.link.has_socket() {
                 // Queued from a socket that is gone: the reconnect's catch-up pulls the gap.

@@ -38,7 +38,7 @@ fn http_err(e: http::HttpError) -> Error {
 /// The base of the server's media routes: `http://host:port`, or `https://…` for a `wss://`
 /// server.
 pub fn http_base(link: &Link) -> Result<String> {
-    http::base_url(&link.url).map_err(http_err)
+    http::base_url(&link.url()).map_err(http_err)
 }
 
 /// Upload one blob, resuming from whatever the server already holds. `progress` gets the

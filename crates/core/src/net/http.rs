@@ -106,10 +106,10 @@ impl<'a> From<&'a std::sync::Arc<Link>> for Target<'a> {
 }
 
 impl Target<'_> {
-    fn url(&self) -> &str {
+    fn url(&self) -> String {
         match self {
-            Target::Url(u) => u,
-            Target::Link(l) => &l.url,
+            Target::Url(u) => u.to_string(),
+            Target::Link(l) => l.url(),
         }
     }
 
@@ -190,8 +190,9 @@ pub async fn request<'a, R: tokio::io::AsyncRead + Unpin>(
     mut progress: impl FnMut(u64),
 ) -> Result<Response, HttpError> {
     let target = target.into();
-    let (tls, _) = split_scheme(target.url())?;
-    let host = authority(target.url())?;
+    let url = target.url();
+    let (tls, _) = split_scheme(&url)?;
+    let host = authority(&url)?;
     let (name, port) = host_port(&host, tls);
     let addr = (name.trim_start_matches('[').trim_end_matches(']'), port);
     let stream = tokio::time::timeout(IO_TIMEOUT, TcpStream::connect(addr)).await.map_err(|_| HttpError::Timeout)??;

@@ -42,7 +42,10 @@ pub enum Closed {
 }
 
 pub struct Link {
-    pub url: String,
+    /// The server's URLs: one, or several nodes of one service (failover).
+    urls: Vec<String>,
+    /// Which of `urls` is in use; moves on when connecting to it fails.
+    current: std::sync::atomic::AtomicUsize,
     pub timeouts: Timeouts,
     next_id: AtomicU64,
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value>>>>,
@@ -75,9 +78,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Link {
+    /// `url` names one server, or several nodes of one service separated by commas or spaces
+    /// (`ws://a:9780,ws://b:9780`): a session starts on one picked at random (so clients
+    /// spread over the nodes) and moves to the next when connecting fails.
     pub fn new(url: String, timeouts: Timeouts) -> Link {
+        let mut urls: Vec<String> =
+            url.split(|c: char| c == ',' || c.is_whitespace()).filter(|u| !u.is_empty()).map(String::from).collect();
+        if urls.is_empty() {
+            urls.push(url);
+        }
+        let start = if urls.len() > 1 { rand::random::<usize>() % urls.len() } else { 0 };
         Link {
-            url,
+            urls,
+            current: std::sync::atomic::AtomicUsize::new(start),
             timeouts,
             next_id: AtomicU64::new(1),
             pending: Mutex::new(HashMap::new()),
@@ -95,9 +108,22 @@ impl Link {
         self
     }
 
+    /// The URL of the node in use.
+    pub fn url(&self) -> String {
+        self.urls[self.current.load(Ordering::Relaxed) % self.urls.len()].clone()
+    }
+
+    /// Connecting to the node in use failed: the next attempt goes to the next one.
+    fn next_node(&self) {
+        if self.urls.len() > 1 {
+            let n = self.current.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::info!(node = n % self.urls.len(), "trying the next server node");
+        }
+    }
+
     /// Whether the server URL asks for TLS (`wss://` or `https://`).
     pub fn is_tls(&self) -> bool {
-        is_tls_url(&self.url)
+        is_tls_url(&self.url())
     }
 
     /// The TLS client settings (system roots + extra CA), built once per link.
@@ -125,10 +151,15 @@ impl Link {
         cfg.max_frame_size = Some(MAX_FRAME_BYTES);
         // The URL's scheme decides: wss:// only ever goes through rustls, ws:// stays plain.
         let connector = if self.is_tls() { Connector::Rustls(self.tls_config().await?) } else { Connector::Plain };
-        let fut = tokio_tungstenite::connect_async_tls_with_config(self.url.as_str(), Some(cfg), true, Some(connector));
+        let url = self.url();
+        let fut = tokio_tungstenite::connect_async_tls_with_config(url.as_str(), Some(cfg), true, Some(connector));
         let (ws, _) = match tokio::time::timeout(self.timeouts.connect, fut).await {
-            Err(_) => return Err(Error::Timeout),
+            Err(_) => {
+                self.next_node();
+                return Err(Error::Timeout);
+            }
             Ok(Err(e)) => {
+                self.next_node();
                 if let Some(tls) = ws_tls_error(&e) {
                     tracing::warn!(error = %tls, "TLS connect failed");
                     return Err(Error::Tls(describe_tls(&tls)));
