@@ -217,3 +217,60 @@ fn bin_dir() -> anyhow::Result<PathBuf> {
 fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
+
+/// A NATS server (the Debian package's `nats-server`) on a loopback port, stopped on drop.
+pub struct NatsServer {
+    child: Option<std::process::Child>,
+    pub port: u16,
+}
+
+impl NatsServer {
+    /// Start one on a free loopback port and wait until it accepts connections.
+    pub fn start() -> anyhow::Result<NatsServer> {
+        let mut n = NatsServer { child: None, port: free_port()? };
+        n.restart()?;
+        Ok(n)
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Start it again on the same port (after [`Self::kill`]).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())
+            .unwrap_or_else(|| PathBuf::from("nats-server"));
+        let child = Command::new(bin)
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("nats-server (install the nats-server package; scripts/test.sh does)")?;
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                bail!("nats-server did not start on port {}", self.port);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// SIGKILL it.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

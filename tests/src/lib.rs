@@ -46,6 +46,21 @@ impl TestServer {
         TestServer { dir, running: Some(running), identity }
     }
 
+    /// A node of a service: the service's app identity (every node of one service shares it),
+    /// its own data dir, and `tweak` (the shared `--store`, `--bus`, `--media-dir`).
+    pub async fn start_node(identity: &AppIdentity, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        init_tracing();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let identity =
+            AppIdentity::load_or_create(dir.path(), Some(identity.sdk_app_id), Some(identity.secret_key.clone()))
+                .expect("identity");
+        let mut cfg = Config::new(dir.path().to_path_buf(), identity.clone());
+        tweak(&mut cfg);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let running = confab_server::start(cfg, listener).await.expect("start node");
+        TestServer { dir, running: Some(running), identity }
+    }
+
     pub fn running(&self) -> &Running {
         self.running.as_ref().expect("server is running")
     }
