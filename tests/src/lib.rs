@@ -508,8 +508,11 @@ impl ServerProcess {
         extra: &[&str],
     ) -> ServerProcess {
         use std::io::BufRead;
-        let store: Vec<String> =
-            engines::store_url_for(data_dir).map(|u| vec!["--store".to_string(), u]).unwrap_or_default();
+        // The engine of this test run, unless the caller names a store (a service's nodes).
+        let store: Vec<String> = match extra.contains(&"--store") {
+            true => Vec::new(),
+            false => engines::store_url_for(data_dir).map(|u| vec!["--store".to_string(), u]).unwrap_or_default(),
+        };
         let mut child = std::process::Command::new(program)
             .args(["--listen", listen, "--data-dir"])
             .arg(data_dir)
