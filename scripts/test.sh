@@ -40,6 +40,8 @@ command -v xdotool >/dev/null 2>&1 || need_pkgs+=(xdotool)
 /usr/bin/python3 -c "import gi; gi.require_version('Gtk', '3.0')" 2>/dev/null || need_pkgs+=(python3-gi gir1.2-gtk-3.0)
 # The integration suite runs a second time on PostgreSQL (a throwaway cluster on a loopback port).
 [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || need_pkgs+=(postgresql)
+# Several nodes of one service: NATS between them (tests/tests/cluster*.rs).
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_pkgs+=(nats-server)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing ${need_pkgs[*]}"
   sudo_if_needed apt-get update -qq
