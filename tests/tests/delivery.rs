@@ -187,6 +187,52 @@ async fn test_pipelined_sends_are_acked_in_order_with_consecutive_seqs() {
     assert_eq!(got, texts, "delivered once each, in send order");
 }
 
+/// Sends to many conversations at once, from several connections, share commits: every one is
+/// acknowledged, each conversation's seqs run 1, 2, 3… in its sender's order, and each receiver
+/// gets its messages once (the store reserves each conversation's and each inbox's seqs for a
+/// whole batch at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_sends_to_many_conversations_at_once_are_all_stored_in_order() {
+    let srv = TestServer::start().await;
+    let peers: Vec<String> = (0..12).map(|i| format!("peer{i}")).collect();
+    let senders = [RawClient::login(&srv, "ann").await, RawClient::login(&srv, "ben").await];
+    let receivers: Vec<RawClient> =
+        futures_util::future::join_all(peers.iter().map(|p| RawClient::login(&srv, p))).await;
+    let per = 6;
+    let mut calls = Vec::new();
+    for (s, sender) in senders.iter().enumerate() {
+        for k in 0..per {
+            for (j, p) in peers.iter().enumerate() {
+                calls.push(sender.call(send_frame(1, p, &format!("m{s}x{j}-{k}-a"), &format!("{s}|{j}|{k}"))));
+            }
+        }
+    }
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(
+        answers.iter().all(|r| r["code"] == 0),
+        "every send acknowledged: {:?}",
+        answers.iter().find(|r| r["code"] != 0)
+    );
+    for (s, sender) in ["ann", "ben"].iter().enumerate() {
+        for j in 0..peers.len() {
+            let seqs: Vec<u64> = answers
+                .iter()
+                .filter(|r| text_of(&r["data"]).starts_with(&format!("{s}|{j}|")))
+                .map(|r| r["data"]["message_seq"].as_u64().unwrap())
+                .collect();
+            assert_eq!(seqs, (1..=per as u64).collect::<Vec<_>>(), "{sender} → peer{j}: seqs in send order");
+        }
+    }
+    for r in &receivers {
+        eventually(&format!("{} has its messages", r.user), || async { r.pushed_msgs().len() >= 2 * per }).await;
+        let mut got: Vec<String> = r.pushed_msgs().iter().map(text_of).collect();
+        let n = got.len();
+        got.sort();
+        got.dedup();
+        assert_eq!((got.len(), n), (2 * per, 2 * per), "{}: each message once", r.user);
+    }
+}
+
 async fn history_texts(c: &RawClient, gid: &str) -> Vec<String> {
     let r = c
         .call(json!({"type": "history", "conv_type": 2, "conv_id": gid, "anchor_seq": 0, "forward": false,

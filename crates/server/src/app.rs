@@ -128,6 +128,14 @@ pub enum StartError {
 /// this after each commit): this node's sessions first, then the other nodes (if any).
 fn deliver_effects(hub: Arc<Hub>, cluster: Option<Arc<Cluster>>) -> store::Deliver {
     Arc::new(move |effects| {
+        deliver_here_and_publish(&hub, cluster.as_deref(), effects);
+        // Acknowledgements wait until the other nodes can no longer miss these.
+        cluster.as_ref().and_then(|c| c.sent())
+    })
+}
+
+fn deliver_here_and_publish(hub: &Hub, cluster: Option<&Cluster>, effects: Vec<Effect>) {
+    {
         for e in effects {
             match e {
                 Effect::Push { user, push, except_conn } => {
@@ -168,7 +176,7 @@ fn deliver_effects(hub: Arc<Hub>, cluster: Option<Arc<Cluster>>) -> store::Deliv
                 }
             }
         }
-    })
+    }
 }
 
 /// What another node's note asks of this one besides delivery.

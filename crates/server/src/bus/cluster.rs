@@ -103,12 +103,22 @@ pub type RemoteFn = Arc<dyn Fn(Remote) + Send + Sync>;
 const PUBLISH_QUEUE: usize = 65_536;
 /// How long a login waits for this node's subscriptions to be in place.
 const SYNC_WAIT: Duration = Duration::from_secs(2);
+/// How long acknowledgements wait for a batch's notes to reach the NATS server.
+const SENT_WAIT: Duration = Duration::from_millis(250);
+
+/// What the publisher task is handed, in order.
+enum Outgoing {
+    Note(String, Vec<u8>),
+    /// Answered once everything before it has reached the NATS server.
+    Sent(oneshot::Sender<()>),
+}
 
 /// The node's link to the other nodes. Cheap to share; [`Cluster::shutdown`] ends its tasks.
 pub struct Cluster {
     node: u64,
     prefix: String,
-    publish: mpsc::Sender<(String, Vec<u8>)>,
+    client: async_nats::Client,
+    publish: mpsc::Sender<Outgoing>,
     sync: mpsc::UnboundedSender<oneshot::Sender<()>>,
     remote: Arc<OnceLock<RemoteFn>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -159,6 +169,7 @@ impl Cluster {
         Ok(Arc::new(Cluster {
             node,
             prefix,
+            client,
             publish: pub_tx,
             sync: sync_tx,
             remote,
@@ -186,12 +197,26 @@ impl Cluster {
             Note::Other { .. } => format!("{}.all", self.prefix),
         };
         let Ok(body) = serde_json::to_vec(&Envelope { node: self.node, note }) else { return };
-        if self.publish.try_send((subject, body)).is_err() {
+        if self.publish.try_send(Outgoing::Note(subject, body)).is_err() {
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if n.is_power_of_two() {
                 tracing::warn!(dropped = n + 1, "the bus is not keeping up; notes dropped (clients catch up by seq)");
             }
         }
+    }
+
+    /// Resolves once the notes published so far have reached the NATS server (so they reach the
+    /// other nodes even if this one dies now), or at once when NATS is unreachable (they are
+    /// lost; clients catch up by seq), or after [`SENT_WAIT`].
+    pub fn sent(&self) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+        if self.client.connection_state() != async_nats::connection::State::Connected {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.publish.try_send(Outgoing::Sent(tx)).ok()?;
+        Some(Box::pin(async move {
+            let _ = tokio::time::timeout(SENT_WAIT, rx).await;
+        }))
     }
 
     /// Wait until the subscriptions this node needs now are in place at the NATS server (at
@@ -230,10 +255,19 @@ fn group_subject(prefix: &str, gid: &str) -> String {
     format!("{prefix}.g.{}", hex(gid))
 }
 
-async fn publisher(client: async_nats::Client, mut rx: mpsc::Receiver<(String, Vec<u8>)>) {
-    while let Some((subject, body)) = rx.recv().await {
-        if let Err(e) = client.publish(subject, body.into()).await {
-            tracing::debug!(error = %e, "a note was not published");
+async fn publisher(client: async_nats::Client, mut rx: mpsc::Receiver<Outgoing>) {
+    while let Some(o) = rx.recv().await {
+        match o {
+            Outgoing::Note(subject, body) => {
+                if let Err(e) = client.publish(subject, body.into()).await {
+                    tracing::debug!(error = %e, "a note was not published");
+                }
+            }
+            Outgoing::Sent(done) => {
+                // A round trip: what was published before it has been read by the server.
+                let _ = tokio::time::timeout(SENT_WAIT, client.flush()).await;
+                let _ = done.send(());
+            }
         }
     }
 }

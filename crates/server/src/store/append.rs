@@ -120,10 +120,10 @@ impl Tx {
                 *runs.entry((batch[i].conv_type, batch[i].conv_key.as_str())).or_default() += 1;
             }
         }
-        let mut next_seq: HashMap<(u32, &str), u64> = HashMap::with_capacity(runs.len());
-        for (&(ct, key), &n) in &runs {
-            next_seq.insert((ct, key), self.reserve_conv_seqs(ct, key, n).await?);
-        }
+        let list: Vec<(u32, &str, u64)> = runs.iter().map(|(&(ct, key), &n)| (ct, key, n)).collect();
+        let firsts = self.reserve_conv_seqs_many(&list).await?;
+        let mut next_seq: HashMap<(u32, &str), u64> =
+            list.iter().zip(firsts).map(|(&(ct, key, _), first)| ((ct, key), first)).collect();
         for (i, p) in plans.iter_mut().enumerate() {
             if let Plan::New(m) = p {
                 let next = next_seq
@@ -169,6 +169,29 @@ impl Tx {
                 row_id.insert(msg_id, id);
             }
         }
+        // Inbox seqs: reserved per user at once, users in id order (like the conversations'
+        // above: two nodes storing a message each way between two users lock the same rows in
+        // the same order), then handed out in queue order.
+        let mut inbox_runs: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+        for (i, p) in plans.iter().enumerate() {
+            if let Plan::New(_) = p {
+                let a = &batch[i];
+                for user in &a.inbox {
+                    *inbox_runs.entry(user.as_str()).or_default() += 1;
+                }
+                if a.updated_for_sender {
+                    *inbox_runs.entry(a.msg.message_sender.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let list: Vec<(&str, u64)> = inbox_runs.iter().map(|(&u, &n)| (u, n)).collect();
+        let firsts = self.reserve_inbox_seqs_many(&list).await?;
+        let mut next_inbox: HashMap<&str, u64> = list.iter().zip(firsts).map(|(&(u, _), f)| (u, f)).collect();
+        let mut take = |user: &str| -> Result<u64> {
+            let next = next_inbox.get_mut(user).ok_or_else(|| corrupt("no inbox seq"))?;
+            *next += 1;
+            Ok(*next - 1)
+        };
         // Media references, inbox rows and effects, in order.
         let mut inbox_rows: Vec<(String, u64, String)> = Vec::new();
         let mut own_seq: HashMap<usize, u64> = HashMap::new();
@@ -182,7 +205,7 @@ impl Tx {
             // the content hook changed the message: then it hears of it like the others).
             let skip_echo = a.origin.filter(|_| !a.updated_for_sender);
             for user in &a.inbox {
-                let seq = self.next_inbox_seq(user).await?;
+                let seq = take(user)?;
                 inbox_rows.push((user.clone(), seq, stored.clone()));
                 let mut mine = (**m).clone();
                 render_for(&mut mine, user);
@@ -196,7 +219,7 @@ impl Tx {
             }
             if a.updated_for_sender {
                 let user = &a.msg.message_sender;
-                let seq = self.next_inbox_seq(user).await?;
+                let seq = take(user)?;
                 let ev = serde_json::to_string(&StoredEvent::Updated { id }).map_err(corrupt)?;
                 inbox_rows.push((user.clone(), seq, ev));
                 let mut mine = (**m).clone();

@@ -43,20 +43,52 @@ impl Conn {
 impl Tx {
     /// The next seq of `user`'s inbox, under the inbox's lock (see the module doc of `store`).
     pub(super) async fn next_inbox_seq(&mut self, user: &str) -> Result<u64> {
+        self.reserve_inbox_seqs(user, 1).await
+    }
+
+    /// Reserve the next `n` seqs of `user`'s inbox; returns the first. PostgreSQL: the user's
+    /// counter row is advanced (and stays locked) in this transaction.
+    pub(super) async fn reserve_inbox_seqs(&mut self, user: &str, n: u64) -> Result<u64> {
         if self.conn.is_pg() {
-            // The user's counter row, advanced and locked in this transaction.
-            let next = sql!(scalar_one i64; self,
-                "INSERT INTO inbox_seqs (user_id, max_seq) VALUES ($1, 1)
-                 ON CONFLICT (user_id) DO UPDATE SET max_seq = inbox_seqs.max_seq + 1 RETURNING max_seq",
-                user)?;
-            return Ok(next as u64);
+            let last = sql!(scalar_one i64; self,
+                "INSERT INTO inbox_seqs (user_id, max_seq) VALUES ($1, $2)
+                 ON CONFLICT (user_id) DO UPDATE SET max_seq = inbox_seqs.max_seq + $2 RETURNING max_seq",
+                user, n as i64)?;
+            return Ok(last as u64 + 1 - n);
         }
-        let next = match self.seqs.inbox.get(user) {
+        let first = match self.seqs.inbox.get(user) {
             Some(s) => s + 1,
             None => self.conn.latest_inbox_seq(user).await? + 1,
         };
-        self.seqs.inbox.insert(user.to_string(), next);
-        Ok(next)
+        self.seqs.inbox.insert(user.to_string(), first + n - 1);
+        Ok(first)
+    }
+
+    /// [`Tx::reserve_inbox_seqs`] for several users at once, in the order given (sorted: the
+    /// order their rows are locked); returns each one's first seq.
+    pub(super) async fn reserve_inbox_seqs_many(&mut self, runs: &[(&str, u64)]) -> Result<Vec<u64>> {
+        if !self.conn.is_pg() || runs.len() < 2 {
+            let mut out = Vec::with_capacity(runs.len());
+            for &(user, n) in runs {
+                out.push(self.reserve_inbox_seqs(user, n).await?);
+            }
+            return Ok(out);
+        }
+        let users: Vec<String> = runs.iter().map(|r| r.0.to_string()).collect();
+        let ns: Vec<i64> = runs.iter().map(|r| r.1 as i64).collect();
+        let rows = sql!(pg all (String, i64); self,
+            "INSERT INTO inbox_seqs (user_id, max_seq)
+             SELECT u, n FROM UNNEST($1::TEXT[], $2::BIGINT[]) WITH ORDINALITY AS r(u, n, o) ORDER BY o
+             ON CONFLICT (user_id) DO UPDATE SET max_seq = inbox_seqs.max_seq + EXCLUDED.max_seq
+             RETURNING user_id, max_seq",
+            &users, &ns)?;
+        let last: std::collections::HashMap<String, i64> = rows.into_iter().collect();
+        runs.iter()
+            .map(|&(user, n)| {
+                let m = last.get(user).ok_or_else(|| corrupt("an inbox counter was not returned"))?;
+                Ok(*m as u64 + 1 - n)
+            })
+            .collect()
     }
 
     /// Append an event to a user's inbox with the next seq of that inbox, and queue its live

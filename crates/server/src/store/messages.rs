@@ -257,6 +257,38 @@ impl Tx {
         Ok(first)
     }
 
+    /// [`Tx::reserve_conv_seqs`] for several conversations at once, in the order given (give
+    /// them sorted: that is the order their rows are locked); returns each one's first seq.
+    pub async fn reserve_conv_seqs_many(&mut self, runs: &[(u32, &str, u64)]) -> Result<Vec<u64>> {
+        if !self.conn.is_pg() || runs.len() < 2 {
+            let mut out = Vec::with_capacity(runs.len());
+            for &(ct, key, n) in runs {
+                out.push(self.reserve_conv_seqs(ct, key, n).await?);
+            }
+            return Ok(out);
+        }
+        // One statement for the whole batch (a round trip per conversation cost more than the
+        // commit); rows are taken in input order.
+        let cts: Vec<i64> = runs.iter().map(|r| r.0 as i64).collect();
+        let keys: Vec<String> = runs.iter().map(|r| r.1.to_string()).collect();
+        let ns: Vec<i64> = runs.iter().map(|r| r.2 as i64).collect();
+        let rows = sql!(pg all (i64, String, i64); self,
+            "INSERT INTO conv_seqs (conv_type, conv_key, max_seq)
+             SELECT t, k, n FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS r(t, k, n, o) ORDER BY o
+             ON CONFLICT (conv_type, conv_key) DO UPDATE SET max_seq = conv_seqs.max_seq + EXCLUDED.max_seq
+             RETURNING conv_type, conv_key, max_seq",
+            &cts, &keys, &ns)?;
+        let last: std::collections::HashMap<(i64, String), i64> =
+            rows.into_iter().map(|(t, k, m)| ((t, k), m)).collect();
+        runs.iter()
+            .map(|&(ct, key, n)| {
+                let m =
+                    last.get(&(ct as i64, key.to_string())).ok_or_else(|| corrupt("a seq counter was not returned"))?;
+                Ok(*m as u64 + 1 - n)
+            })
+            .collect()
+    }
+
     /// Store a message with the next seq of its conversation (set on the message); returns its
     /// row id.
     pub async fn insert_message(&mut self, m: NewMessage<'_>) -> Result<i64> {

@@ -86,8 +86,10 @@ pub enum Effect {
     CacheChanged(Invalidate),
 }
 
-/// Where the effects of committed jobs go, in commit order.
-pub type Deliver = Arc<dyn Fn(Vec<Effect>) + Send + Sync>;
+/// Where the effects of committed jobs go, in commit order. The future it may return resolves
+/// once the effects have left this node (told to the other nodes of a service); the batch's
+/// callers are answered after it, so an acknowledged change is never known to this node alone.
+pub type Deliver = Arc<dyn Fn(Vec<Effect>) -> Option<BoxFuture<'static, ()>> + Send + Sync>;
 
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +138,7 @@ impl Conn {
 /// - `sql!(exec conn, "…", args…)` → rows affected
 /// - `sql!(opt T; conn, "…", args…)`, `sql!(one T; …)`, `sql!(all T; …)` → rows as `T: FromRow`
 /// - `sql!(scalar_opt T; …)`, `sql!(scalar_one T; …)`, `sql!(scalar_all T; …)` → first column
+/// - `sql!(pg all T; …)` (any form after `pg`): a PostgreSQL-only statement
 ///
 /// Every statement of the store goes through here, so a second engine is one more arm per form.
 macro_rules! sql {
@@ -143,6 +146,13 @@ macro_rules! sql {
         match $conn.db() {
             $crate::store::Db::Lite(c) => sqlx::query($q)$(.bind($a))*.execute(c).await.map(|r| r.rows_affected()),
             $crate::store::Db::Pg(c) => sqlx::query($q)$(.bind($a))*.execute(c).await.map(|r| r.rows_affected()),
+        }
+    };
+    // A statement only PostgreSQL runs (arrays, `UNNEST`): callers check `is_pg` first.
+    (pg $how:ident $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {
+        match $conn.db() {
+            $crate::store::Db::Pg(c) => $crate::store::sql!(@fetch $how $t; c, $q $(, $a)*),
+            $crate::store::Db::Lite(_) => Err(sqlx::Error::Protocol("a PostgreSQL statement on SQLite".into())),
         }
     };
     ($how:ident $t:ty; $conn:expr, $q:expr $(, $a:expr)* $(,)?) => {

@@ -229,7 +229,9 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
                 let mut effects = std::mem::take(&mut tx.effects);
                 effects.extend(invalidations.into_iter().map(super::Effect::CacheChanged));
                 if !effects.is_empty() {
-                    deliver(effects);
+                    if let Some(out) = deliver(effects) {
+                        out.await;
+                    }
                 }
                 for d in done {
                     match d {
