@@ -344,9 +344,15 @@ impl GroupCursors {
                 self.own.entry(gid.to_string()).or_default().insert(seq);
                 self.skip_own(shared, gid).await
             }
-            // A group this device has no cursor for starts here.
-            None => {
+            // A group this device has no cursor for starts here if this is its first message;
+            // otherwise earlier ones may not have reached this device yet (the next push, or the
+            // next catch-up, learns where this member's history starts and pulls them).
+            None if seq <= 1 => {
                 self.set(gid, seq);
+                Ok(())
+            }
+            None => {
+                self.own.entry(gid.to_string()).or_default().insert(seq);
                 Ok(())
             }
             Some(_) => Ok(()),
@@ -394,7 +400,15 @@ async fn on_group_msg(shared: &Arc<SessionCtx>, groups: &mut GroupCursors, msg: 
         return apply_event(shared, Event::NewMsg { msg }, Source::Inbox(0)).await;
     }
     groups.skip_own(shared, &gid).await?;
-    if let Some(c) = groups.get(shared, &gid).await? {
+    let mut have = groups.get(shared, &gid).await?;
+    if have.is_none() && seq > 1 && shared.link.has_socket() {
+        // A group this device has not seen yet (just joined, or made on another device): its
+        // earlier messages may not have been pushed here (a push can be lost between server
+        // nodes), so learn where this member's history starts and pull up to this message.
+        catch_up_groups(shared, groups).await?;
+        have = groups.get(shared, &gid).await?;
+    }
+    if let Some(c) = have {
         if seq <= c {
             // Applied already (a push repeated after a sender's retry, or pulled in a catch-up).
             return Ok(());
