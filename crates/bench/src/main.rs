@@ -6,12 +6,14 @@
 //! ```
 //!
 //! Scenarios (names for `--only`): `serial`, `pairs`, `paced`, `pipelined`, `chatroom`,
-//! `community`, `huge`, `reconnect`, `memory`, and `prosody` (the 1:1 scenarios against
-//! Prosody). Every scenario starts a fresh server — this very binary run as
+//! `community`, `huge`, `reconnect`, `memory`, `scaleout` (pairs and a group on one node with
+//! SQLite, one with PostgreSQL, three with PostgreSQL + NATS) and `prosody` (the 1:1 scenarios
+//! against Prosody). Every scenario starts a fresh server — this very binary run as
 //! `confab-bench serve …`, i.e. confab-server's code in this build — on a loopback port, and
 //! drives it with raw WebSocket clients speaking the wire frames. Figures: p50 / p99 / max
 //! latencies, lost and duplicated messages, and ratios against Prosody.
 mod client;
+mod scale_out;
 mod scenarios;
 mod server;
 mod stats;
@@ -134,6 +136,28 @@ async fn run(args: &[String]) -> Result<()> {
         let n = scale.n(10_000, 1000);
         let r = scenarios::idle_memory(&dir("memory"), n).await;
         print("server memory per idle connection", &r);
+    }
+    if want("scaleout") {
+        let (sp, members) = (scale.n(1000, 200), scale.n(2000, 300));
+        let mut rates = Vec::new();
+        let deployments =
+            [scale_out::Deployment::Sqlite, scale_out::Deployment::Postgres, scale_out::Deployment::ThreeNodes];
+        for (i, d) in deployments.iter().enumerate() {
+            for (name, r) in scale_out::run(&dir(&format!("scaleout-{i}")), d, sp, members, dur, epoch).await {
+                print(&name, &r);
+                if name.contains("pairs") {
+                    rates.push((d.name(), r.as_ref().ok().map(|r| r.figure)));
+                }
+            }
+        }
+        println!("\n# durable one-to-one msg/s against one node on SQLite, same run");
+        let base = rates.first().and_then(|r| r.1).filter(|b| *b > 0.0);
+        for (name, r) in &rates {
+            match (r, base) {
+                (Some(r), Some(b)) => println!("  {name}: {r:.0} msg/s = {:.2}×", r / b),
+                _ => println!("  {name}: not measured"),
+            }
+        }
     }
     if o.prosody && want("prosody") {
         println!("\n# Prosody {} (storage = \"sql\" on SQLite, mod_mam), same machine, same run", prosody_version());

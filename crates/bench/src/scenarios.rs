@@ -52,10 +52,22 @@ pub async fn connect_all(
     first_index: usize,
     on_push: Option<OnPush>,
 ) -> Result<Vec<Client>> {
-    let url = srv.url.clone();
+    connect_spread(std::slice::from_ref(srv), prefix, n, first_index, 0, on_push).await
+}
+
+/// [`connect_all`] over the nodes of a service: user `i` on node `(i + shift) % nodes`.
+pub async fn connect_spread(
+    nodes: &[Server],
+    prefix: &str,
+    n: usize,
+    first_index: usize,
+    shift: usize,
+    on_push: Option<OnPush>,
+) -> Result<Vec<Client>> {
     let clients: Vec<Result<Client>> = stream::iter(0..n)
         .map(|i| {
-            let (url, on_push) = (url.clone(), on_push.clone());
+            let srv = &nodes[(i + shift) % nodes.len()];
+            let (url, on_push) = (srv.url.clone(), on_push.clone());
             let name = user(prefix, i);
             let sig = srv.sig(&name);
             let app = srv.sdk_app_id;
@@ -105,10 +117,19 @@ pub async fn serial(dir: &Path, scale: Scale, epoch: Instant) -> Result<Report> 
 /// `pairs` senders → `pairs` receivers, each sender one message in flight, for `dur`.
 pub async fn pairs_closed(dir: &Path, pairs: usize, dur: Duration, epoch: Instant) -> Result<Report> {
     let srv = Server::start(dir, &[])?;
+    let r = pairs_closed_on(std::slice::from_ref(&srv), pairs, dur, epoch).await;
+    srv.stop();
+    r
+}
+
+/// [`pairs_closed`] on the nodes of a service: receiver `i` on another node than sender `i`
+/// (when there are several), so every delivery crosses nodes.
+pub async fn pairs_closed_on(nodes: &[Server], pairs: usize, dur: Duration, epoch: Instant) -> Result<Report> {
     let d = Arc::new(Deliveries::new(epoch));
-    let rx = connect_all(&srv, "r", pairs, 0, Some(deliveries_push(&d))).await?;
-    let tx = Arc::new(connect_all(&srv, "s", pairs, 0, None).await?);
-    let cpu0 = srv.cpu_secs();
+    let rx = connect_spread(nodes, "r", pairs, 0, 1, Some(deliveries_push(&d))).await?;
+    let tx = Arc::new(connect_spread(nodes, "s", pairs, 0, 0, None).await?);
+    let cpu_of = || nodes.iter().map(Server::cpu_secs).sum::<f64>();
+    let cpu0 = cpu_of();
     let acked = Arc::new(AtomicU64::new(0));
     let t = Instant::now();
     let end = t + dur;
@@ -141,12 +162,11 @@ pub async fn pairs_closed(dir: &Path, pairs: usize, dur: Duration, epoch: Instan
     }
     let el = t.elapsed().as_secs_f64();
     let total = acked.load(Ordering::Relaxed);
-    let cpu = srv.cpu_secs() - cpu0;
+    let cpu = cpu_of() - cpu0;
     wait_until(Duration::from_secs(15), || d.count() >= total).await;
     let lost = (0..pairs).map(|i| (0..sent[i]).filter(|n| !d.has(i, i, *n)).count() as u64).sum::<u64>();
     let rate = total as f64 / el;
     drop((rx, tx));
-    srv.stop();
     Ok(Report {
         lines: vec![
             format!("{rate:.0} acked durable msg/s ({total} in {el:.1} s; server CPU {:.0} %)", cpu / el * 100.0),
@@ -303,16 +323,24 @@ pub struct Fanout<'a> {
 /// A group with `online` of its `members` connected; `rate` msg/s sent by a few of them for
 /// `dur` (open loop); every other online member must get each message once.
 pub async fn group_fanout(dir: &Path, f: Fanout<'_>, epoch: Instant) -> Result<Report> {
-    let Fanout { kind, gid, members, online, rate, dur, c2c_pairs } = f;
     let srv = Server::start(dir, &[])?;
+    let r = group_fanout_on(std::slice::from_ref(&srv), f, epoch).await;
+    srv.stop();
+    r
+}
+
+/// [`group_fanout`] on the nodes of a service, members spread over them.
+pub async fn group_fanout_on(nodes: &[Server], f: Fanout<'_>, epoch: Instant) -> Result<Report> {
+    let Fanout { kind, gid, members, online, rate, dur, c2c_pairs } = f;
     let d = Arc::new(Deliveries::new(epoch).skipping_self());
     let t_setup = Instant::now();
     // Everyone logs in once so their user exists; the offline ones leave again.
-    let on = connect_all(&srv, "m", online, 0, Some(deliveries_push(&d))).await?;
+    let on = connect_spread(nodes, "m", online, 0, 0, Some(deliveries_push(&d))).await?;
     if members > online {
         let rest = stream::iter(online..members)
             .map(|i| {
                 let name = user("m", i);
+                let srv = &nodes[i % nodes.len()];
                 let sig = srv.sig(&name);
                 let (url, app) = (srv.url.clone(), srv.sdk_app_id);
                 async move {
@@ -335,8 +363,8 @@ pub async fn group_fanout(dir: &Path, f: Fanout<'_>, epoch: Instant) -> Result<R
     // C2C pairs alongside, to see that unrelated users are not slowed down.
     let (c2c_tx, c2c_rx) = if c2c_pairs > 0 {
         let dc = Arc::new(Deliveries::new(epoch));
-        let rx = connect_all(&srv, "cr", c2c_pairs, 0, Some(deliveries_push(&dc))).await?;
-        let tx = connect_all(&srv, "cs", c2c_pairs, 0, None).await?;
+        let rx = connect_spread(nodes, "cr", c2c_pairs, 0, 1, Some(deliveries_push(&dc))).await?;
+        let tx = connect_spread(nodes, "cs", c2c_pairs, 0, 0, None).await?;
         (Some(Arc::new(tx)), Some(rx))
     } else {
         (None, None)
@@ -391,7 +419,6 @@ pub async fn group_fanout(dir: &Path, f: Fanout<'_>, epoch: Instant) -> Result<R
         lines.push(format!("meanwhile C2C ({c2c_pairs} pairs, {:.0} msg/s): ack {}", total as f64 / el, lat.summary()));
     }
     drop((on, c2c_tx, c2c_rx));
-    srv.stop();
     Ok(Report { lines, figure: d.lat().p(0.99) })
 }
 

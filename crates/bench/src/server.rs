@@ -19,13 +19,22 @@ impl Server {
     pub fn start(dir: &Path, extra: &[&str]) -> Result<Server> {
         std::fs::create_dir_all(dir)?;
         let id = AppIdentity::load_or_create(dir, None, None)?;
+        Self::start_as(dir, &id, extra)
+    }
+
+    /// A node of a service whose nodes share the app identity `id`.
+    pub fn start_as(dir: &Path, id: &AppIdentity, extra: &[&str]) -> Result<Server> {
+        std::fs::create_dir_all(dir)?;
+        let id = AppIdentity::load_or_create(dir, Some(id.sdk_app_id), Some(id.secret_key.clone()))?;
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--idle-timeout", "900", "--group-msg-rate", "0"])
             .arg("--data-dir")
             .arg(dir)
+            .args(["--sdk-app-id", &id.sdk_app_id.to_string()])
             .args(extra)
+            .env("CONFAB_SECRET_KEY", &id.secret_key)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
