@@ -573,3 +573,62 @@ where
     .await
     .expect("the connection of a client that stopped reading is closed")
 }
+
+/// xorshift64*: reproducible random choices from one printed seed (the kill tests).
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+}
+
+/// Every message of a conversation in a client's local store, oldest first (paged); with
+/// `roaming`, holes are filled from the server's history as a person scrolling back would.
+pub async fn local_store(c: &TestClient, conv_type: u32, conv_id: &str, roaming: bool) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut anchor: Option<Value> = None;
+    loop {
+        let mut p = json!({"msg_getmsglist_param_count": 100, "msg_getmsglist_param_is_remble": roaming});
+        if let Some(a) = &anchor {
+            p["msg_getmsglist_param_last_msg"] = a.clone();
+        }
+        let page = c.messages(conv_id, conv_type, p).await;
+        if page.is_empty() {
+            break;
+        }
+        anchor = page.last().cloned();
+        all.extend(page);
+    }
+    all.sort_by_key(|m| m["message_seq"].as_u64().unwrap_or(0));
+    all
+}
+
+/// Messages whose texts are `sender|round|index`: each sender's come in send order (by seq).
+/// A send that failed stays in its sender's store without a seq and is not looked at.
+pub fn assert_send_order(what: &str, msgs: &[Value]) {
+    let mut last: std::collections::HashMap<String, (u64, u64)> = std::collections::HashMap::new();
+    for m in msgs.iter().filter(|m| m["message_seq"].as_u64().unwrap_or(0) > 0) {
+        let t = text_of(m);
+        let mut parts = t.split('|');
+        let (Some(s), Some(r), Some(i)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let (Ok(r), Ok(i)) = (r.parse::<u64>(), i.parse::<u64>()) else { continue };
+        if let Some(prev) = last.insert(s.to_string(), (r, i)) {
+            assert!(
+                prev < (r, i),
+                "{what}: {s}'s messages out of order: {prev:?} then {:?} ({} seq {})",
+                (r, i),
+                m["message_msg_id"],
+                m["message_seq"]
+            );
+        }
+    }
+}

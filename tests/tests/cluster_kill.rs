@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use confab_tests::engines::{schema_url, NatsServer, PgCluster};
-use confab_tests::{text_of, ServerProcess, TestClient, TestServer};
+use confab_tests::{assert_send_order, local_store, text_of, ServerProcess, TestClient, TestServer, XorShift};
 use serde_json::{json, Value};
 
 const APP: u64 = 1_400_077_123;
@@ -24,21 +24,6 @@ const PER_KIND: usize = 8;
 
 fn sig(user: &str) -> String {
     confab_server::usersig::generate(APP, KEY, user, 6 * 3600, confab_server::config::now_secs() as i64)
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
 }
 
 fn user(i: usize) -> String {
@@ -68,23 +53,9 @@ fn spawn(dir: &std::path::Path, listen: &str, store: &str, bus: &str, media: &st
     )
 }
 
-/// Every message of a conversation in a client's local store, oldest first.
+/// Every message of a conversation in a client's local store, oldest first, each id once.
 async fn local(c: &TestClient, conv_type: u32, conv_id: &str, roaming: bool) -> Vec<Value> {
-    let mut all: Vec<Value> = Vec::new();
-    let mut anchor: Option<Value> = None;
-    loop {
-        let mut p = json!({"msg_getmsglist_param_count": 100, "msg_getmsglist_param_is_remble": roaming});
-        if let Some(a) = &anchor {
-            p["msg_getmsglist_param_last_msg"] = a.clone();
-        }
-        let page = c.messages(conv_id, conv_type, p).await;
-        if page.is_empty() {
-            break;
-        }
-        anchor = page.last().cloned();
-        all.extend(page);
-    }
-    all.sort_by_key(|m| m["message_seq"].as_u64().unwrap_or(0));
+    let mut all = local_store(c, conv_type, conv_id, roaming).await;
     all.dedup_by_key(|m| m["message_msg_id"].as_str().unwrap_or_default().to_string());
     all
 }
@@ -100,27 +71,6 @@ fn audit(msgs: &[Value], acked: &[String]) -> (Vec<String>, Vec<String>) {
     (missing, twice)
 }
 
-/// Each sender's messages (texts `sender|round|index`) in send order.
-fn check_order(what: &str, msgs: &[Value]) {
-    let mut last: HashMap<String, (u64, u64)> = HashMap::new();
-    // A send that failed stays in its sender's store without a seq; the rest have theirs.
-    for m in msgs.iter().filter(|m| m["message_seq"].as_u64().unwrap_or(0) > 0) {
-        let t = text_of(m);
-        let mut parts = t.split('|');
-        let (Some(s), Some(r), Some(i)) = (parts.next(), parts.next(), parts.next()) else { continue };
-        let pos = (r.parse::<u64>().unwrap(), i.parse::<u64>().unwrap());
-        if let Some(prev) = last.insert(s.to_string(), pos) {
-            assert!(
-                prev < pos,
-                "{what}: {s}'s messages out of order: {prev:?} then {pos:?} ({} seq {}, status {})",
-                m["message_msg_id"],
-                m["message_seq"],
-                m["message_status"]
-            );
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_killing_a_node_loses_and_duplicates_nothing() {
     confab_tests::init_tracing();
@@ -129,7 +79,7 @@ async fn test_killing_a_node_loses_and_duplicates_nothing() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
     });
     eprintln!("cluster kill: {rounds} rounds, CONFAB_KILL_SEED={seed}");
-    let mut rng = Rng(seed | 1);
+    let mut rng = XorShift(seed | 1);
 
     let base = tempfile::tempdir().unwrap();
     let pg = PgCluster::start(&base.path().join("pg"), false).expect("start PostgreSQL");
@@ -240,8 +190,8 @@ async fn test_killing_a_node_loses_and_duplicates_nothing() {
                 let (miss_g, twice_g) = audit(&grp, &others);
                 assert!(twice_c.is_empty() && twice_g.is_empty(), "round {round}: {} has duplicates", user(i));
                 if miss_c.is_empty() && miss_g.is_empty() {
-                    check_order(&format!("{} one-to-one", user(i)), &c2c);
-                    check_order(&format!("{} group", user(i)), &grp);
+                    assert_send_order(&format!("{} one-to-one", user(i)), &c2c);
+                    assert_send_order(&format!("{} group", user(i)), &grp);
                     break;
                 }
                 if Instant::now() >= deadline {

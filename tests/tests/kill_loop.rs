@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use confab_core::SdkEvent;
-use confab_tests::{text_of, ServerProcess, TestClient, TestServer};
+use confab_tests::{assert_send_order, local_store, ServerProcess, TestClient, TestServer, XorShift};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message as WsMsg;
@@ -38,22 +38,6 @@ const PER_SENDER: usize = 125;
 
 fn sig(user: &str) -> String {
     confab_server::usersig::generate(APP, KEY, user, 6 * 3600, confab_server::config::now_secs() as i64)
-}
-
-/// xorshift64*: reproducible rounds from one printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
 }
 
 #[derive(Clone)]
@@ -157,27 +141,6 @@ async fn server_history(url: &str, me: &str, conv_type: u32, conv_id: &str) -> V
     all
 }
 
-/// Every message of a conversation in a client's local store, oldest first; with `roaming`,
-/// holes are filled from the server's history as a person scrolling back would.
-async fn local_store(c: &TestClient, conv_type: u32, conv_id: &str, roaming: bool) -> Vec<Value> {
-    let mut all: Vec<Value> = Vec::new();
-    let mut anchor: Option<Value> = None;
-    loop {
-        let mut p = json!({"msg_getmsglist_param_count": 100, "msg_getmsglist_param_is_remble": roaming});
-        if let Some(a) = &anchor {
-            p["msg_getmsglist_param_last_msg"] = a.clone();
-        }
-        let page = c.messages(conv_id, conv_type, p).await;
-        if page.is_empty() {
-            break;
-        }
-        anchor = page.last().cloned();
-        all.extend(page);
-    }
-    all.sort_by_key(|m| m["message_seq"].as_u64().unwrap_or(0));
-    all
-}
-
 /// Checks a conversation's messages: exactly the planned ids of it, each once, consecutive
 /// seqs (from the first one: a group starts with its creation tips), each sender in send order.
 fn check_conversation(what: &str, msgs: &[Value], planned: &HashSet<String>, consecutive: bool) {
@@ -199,16 +162,7 @@ fn check_conversation(what: &str, msgs: &[Value], planned: &HashSet<String>, con
         assert_eq!(seqs, expected, "{what}: seqs have a gap or a repeat");
     }
     // Per sender, (round, index) grows with the seq.
-    let mut last: HashMap<String, (u64, u64)> = HashMap::new();
-    for m in msgs {
-        let t = text_of(m);
-        let mut parts = t.split('|');
-        let (Some(s), Some(r), Some(i)) = (parts.next(), parts.next(), parts.next()) else { continue };
-        let pos = (r.parse::<u64>().unwrap(), i.parse::<u64>().unwrap());
-        if let Some(prev) = last.insert(s.to_string(), pos) {
-            assert!(prev < pos, "{what}: {s}'s messages out of order: {prev:?} then {pos:?}");
-        }
-    }
+    assert_send_order(what, msgs);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,7 +173,7 @@ async fn test_kill_loop_loses_duplicates_and_reorders_nothing() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
     });
     eprintln!("kill loop: {rounds} rounds, CONFAB_KILL_SEED={seed}");
-    let mut rng = Rng(seed | 1);
+    let mut rng = XorShift(seed | 1);
     let data = tempfile::tempdir().unwrap();
     let identity = confab_server::AppIdentity { sdk_app_id: APP, secret_key: KEY.into() };
     let spawn = |listen: &str| {
