@@ -145,7 +145,7 @@ async fn run(args: &[String]) -> Result<()> {
         for (i, d) in deployments.iter().enumerate() {
             for (name, r) in scale_out::run(&dir(&format!("scaleout-{i}")), d, sp, members, dur, epoch).await {
                 print(&name, &r);
-                if name.contains("pairs") {
+                if name.contains("in flight") {
                     rates.push((d.name(), r.as_ref().ok().map(|r| r.figure)));
                 }
             }

@@ -2,8 +2,9 @@
 //! PostgreSQL, three nodes on PostgreSQL + NATS (every node, PostgreSQL, NATS and the load
 //! generator share this machine). PostgreSQL runs durable (fsync on, as in production).
 //! Rows: one-to-one pairs with one message in flight each (durable acked msg/s, ack and delivery
-//! latency; on three nodes every receiver is on another node than its sender), and a group
-//! with its members spread over the nodes at 40 msg/s.
+//! latency at saturation), the same paced at 10 msg/s per pair (latency at a steady load); on
+//! three nodes every receiver is on another node than its sender. And a group with its members
+//! spread over the nodes at 40 msg/s.
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -96,6 +97,13 @@ pub async fn run(
         scenarios::pairs_closed_on(&svc.nodes, pairs, dur, epoch).await
     };
     out.push((format!("{}: {pairs} pairs, 1 in flight each", d.name()), pairs_row.await));
+    // Delivery latency at a steady load (not at saturation): 10 msg/s from each of half as many pairs.
+    let paced_pairs = pairs / 2;
+    let paced_row = async {
+        let svc = start(&dir.join("paced"), d)?;
+        scenarios::pairs_paced_on(&svc.nodes, paced_pairs, 10.0, dur, epoch).await
+    };
+    out.push((format!("{}: paced {} msg/s over {paced_pairs} pairs", d.name(), paced_pairs * 10), paced_row.await));
     let group_row = async {
         let svc = start(&dir.join("group"), d)?;
         let f = Fanout { kind: 2, gid: "bench-spread", members, online: members, rate: 40.0, dur, c2c_pairs: 0 };

@@ -180,14 +180,26 @@ pub async fn pairs_closed_on(nodes: &[Server], pairs: usize, dur: Duration, epoc
 /// `pairs` senders each sending `per_sender` msg/s (open loop, not waiting for acks) for `dur`.
 pub async fn pairs_paced(dir: &Path, pairs: usize, per_sender: f64, dur: Duration, epoch: Instant) -> Result<Report> {
     let srv = Server::start(dir, &[])?;
+    let r = pairs_paced_on(std::slice::from_ref(&srv), pairs, per_sender, dur, epoch).await;
+    srv.stop();
+    r
+}
+
+/// [`pairs_paced`] on the nodes of a service, each receiver on another node than its sender.
+pub async fn pairs_paced_on(
+    nodes: &[Server],
+    pairs: usize,
+    per_sender: f64,
+    dur: Duration,
+    epoch: Instant,
+) -> Result<Report> {
     let d = Arc::new(Deliveries::new(epoch));
-    let rx = connect_all(&srv, "r", pairs, 0, Some(deliveries_push(&d))).await?;
-    let tx = Arc::new(connect_all(&srv, "s", pairs, 0, None).await?);
+    let rx = connect_spread(nodes, "r", pairs, 0, 1, Some(deliveries_push(&d))).await?;
+    let tx = Arc::new(connect_spread(nodes, "s", pairs, 0, 0, None).await?);
     let (lat, total, el) = paced_c2c(tx.clone(), pairs, per_sender, dur, epoch, "r").await?;
     wait_until(Duration::from_secs(15), || d.count() >= total).await;
     let got = d.count();
     drop((rx, tx));
-    srv.stop();
     Ok(Report {
         lines: vec![
             format!("offered {:.0} msg/s, acked {:.0} msg/s", pairs as f64 * per_sender, total as f64 / el),
