@@ -127,7 +127,11 @@ impl Reader {
                 bail!("timed out waiting for {needle:?}; have {:?}", self.buf);
             }
             let mut chunk = [0u8; 16384];
-            let n = self.rd.read(&mut chunk).await?;
+            let left = end.saturating_duration_since(Instant::now());
+            let Ok(n) = tokio::time::timeout(left, self.rd.read(&mut chunk)).await else {
+                bail!("timed out waiting for {needle:?}; have {:?}", self.buf);
+            };
+            let n = n?;
             if n == 0 {
                 bail!("stream closed while waiting for {needle:?}; have {:?}", self.buf);
             }

@@ -230,6 +230,14 @@ pub enum ServerFrame {
     Kicked,
     /// The session's UserSig expired; the connection closes.
     SigExpired,
+    /// Pushes may have been lost on this live connection (the server's link to the other nodes
+    /// of its service was interrupted): catch up (inbox and groups) at a random moment within
+    /// `within_ms`, so that a whole node's clients do not come at once. Clients that do not know
+    /// this frame skip it and catch up at their next gap, heartbeat check or reconnect.
+    Resync {
+        #[serde(default)]
+        within_ms: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

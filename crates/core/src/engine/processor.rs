@@ -34,8 +34,33 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
             0
         }
     };
-    while let Some(cmd) = rx.recv().await {
+    // When the server asked for a catch-up (several asks are one catch-up).
+    let mut resync_at: Option<tokio::time::Instant> = None;
+    loop {
+        let cmd = tokio::select! {
+            c = rx.recv() => match c {
+                Some(c) => c,
+                None => break,
+            },
+            _ = sleep_until(resync_at), if resync_at.is_some() => {
+                resync_at = None;
+                skip_own(&mut cursor, &mut own);
+                if shared.link.has_socket() {
+                    tracing::info!(cursor, "catching up as the server asked");
+                    if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
+                        tracing::warn!(error = %e, "the catch-up the server asked for failed");
+                    }
+                    own.retain(|s| *s > cursor);
+                }
+                continue;
+            }
+        };
         match cmd {
+            ProcCmd::ResyncWithin(within) => {
+                use rand::Rng;
+                let at = tokio::time::Instant::now() + within.mul_f64(rand::thread_rng().gen_range(0.0..=1.0));
+                resync_at = Some(resync_at.map_or(at, |t| t.min(at)));
+            }
             ProcCmd::Latest(latest) => {
                 if cursor == 0 {
                     cursor = latest.saturating_sub(shared.login_info().fresh_sync_window);
@@ -107,6 +132,13 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
                 }
             }
         }
+    }
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }
 

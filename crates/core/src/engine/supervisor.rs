@@ -92,8 +92,12 @@ async fn connect_and_login(shared: &Arc<SessionCtx>, resume: bool) -> Result<Soc
     // Forward this socket's pushes to the processor.
     let proc_tx = shared.proc_tx.clone();
     tokio::spawn(async move {
-        while let Some(Inbound::Push(p)) = in_rx.recv().await {
-            if proc_tx.send(ProcCmd::Push(Box::new(p))).is_err() {
+        while let Some(i) = in_rx.recv().await {
+            let cmd = match i {
+                Inbound::Push(p) => ProcCmd::Push(p),
+                Inbound::Resync(ms) => ProcCmd::ResyncWithin(std::time::Duration::from_millis(ms.min(60_000))),
+            };
+            if proc_tx.send(cmd).is_err() {
                 break;
             }
         }

@@ -30,7 +30,9 @@ use crate::options::Timeouts;
 /// What arrives from the server outside of responses.
 #[derive(Debug)]
 pub enum Inbound {
-    Push(Push),
+    Push(Box<Push>),
+    /// The server asks for a catch-up within this many milliseconds.
+    Resync(u64),
 }
 
 /// Why a socket ended.
@@ -216,10 +218,13 @@ impl Link {
                         }
                     }
                     ServerFrame::Push(p) => {
-                        let _ = inbound.send(Inbound::Push(p));
+                        let _ = inbound.send(Inbound::Push(Box::new(p)));
                     }
                     ServerFrame::Kicked => why = Closed::Kicked,
                     ServerFrame::SigExpired => why = Closed::SigExpired,
+                    ServerFrame::Resync { within_ms } => {
+                        let _ = inbound.send(Inbound::Resync(within_ms));
+                    }
                 }
             }
             link.detach();

@@ -52,6 +52,8 @@ pub(crate) enum ProcCmd {
     /// The server's newest inbox seq, asked a moment ago: still ahead of the cursor means
     /// pushes were lost on a live connection (resync).
     Behind(u64),
+    /// The server asked for a catch-up: resync within this long (at a random moment in it).
+    ResyncWithin(std::time::Duration),
 }
 
 /// One queued send: the prepared message and where its outcome goes.

@@ -11,15 +11,21 @@
 //! node hears nothing about users it does not serve.
 //!
 //! A lost note (NATS restarting, a node killed between its commit and its publication) is
-//! recovered by the clients, never by this module: a gap in a conversation's seqs is pulled from
-//! the store, the heartbeat compares the inbox's newest seq, a reconnect resyncs, and a sender's
-//! retry of a stored group message publishes it again.
+//! recovered by the clients from the store, never by this module: a gap in a conversation's seqs
+//! is pulled, the heartbeat compares the inbox's newest seq, a reconnect resyncs, and a sender's
+//! retry of a stored group message publishes it again. What no later event would reveal (the
+//! last message of a group, lost while NATS was away) is covered by asking: when a node's link
+//! to NATS comes back after an interruption, or NATS dropped notes for it (a slow consumer),
+//! it tells its own connected clients to catch up ([`ServerFrame::Resync`], spread over a
+//! window that grows with their number) and, for what it may have failed to publish meanwhile,
+//! tells the other nodes to do the same with theirs.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use confab_protocol::wire::Push;
+use confab_protocol::wire::{Push, ServerFrame};
 use confab_protocol::Message;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -73,6 +79,9 @@ pub enum Note {
     Revoke {
         user: String,
     },
+    /// The sending node's link to NATS was interrupted: its notes of that time may be lost,
+    /// so every node asks its clients to catch up.
+    Resync,
     /// Not the bus's business (a cache invalidation): handed to the node's [`RemoteFn`].
     Other {
         body: serde_json::Value,
@@ -130,28 +139,52 @@ impl Cluster {
     /// following `hub`'s interests. `service` names the service (its SDKAppID): nodes of one
     /// service share subjects, other services on the same NATS never see them.
     pub async fn connect(url: &str, service: u64, hub: Arc<Hub>) -> Result<Arc<Cluster>, String> {
+        let node = rand::random::<u64>();
+        let prefix = format!("confab.{service}");
+        let (pub_tx, pub_rx) = mpsc::channel(PUBLISH_QUEUE);
+        // Set while the link is down; taken when it is back.
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let on_event = {
+            let (hub, pub_tx, prefix) = (hub.clone(), pub_tx.clone(), prefix.clone());
+            move |e: async_nats::Event| {
+                let (hub, pub_tx, prefix, interrupted) =
+                    (hub.clone(), pub_tx.clone(), prefix.clone(), interrupted.clone());
+                async move {
+                    match e {
+                        async_nats::Event::Connected => {
+                            tracing::info!("bus connected");
+                            if interrupted.swap(false, Ordering::SeqCst) {
+                                // Notes to and from this node may have been lost meanwhile.
+                                ask_to_catch_up(&hub);
+                                if let Ok(body) = serde_json::to_vec(&Envelope { node, note: Note::Resync }) {
+                                    let _ = pub_tx.try_send(Outgoing::Note(format!("{prefix}.all"), body));
+                                }
+                            }
+                        }
+                        async_nats::Event::Disconnected => {
+                            interrupted.store(true, Ordering::SeqCst);
+                            tracing::warn!("bus disconnected; cross-node pushes wait for it (clients catch up by seq)")
+                        }
+                        async_nats::Event::SlowConsumer(_) => {
+                            tracing::warn!("the bus dropped notes for this node (slow consumer); clients catch up");
+                            ask_to_catch_up(&hub);
+                        }
+                        other => tracing::debug!(event = ?other, "bus event"),
+                    }
+                }
+            }
+        };
         let client = async_nats::ConnectOptions::new()
             .name("confab-server")
             // This node delivers its own changes itself.
             .no_echo()
             .retry_on_initial_connect()
-            .event_callback(|e| async move {
-                match e {
-                    async_nats::Event::Connected => tracing::info!("bus connected"),
-                    async_nats::Event::Disconnected => {
-                        tracing::warn!("bus disconnected; cross-node pushes wait for it (clients catch up by seq)")
-                    }
-                    other => tracing::debug!(event = ?other, "bus event"),
-                }
-            })
+            .event_callback(on_event)
             .connect(url)
             .await
             .map_err(|e| e.to_string())?;
-        let node = rand::random::<u64>();
-        let prefix = format!("confab.{service}");
         let (interest_tx, interest_rx) = mpsc::unbounded_channel();
         let (sync_tx, sync_rx) = mpsc::unbounded_channel();
-        let (pub_tx, pub_rx) = mpsc::channel(PUBLISH_QUEUE);
         let remote: Arc<OnceLock<RemoteFn>> = Arc::default();
         // Notes for every node (cache invalidations).
         let all = client.subscribe(format!("{prefix}.all")).await.map_err(|e| e.to_string())?;
@@ -194,7 +227,7 @@ impl Cluster {
             Note::GroupMsg { gid, .. } | Note::GroupGone { gid } | Note::GroupText { gid, .. } => {
                 group_subject(&self.prefix, gid)
             }
-            Note::Other { .. } => format!("{}.all", self.prefix),
+            Note::Other { .. } | Note::Resync => format!("{}.all", self.prefix),
         };
         let Ok(body) = serde_json::to_vec(&Envelope { node: self.node, note }) else { return };
         if self.publish.try_send(Outgoing::Note(subject, body)).is_err() {
@@ -239,6 +272,17 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// Tell every client connected here to catch up from the store, spread over a window of
+/// about half a millisecond per client (at least one second), so that 10,000 clients take 5 s.
+fn ask_to_catch_up(hub: &Hub) {
+    let n = hub.online_count() as u64;
+    let within_ms = (n / 2).max(1_000);
+    tracing::info!(clients = n, within_ms, "asking this node's clients to catch up");
+    if let Ok(t) = serde_json::to_string(&ServerFrame::Resync { within_ms }) {
+        hub.push_all(&Utf8Bytes::from(t));
     }
 }
 
@@ -376,6 +420,7 @@ fn apply(hub: &Hub, note: Note, remote: &OnceLock<RemoteFn>) {
             }
         }
         Note::Revoke { user } => hub.revoke(&user, None),
+        Note::Resync => ask_to_catch_up(hub),
         Note::Other { body } => {
             if let Some(f) = remote.get() {
                 f(Remote::Other(body));

@@ -471,6 +471,17 @@ impl Hub {
         }
     }
 
+    /// Queue the same frame bytes on every session of this node.
+    pub fn push_all(&self, text: &Utf8Bytes) {
+        for shard in &self.users {
+            for u in lock(shard).values() {
+                for s in &u.sessions {
+                    s.out.send_text(text.clone());
+                }
+            }
+        }
+    }
+
     pub fn online_count(&self) -> usize {
         self.users.iter().map(|s| lock(s).values().map(|u| u.sessions.len()).sum::<usize>()).sum()
     }
