@@ -239,3 +239,32 @@ async fn test_heartbeats_keep_an_idle_client_connected() {
     );
     assert_eq!(srv.running().online_sessions(), 1);
 }
+
+/// SQLite: the WAL is copied back into the database file by the server's checkpointer, never
+/// by a commit (a commit that checkpoints holds every ack of its batch for the copy and an
+/// fsync of the database file). So the database file grows while the server runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_the_wal_is_checkpointed_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = TestServer::start_with(|c| {
+        c.store_url = None;
+        c.data_dir = dir.path().to_path_buf();
+    })
+    .await;
+    let db = dir.path().join("confab.db");
+    let size = || std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    let alice = confab_tests::RawClient::login(&srv, "alice").await;
+    let _bob = confab_tests::RawClient::login(&srv, "bob").await;
+    let text = "x".repeat(2000);
+    for i in 0..300 {
+        let r = alice
+            .call(json!({"type": "send_msg", "conv_type": 1, "conv_id": "bob",
+                         "msg": {"message_msg_id": format!("wal-{i}-a"),
+                                 "message_elem_array": [{"elem_type": 0, "text_elem_content": text}]}}))
+            .await;
+        assert_eq!(r["code"], 0, "{r}");
+    }
+    // 300 × 2 KB: at least 600 KB of pages, all in the WAL until a checkpoint copies them.
+    eventually("the database file to receive the WAL's pages", || async { size() > before + 400_000 }).await;
+}

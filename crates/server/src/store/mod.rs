@@ -35,6 +35,7 @@
 //! [`Conn::is_pg`].
 mod append;
 mod cache;
+mod checkpoint;
 mod conversations;
 mod devices;
 mod groups;
@@ -303,10 +304,19 @@ impl Store {
             // Savepoint sub-journals and temporary tables in memory, not in temporary files.
             .pragma("temp_store", "memory")
             .foreign_keys(true);
-        let mut conn = SqliteConnection::connect_with(&opts).await?;
+        // The writer never checkpoints: the checkpointer does (see `checkpoint`).
+        let mut conn = SqliteConnection::connect_with(&opts.clone().pragma("wal_autocheckpoint", "0")).await?;
         sqlx::migrate!("./migrations").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
-        Ok(Self::start(ConnInner::LiteWriter(conn), None, ReadPool::Lite(read), deliver))
+        let ck = SqliteConnection::connect_with(&opts.pragma("wal_autocheckpoint", "0")).await?;
+        let (store, writer) = Self::start(ConnInner::LiteWriter(conn), None, ReadPool::Lite(read), deliver);
+        let ck = tokio::spawn(checkpoint::checkpointer(ck, store.jobs.downgrade()));
+        // The writer's handle covers both: the checkpointer ends with the writer.
+        let both = tokio::spawn(async move {
+            let _ = writer.await;
+            ck.abort();
+        });
+        Ok((store, both))
     }
 
     /// Whether a user exists (a cached yes; a no is asked again).
