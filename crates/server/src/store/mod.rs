@@ -212,6 +212,8 @@ pub struct Tx {
     effects: Vec<Effect>,
     caches: Arc<cache::Caches>,
     invalidations: Vec<cache::Invalidate>,
+    /// SQLite: set by the checkpointer when the WAL should be started over (see `checkpoint`).
+    wal_restart: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::ops::Deref for Tx {
@@ -272,7 +274,7 @@ impl Store {
             .acquire_timeout(std::time::Duration::from_secs(5))
             .connect_with(opts.clone())
             .await?;
-        Ok(Self::start(ConnInner::PgWriter(conn), Some(opts), ReadPool::Pg(read), deliver))
+        Ok(Self::start(ConnInner::PgWriter(conn), Some(opts), ReadPool::Pg(read), deliver, None))
     }
 
     fn start(
@@ -280,6 +282,7 @@ impl Store {
         reopen: Option<PgConnectOptions>,
         read: ReadPool,
         deliver: Deliver,
+        wal_restart: Option<Arc<std::sync::atomic::AtomicBool>>,
     ) -> (Store, tokio::task::JoinHandle<()>) {
         let caches = Arc::new(cache::Caches::default());
         let tx = Tx {
@@ -289,6 +292,7 @@ impl Store {
             effects: Vec::new(),
             caches: caches.clone(),
             invalidations: Vec::new(),
+            wal_restart,
         };
         let (jobs, handle) = writer::spawn(tx, deliver);
         (Store { read, caches, jobs }, handle)
@@ -309,8 +313,10 @@ impl Store {
         sqlx::migrate!("./migrations").run(&mut conn).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
         let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone().read_only(true)).await?;
         let ck = SqliteConnection::connect_with(&opts.pragma("wal_autocheckpoint", "0")).await?;
-        let (store, writer) = Self::start(ConnInner::LiteWriter(conn), None, ReadPool::Lite(read), deliver);
-        let ck = tokio::spawn(checkpoint::checkpointer(ck, store.jobs.downgrade()));
+        let restart = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (store, writer) =
+            Self::start(ConnInner::LiteWriter(conn), None, ReadPool::Lite(read), deliver, Some(restart.clone()));
+        let ck = tokio::spawn(checkpoint::checkpointer(ck, store.jobs.downgrade(), restart));
         // The writer's handle covers both: the checkpointer ends with the writer.
         let both = tokio::spawn(async move {
             let _ = writer.await;

@@ -241,6 +241,8 @@ async fn writer_loop(mut tx: Tx, mut rx: mpsc::Receiver<Work>, deliver: Deliver)
                         }
                     }
                 }
+                // Answered first: only the next batch waits for the WAL to start over.
+                super::checkpoint::restart_if_asked(&mut tx).await;
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit failed; the batch is rolled back");
