@@ -26,8 +26,13 @@ impl Drop for Service {
 }
 
 async fn service(nodes: usize) -> Service {
+    service_with(nodes, false).await
+}
+
+/// `durable`: PostgreSQL as in production (fsync, synchronous commit), for tests that crash it.
+async fn service_with(nodes: usize, durable: bool) -> Service {
     let dir = tempfile::tempdir().unwrap();
-    let pg = PgCluster::start(&dir.path().join("pg"), false).expect("start PostgreSQL");
+    let pg = PgCluster::start(&dir.path().join("pg"), durable).expect("start PostgreSQL");
     let nats = NatsServer::start().expect("start nats-server");
     let store = schema_url(&pg.url(), &dir.path().join("service")).unwrap();
     let media = dir.path().join("media");
@@ -258,4 +263,81 @@ async fn test_a_nats_restart_loses_no_acknowledged_message() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), n, "no message twice");
+}
+
+/// PostgreSQL goes down under three nodes: every node answers sends with a clear code (not a
+/// hang) while it is down, every node regains service when it is back, and each acknowledged
+/// message reaches its receiver on another node once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_a_database_restart_under_three_nodes_loses_nothing() {
+    use confab_protocol::codes;
+    use confab_tests::RawClient;
+    use std::time::{Duration, Instant};
+    // Durable: what COMMIT acknowledged must survive the crash.
+    let svc = service_with(3, true).await;
+    let send = |to: &str, id: &str, text: &str| {
+        json!({"type": "send_msg", "conv_type": 1, "conv_id": to,
+               "msg": {"message_msg_id": id, "message_elem_array": [{"elem_type": 0, "text_elem_content": text}]}})
+    };
+    // Sender i is on node i; its receiver on node i + 1.
+    let mut receivers = Vec::new();
+    for i in 0..3 {
+        receivers.push(on(&svc, (i + 1) % 3, &format!("r{i}")).await);
+    }
+    let mut senders = Vec::new();
+    for i in 0..3 {
+        senders.push(RawClient::login(&svc.nodes[i], &format!("s{i}")).await);
+    }
+    let mut acked: Vec<Vec<String>> = vec![Vec::new(); 3];
+    for (i, s) in senders.iter().enumerate() {
+        for k in 0..3 {
+            let text = format!("before {k}");
+            let r = s.call(send(&format!("r{i}"), &format!("b{k}-s{i}-a"), &text)).await;
+            assert_eq!(r["code"], 0, "{r}");
+            acked[i].push(text);
+        }
+    }
+
+    svc.pg.crash().expect("crash PostgreSQL");
+    for (i, s) in senders.iter().enumerate() {
+        let t = Instant::now();
+        let r = s.call(send(&format!("r{i}"), &format!("d0-s{i}-a"), "during")).await;
+        assert_eq!(r["code"], codes::ERR_SVR_MSG_INTERNAL_ERROR1, "node {i}, store down: {r}");
+        assert!(t.elapsed() < Duration::from_secs(10), "node {i} answered in {:?}", t.elapsed());
+    }
+
+    svc.pg.pg_start(true).expect("restart PostgreSQL");
+    for (i, s) in senders.iter().enumerate() {
+        // The send that failed, retried as a client does, until the node has its store again.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = s.call(send(&format!("r{i}"), &format!("d0-s{i}-a"), "during")).await;
+            if r["code"] == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "node {i} never regained its store: {r}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        acked[i].push("during".into());
+        for k in 0..3 {
+            let text = format!("after {k}");
+            let r = s.call(send(&format!("r{i}"), &format!("a{k}-s{i}-a"), &text)).await;
+            assert_eq!(r["code"], 0, "node {i}: {r}");
+            acked[i].push(text);
+        }
+    }
+
+    // Every receiver (on another node than its sender) has each acknowledged message once, in
+    // send order, in its local store.
+    for (i, r) in receivers.iter().enumerate() {
+        let want = acked[i].clone();
+        eventually(&format!("r{i} holds what s{i} was acked"), || async {
+            let list = r.messages(&format!("s{i}"), 1, json!({"msg_getmsglist_param_count": 50})).await;
+            let mut got: Vec<(u64, String)> =
+                list.iter().map(|m| (m["message_seq"].as_u64().unwrap_or(0), confab_tests::text_of(m))).collect();
+            got.sort();
+            got.into_iter().map(|(_, t)| t).collect::<Vec<_>>() == want
+        })
+        .await;
+    }
 }
