@@ -4,6 +4,11 @@
 use confab_protocol::enums::platform as plat;
 use rand::Rng;
 
+/// A random duration between zero and `ceiling` (full jitter).
+pub fn jitter(ceiling: std::time::Duration) -> std::time::Duration {
+    ceiling.mul_f64(rand::thread_rng().gen_range(0.0..=1.0))
+}
+
 pub fn now_secs() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

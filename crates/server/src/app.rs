@@ -135,44 +135,42 @@ fn deliver_effects(hub: Arc<Hub>, cluster: Option<Arc<Cluster>>) -> store::Deliv
 }
 
 fn deliver_here_and_publish(hub: &Hub, cluster: Option<&Cluster>, effects: Vec<Effect>) {
-    {
-        for e in effects {
-            match e {
-                Effect::Push { user, push, except_conn } => {
-                    if let Some(c) = &cluster {
-                        c.publish(Note::Push { user: user.clone(), push: push.clone() });
-                    }
-                    hub.push(&user, push, except_conn)
+    for e in effects {
+        match e {
+            Effect::Push { user, push, except_conn } => {
+                if let Some(c) = &cluster {
+                    c.publish(Note::Push { user: user.clone(), push: push.clone() });
                 }
-                Effect::GroupMsg { gid, msg, except_conn } => {
-                    // Serialized once for every member, once more for the sender's own sessions.
-                    if let Some((others, own)) = crate::bus::group_frames(&msg) {
-                        hub.push_group(&gid, &others, &msg.message_sender, &own, except_conn);
-                    }
-                    if let Some(c) = &cluster {
-                        c.publish(Note::GroupMsg { gid, msg });
-                    }
+                hub.push(&user, push, except_conn)
+            }
+            Effect::GroupMsg { gid, msg, except_conn } => {
+                // Serialized once for every member, once more for the sender's own sessions.
+                if let Some((others, own)) = crate::bus::group_frames(&msg) {
+                    hub.push_group(&gid, &others, &msg.message_sender, &own, except_conn);
                 }
-                Effect::Membership { gid, user, receiving } => {
-                    if receiving {
-                        hub.subscribe(&user, &gid);
-                    } else {
-                        hub.unsubscribe(&user, &gid);
-                    }
-                    if let Some(c) = &cluster {
-                        c.publish(Note::Member { gid, user, receiving });
-                    }
+                if let Some(c) = &cluster {
+                    c.publish(Note::GroupMsg { gid, msg });
                 }
-                Effect::GroupGone { gid } => {
-                    hub.group_gone(&gid);
-                    if let Some(c) = &cluster {
-                        c.publish(Note::GroupGone { gid });
-                    }
+            }
+            Effect::Membership { gid, user, receiving } => {
+                if receiving {
+                    hub.subscribe(&user, &gid);
+                } else {
+                    hub.unsubscribe(&user, &gid);
                 }
-                Effect::CacheChanged(inv) => {
-                    if let (Some(c), Ok(body)) = (&cluster, serde_json::to_value(&inv)) {
-                        c.publish(Note::Other { body });
-                    }
+                if let Some(c) = &cluster {
+                    c.publish(Note::Member { gid, user, receiving });
+                }
+            }
+            Effect::GroupGone { gid } => {
+                hub.group_gone(&gid);
+                if let Some(c) = &cluster {
+                    c.publish(Note::GroupGone { gid });
+                }
+            }
+            Effect::CacheChanged(inv) => {
+                if let (Some(c), Ok(body)) = (&cluster, serde_json::to_value(&inv)) {
+                    c.publish(Note::Other { body });
                 }
             }
         }

@@ -44,21 +44,14 @@ pub(crate) async fn processor(shared: Arc<SessionCtx>, mut rx: mpsc::UnboundedRe
             },
             _ = sleep_until(resync_at), if resync_at.is_some() => {
                 resync_at = None;
-                skip_own(&mut cursor, &mut own);
-                if shared.link.has_socket() {
-                    tracing::info!(cursor, "catching up as the server asked");
-                    if let Err(e) = resync(&shared, &mut cursor, &mut groups).await {
-                        tracing::warn!(error = %e, "the catch-up the server asked for failed");
-                    }
-                    own.retain(|s| *s > cursor);
-                }
-                continue;
+                // As if the server were ahead of any cursor: a resync on a live connection.
+                tracing::info!(cursor, "catching up as the server asked");
+                ProcCmd::Behind(u64::MAX)
             }
         };
         match cmd {
             ProcCmd::ResyncWithin(within) => {
-                use rand::Rng;
-                let at = tokio::time::Instant::now() + within.mul_f64(rand::thread_rng().gen_range(0.0..=1.0));
+                let at = tokio::time::Instant::now() + crate::util::jitter(within);
                 resync_at = Some(resync_at.map_or(at, |t| t.min(at)));
             }
             ProcCmd::Latest(latest) => {

@@ -150,7 +150,7 @@ async fn supervisor(shared: Arc<SessionCtx>, mut socket: Socket) {
         loop {
             // Full jitter: a random wait up to a ceiling that doubles, so thousands of clients
             // cut off at once (a server restart) do not come back in waves.
-            tokio::time::sleep(jitter(ceiling)).await;
+            tokio::time::sleep(crate::util::jitter(ceiling)).await;
             ceiling = (ceiling * 2).min(t.backoff_max);
             shared.emit(SdkEvent::NetworkStatus { status: network_status::CONNECTING, code: 0, desc: String::new() });
             match connect_and_login(&shared, true).await {
@@ -181,12 +181,6 @@ async fn supervisor(shared: Arc<SessionCtx>, mut socket: Socket) {
             }
         }
     }
-}
-
-/// A random duration between zero and `ceiling`.
-fn jitter(ceiling: std::time::Duration) -> std::time::Duration {
-    use rand::Rng;
-    ceiling.mul_f64(rand::thread_rng().gen_range(0.0..=1.0))
 }
 
 fn end(shared: &Arc<SessionCtx>, event: SdkEvent) {
@@ -247,7 +241,7 @@ mod tests {
     #[test]
     fn reconnect_waits_are_spread_over_the_whole_ceiling() {
         let ceiling = Duration::from_millis(1000);
-        let waits: Vec<Duration> = (0..1000).map(|_| super::jitter(ceiling)).collect();
+        let waits: Vec<Duration> = (0..1000).map(|_| crate::util::jitter(ceiling)).collect();
         assert!(waits.iter().all(|w| *w <= ceiling));
         let low = waits.iter().filter(|w| **w < ceiling / 4).count();
         let high = waits.iter().filter(|w| **w > ceiling * 3 / 4).count();

@@ -156,8 +156,8 @@ impl Cluster {
                             if interrupted.swap(false, Ordering::SeqCst) {
                                 // Notes to and from this node may have been lost meanwhile.
                                 ask_to_catch_up(&hub);
-                                if let Ok(body) = serde_json::to_vec(&Envelope { node, note: Note::Resync }) {
-                                    let _ = pub_tx.try_send(Outgoing::Note(format!("{prefix}.all"), body));
+                                if let Some(o) = encode(&prefix, node, Note::Resync) {
+                                    let _ = pub_tx.try_send(o);
                                 }
                             }
                         }
@@ -218,19 +218,8 @@ impl Cluster {
 
     /// Publish a note to the nodes that deliver it (never blocks; see [`PUBLISH_QUEUE`]).
     pub fn publish(&self, note: Note) {
-        let subject = match &note {
-            Note::Push { user, .. }
-            | Note::Member { user, .. }
-            | Note::Text { user, .. }
-            | Note::Displace { user, .. }
-            | Note::Revoke { user } => user_subject(&self.prefix, user),
-            Note::GroupMsg { gid, .. } | Note::GroupGone { gid } | Note::GroupText { gid, .. } => {
-                group_subject(&self.prefix, gid)
-            }
-            Note::Other { .. } | Note::Resync => format!("{}.all", self.prefix),
-        };
-        let Ok(body) = serde_json::to_vec(&Envelope { node: self.node, note }) else { return };
-        if self.publish.try_send(Outgoing::Note(subject, body)).is_err() {
+        let Some(o) = encode(&self.prefix, self.node, note) else { return };
+        if self.publish.try_send(o).is_err() {
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if n.is_power_of_two() {
                 tracing::warn!(dropped = n + 1, "the bus is not keeping up; notes dropped (clients catch up by seq)");
@@ -273,6 +262,23 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// A note from `node`, on the subject of whom it concerns, ready for the publisher.
+fn encode(prefix: &str, node: u64, note: Note) -> Option<Outgoing> {
+    let subject = match &note {
+        Note::Push { user, .. }
+        | Note::Member { user, .. }
+        | Note::Text { user, .. }
+        | Note::Displace { user, .. }
+        | Note::Revoke { user } => user_subject(prefix, user),
+        Note::GroupMsg { gid, .. } | Note::GroupGone { gid } | Note::GroupText { gid, .. } => {
+            group_subject(prefix, gid)
+        }
+        Note::Other { .. } | Note::Resync => format!("{prefix}.all"),
+    };
+    let body = serde_json::to_vec(&Envelope { node, note }).ok()?;
+    Some(Outgoing::Note(subject, body))
 }
 
 /// Tell every client connected here to catch up from the store, spread over a window of

@@ -414,6 +414,8 @@ impl Hub {
         kicked
     }
 
+    /// End every session of `user` but `except_conn` with `SigExpired` (its UserSigs were
+    /// revoked): they are told, closed and no longer served.
     pub fn revoke(&self, user: &str, except_conn: Option<u64>) {
         let mut map = self.user_shard(user);
         let Some(u) = map.get_mut(user) else {

@@ -11,7 +11,7 @@
 //! per-inbox sequence counters live in its memory ([`SeqCache`]): read from the table once and
 //! advanced here. A rollback may have advanced them, so they are forgotten after any rollback.
 //! On PostgreSQL other nodes write too: the counters are rows (`conv_seqs`, `inbox_seqs`)
-//! advanced by `UPDATE … RETURNING` inside the transaction, and the cache stays empty.
+//! advanced by an upsert `… RETURNING` inside the transaction, and the cache stays empty.
 use std::collections::HashMap;
 
 use std::panic::AssertUnwindSafe;
